@@ -1,0 +1,109 @@
+# carewatch build.
+#
+#   make            bin/carewatch (optimised, warnings are errors)
+#   make check      install missing Debian packages, build the tests with
+#                   ASan+UBSan, start a throwaway PostgreSQL and run every test
+#   make unit       only the tests that need no database (fast edit loop)
+#   make demo       local cluster under demo/, realistic data, nightly run
+#   make bench      benchmarks (never part of check)
+#   make fuzz       bounded fuzzing of the parsers (clang/libFuzzer)
+#   make lint       cppcheck and clang-tidy
+#
+# Sources are found by wildcard: a new src/foo.c is part of the binary, and a
+# new tests/test_foo.c is a new test program.
+
+CC       ?= cc
+PG_INC   := $(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+PG_BIN   := $(shell pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla -Wpointer-arith -Wundef -Wno-format-nonliteral
+CPPFLAGS := -Iinclude -I$(PG_INC) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -MMD -MP
+LDLIBS   := -lpq -luuid -lcrypto -lreadline -lm
+
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+TCFLAGS  := -std=c11 $(WARN) -O1 -g $(SAN) -MMD -MP
+
+SRC      := $(wildcard src/*.c)
+MIGRATIONS := $(sort $(wildcard schema/[0-9]*.sql))
+OBJ      := $(SRC:src/%.c=build/rel/%.o) build/rel/migrations.o
+TOBJ     := $(SRC:src/%.c=build/test/%.o) build/test/migrations.o
+TLIBOBJ  := $(filter-out build/test/main.o,$(TOBJ)) build/test/testlib.o
+TESTSRC  := $(wildcard tests/test_*.c)
+TESTS    := $(TESTSRC:tests/%.c=build/test/%)
+
+.PHONY: all check unit deps test-build demo bench fuzz lint clean
+all: bin/carewatch
+
+bin/carewatch: $(OBJ)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/rel/%.o: src/%.c
+	@mkdir -p build/rel
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/gen/migrations.c: $(MIGRATIONS) tools/embed-migrations.sh
+	@mkdir -p build/gen
+	tools/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+build/rel/migrations.o: build/gen/migrations.c
+	@mkdir -p build/rel
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/test/migrations.o: build/gen/migrations.c
+	@mkdir -p build/test
+	$(CC) $(CPPFLAGS) $(TCFLAGS) -c -o $@ $<
+
+build/test/%.o: src/%.c
+	@mkdir -p build/test
+	$(CC) $(CPPFLAGS) $(TCFLAGS) -c -o $@ $<
+
+build/test/testlib.o: tests/testlib.c
+	@mkdir -p build/test
+	$(CC) $(CPPFLAGS) -Itests $(TCFLAGS) -c -o $@ $<
+
+build/test/test_%.o: tests/test_%.c
+	@mkdir -p build/test
+	$(CC) $(CPPFLAGS) -Itests $(TCFLAGS) -c -o $@ $<
+
+build/test/test_%: build/test/test_%.o $(TLIBOBJ)
+	$(CC) $(TCFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# The sanitised binary the command-line tests run.
+build/test/carewatch: $(TOBJ)
+	$(CC) $(TCFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@tools/install-deps.sh
+
+test-build: deps
+	@$(MAKE) --no-print-directory build/test/carewatch $(TESTS)
+
+check: test-build
+	tests/run-tests.sh $(TESTS)
+
+unit: test-build
+	CW_UNIT_ONLY=1 tests/run-tests.sh $(TESTS)
+
+demo: all
+	tools/demo.sh
+
+bench: all
+	tools/bench.sh
+
+fuzz:
+	@tools/install-deps.sh clang libclang-rt-14-dev
+	tools/fuzz.sh
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	    --inline-suppr --std=c11 -Iinclude src tests
+	clang-tidy --quiet $(SRC) -- $(CPPFLAGS) -std=c11
+
+clean:
+	rm -rf bin build
+
+-include $(wildcard build/rel/*.d build/test/*.d)

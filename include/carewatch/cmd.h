@@ -1,0 +1,105 @@
+/*
+ * cmd.h - the command table: one entry per subcommand.
+ *
+ * Each src/cmd_<group>.c defines its struct cw_cmd entries; src/commands.c
+ * lists them all in cw_commands[].  Dispatch (main.c), `carewatch help`,
+ * `COMMAND --help`, the man page (`carewatch help --man`), the shell and tab
+ * completion all read that one table, so they cannot disagree.  The
+ * dispatcher owns the boring parts: unknown or ambiguous commands with a
+ * hint, option parsing and its errors (exit 2), connecting when the command
+ * needs the database, and checking stdout was written before exit.
+ */
+#ifndef CAREWATCH_CMD_H
+#define CAREWATCH_CMD_H
+
+#include <stdbool.h>
+
+#include "carewatch/db.h"
+#include "carewatch/output.h"
+#include "carewatch/vocab.h"
+
+struct cw_kind;
+
+struct cw_opt {
+	const char *name;              /* long option without "--" */
+	const char *metavar;           /* value placeholder, or NULL for a flag */
+	const char *help;
+	const struct cw_vocab *vocab;  /* allowed words (validated, completed) */
+};
+
+#define CW_MAX_OPTS 32
+#define CW_MAX_POS 16
+
+enum {
+	CW_CMD_DB = 1 << 0,            /* connect before running */
+	CW_CMD_FORMAT = 1 << 1,        /* accepts --format table|csv|json */
+	CW_CMD_HTML = 1 << 2,          /* --format also accepts html */
+};
+
+struct cw_ctx;
+struct cw_args;
+
+struct cw_cmd {
+	const char *name;              /* "provider add": one or two words */
+	const char *synopsis;          /* positional arguments, e.g. "P" */
+	const char *summary;           /* one line for `carewatch help` */
+	const char *help;              /* paragraph for --help and the man page */
+	const struct cw_opt *opts;     /* {NULL}-terminated; may be NULL */
+	const struct cw_kind *kind;    /* record commands: options from its fields */
+	int min_pos, max_pos;
+	unsigned flags;
+	int (*run)(struct cw_ctx *ctx, const struct cw_args *args);
+};
+
+struct cw_ctx {
+	struct cw_db *db;              /* connected when the command has CW_CMD_DB */
+	const char *conninfo;          /* --db, or NULL for libpq defaults */
+	enum cw_format format;
+	int width;                     /* terminal columns, 0 when not a terminal */
+	bool colour;
+	bool interactive;              /* stdin and stdout are terminals */
+};
+
+struct cw_args {
+	const struct cw_cmd *cmd;
+	int npos;
+	const char *pos[CW_MAX_POS];
+	int nopts;
+	const char *names[CW_MAX_OPTS];
+	const char *values[CW_MAX_OPTS];   /* "" for flags */
+};
+
+extern const struct cw_cmd *const cw_commands[];
+
+/* The value of option name, or NULL when not given.  Never fails. */
+const char *cw_arg(const struct cw_args *a, const char *name);
+/* True when flag name was given. */
+bool cw_flag(const struct cw_args *a, const char *name);
+
+/* Find the command named by words in argv; *used = words consumed.  On no
+ * match fills err with a hint of the nearest name (exit 2). */
+const struct cw_cmd *cw_cmd_find(int argc, char **argv, int *used, struct cw_error *err);
+
+/* Parse options and positionals for cmd (argv after the command words). */
+bool cw_cmd_parse(const struct cw_cmd *cmd, int argc, char **argv, struct cw_args *out,
+		  struct cw_ctx *ctx, struct cw_error *err) __attribute__((warn_unused_result));
+
+/* Run a full command line (argv without the program name) in ctx: find,
+ * parse, connect if needed (reusing ctx->db), run.  Returns the exit code,
+ * having printed any error.  Used by main and by the shell. */
+int cw_cmd_run_line(struct cw_ctx *ctx, int argc, char **argv);
+
+/* Print usage and options of cmd (for --help). */
+void cw_cmd_usage(const struct cw_cmd *cmd, FILE *f);
+
+/* Number of options of cmd and the i-th, including those from its kind. */
+int cw_cmd_nopts(const struct cw_cmd *cmd);
+struct cw_opt cw_cmd_opt(const struct cw_cmd *cmd, int i);
+
+/* Print an error and return its exit code (convenience for handlers). */
+int cw_fail(const struct cw_error *err);
+
+/* Print a table in the context's format, free it, and return 0. */
+int cw_emit(struct cw_ctx *ctx, struct cw_table *t);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * output.h - tables built, then printed as an aligned table, CSV or JSON.
+ *
+ * Every list and report builds a struct cw_table and hands it to
+ * cw_table_print, so all of them take --format table|csv|json alike.  Table
+ * widths are measured in display columns (UTF-8 aware, wide characters count
+ * two), numbers are right-aligned, the table shrinks its widest text columns
+ * to fit the terminal, and a footer gives the row count.  Control characters
+ * and invalid UTF-8 in cells are shown as U+FFFD so stored text can never
+ * break the screen; CSV and JSON carry the text exactly.
+ */
+#ifndef CAREWATCH_OUTPUT_H
+#define CAREWATCH_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum cw_format { CW_FMT_TABLE, CW_FMT_CSV, CW_FMT_JSON, CW_FMT_HTML };
+
+struct cw_col {
+	const char *key;        /* CSV header and JSON key: lower_snake_case */
+	const char *label;      /* table header */
+	bool number;            /* right-aligned; a JSON number when it parses as one */
+};
+
+struct cw_table;
+
+/* A table with ncols columns described by cols (copied).  title may be NULL.
+ * Returns NULL only when out of memory.  Caller frees with cw_table_free(). */
+struct cw_table *cw_table_new(const char *title, const struct cw_col *cols, int ncols);
+void cw_table_free(struct cw_table *t);
+
+/* Append a row of ncols cells (copied; NULL prints empty / JSON null).
+ * Returns false only when out of memory. */
+bool cw_table_add(struct cw_table *t, const char *const *cells);
+
+/* Mark the last added row (e.g. overdue): shown in bold red on a colour
+ * terminal, with `mark` in the table's leading marker column otherwise. */
+void cw_table_mark_last(struct cw_table *t, const char *mark);
+
+/* Footer line under the table (replaces "(N rows)"); CSV/JSON ignore it. */
+void cw_table_footer(struct cw_table *t, const char *footer);
+
+size_t cw_table_rows(const struct cw_table *t);
+
+/* Print in format to f.  width: terminal columns (0: unlimited).  colour:
+ * use ANSI colour (callers pass cw_output_colour()). */
+void cw_table_print(const struct cw_table *t, FILE *f, enum cw_format format, int width,
+		    bool colour);
+
+/* Parse "table", "csv", "json" (and "html" when allow_html).  -1 when none. */
+int cw_format_parse(const char *s, bool allow_html);
+
+/* Terminal width of stdout (COLUMNS, then the tty), or 0 when not a tty. */
+int cw_output_width(void);
+/* True when stdout is a terminal and NO_COLOR is unset or empty. */
+bool cw_output_colour(void);
+
+/* Display width of UTF-8 text (invalid bytes count one column each). */
+int cw_display_width(const char *s);
+
+/* Write s as a JSON string literal (with quotes) / a CSV field. */
+void cw_json_string(FILE *f, const char *s);
+void cw_csv_field(FILE *f, const char *s);
+
+#endif

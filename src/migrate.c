@@ -1,0 +1,280 @@
+/*
+ * migrate.c - applying schema/NNN_name.sql migrations (see migrate.h).
+ *
+ * A session-level advisory lock keeps two `db migrate` runs from racing; the
+ * bookkeeping table is created on first use, outside any migration, so even
+ * migration 001 is recorded like the rest.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "carewatch/migrate.h"
+
+#define MIGRATE_LOCK "4242001"
+
+void
+cw_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+}
+
+void
+cw_migration_set_embedded(struct cw_migration_set *set)
+{
+	set->v = (struct cw_migration *)cw_migrations;
+	set->n = cw_migrations_n;
+	set->owned = NULL;
+}
+
+void
+cw_migration_set_free(struct cw_migration_set *set)
+{
+	if (set->owned) {
+		for (int i = 0; i < set->n; i++) {
+			free(set->owned[i]);
+			free((char *)set->v[i].name);
+		}
+		free(set->owned);
+		free(set->v);
+	}
+	memset(set, 0, sizeof(*set));
+}
+
+static int
+by_version(const void *a, const void *b)
+{
+	const struct cw_migration *x = a, *y = b;
+	return (x->version > y->version) - (x->version < y->version);
+}
+
+static char *
+read_file(const char *path, struct cw_error *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long len;
+
+	if (f == NULL) {
+		cw_error_set(err, CW_EXIT_FAIL, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (buf = malloc((size_t)len + 1)) != NULL && fread(buf, 1, (size_t)len, f) == (size_t)len)
+		buf[len] = '\0';
+	else {
+		free(buf);
+		buf = NULL;
+		cw_error_set(err, CW_EXIT_FAIL, "cannot read %s", path);
+	}
+	fclose(f);
+	return buf;
+}
+
+bool
+cw_migration_set_load(const char *dir, struct cw_migration_set *set, struct cw_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int cap = 0;
+
+	memset(set, 0, sizeof(*set));
+	if (d == NULL)
+		return cw_error_set(err, CW_EXIT_USAGE, "cannot open migrations directory '%s': %s",
+				    dir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		const char *nm = de->d_name;
+		size_t len = strlen(nm), digits = 0;
+		char path[4096];
+
+		if (len < 5 || strcmp(nm + len - 4, ".sql") != 0)
+			continue;
+		while (isdigit((unsigned char)nm[digits]))
+			digits++;
+		if (digits == 0 || nm[digits] != '_' || len - 4 <= digits + 1) {
+			closedir(d);
+			cw_migration_set_free(set);
+			return cw_error_set(err, CW_EXIT_USAGE,
+					    "migration file '%s' is not named NNN_name.sql", nm);
+		}
+		if (set->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			set->v = realloc(set->v, (size_t)cap * sizeof(*set->v));
+			set->owned = realloc(set->owned, (size_t)cap * sizeof(*set->owned));
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, nm);
+		set->owned[set->n] = read_file(path, err);
+		if (set->owned[set->n] == NULL) {
+			closedir(d);
+			cw_migration_set_free(set);
+			return false;
+		}
+		set->v[set->n].version = atoi(nm);
+		set->v[set->n].name = strndup(nm + digits + 1, len - 4 - digits - 1);
+		set->v[set->n].sql = set->owned[set->n];
+		set->n++;
+	}
+	closedir(d);
+	qsort(set->v, (size_t)set->n, sizeof(*set->v), by_version);
+	/* owned[] must follow v[] for freeing: rebuild it in the sorted order. */
+	for (int i = 0; i < set->n; i++)
+		set->owned[i] = (char *)set->v[i].sql;
+	for (int i = 1; i < set->n; i++)
+		if (set->v[i].version == set->v[i - 1].version) {
+			int v = set->v[i].version;
+			cw_migration_set_free(set);
+			return cw_error_set(err, CW_EXIT_USAGE, "two migrations share version %03d", v);
+		}
+	return true;
+}
+
+static bool
+ensure_bookkeeping(struct cw_db *db, struct cw_error *err)
+{
+	return cw_db_exec(db,
+			  "CREATE TABLE IF NOT EXISTS schema_migration ("
+			  " version int PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
+			  " applied_at timestamptz NOT NULL DEFAULT now(),"
+			  " applied_by text NOT NULL DEFAULT session_user)",
+			  0, NULL, err);
+}
+
+bool
+cw_migrate_status(struct cw_db *db, const struct cw_migration_set *set,
+		  struct cw_migration_state **out, int *n, struct cw_error *err)
+{
+	PGresult *r;
+	bool have_table;
+	char buf[8];
+	struct cw_migration_state *st;
+	int rows = 0, cnt = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!cw_db_value(db, "SELECT to_regclass('schema_migration') IS NOT NULL", 0, NULL, buf,
+			 sizeof(buf), NULL, err))
+		return false;
+	have_table = buf[0] == 't';
+	r = have_table ? cw_db_query(db,
+				     "SELECT version, name, checksum,"
+				     " to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS'), applied_by"
+				     " FROM schema_migration ORDER BY version",
+				     0, NULL, err)
+		       : NULL;
+	if (have_table && r == NULL)
+		return false;
+	rows = r ? PQntuples(r) : 0;
+	st = calloc((size_t)(set->n + rows) + 1, sizeof(*st));
+	for (int i = 0; i < set->n; i++) {
+		st[cnt].version = set->v[i].version;
+		snprintf(st[cnt].name, sizeof(st[cnt].name), "%s", set->v[i].name);
+		cw_sha256_hex(set->v[i].sql, strlen(set->v[i].sql), st[cnt].checksum);
+		cnt++;
+	}
+	for (int j = 0; j < rows; j++) {
+		int v = atoi(PQgetvalue(r, j, 0)), k;
+
+		for (k = 0; k < cnt && st[k].version != v; k++)
+			;
+		if (k == cnt) {
+			st[cnt].version = v;
+			st[cnt].unknown = true;
+			snprintf(st[cnt].name, sizeof(st[cnt].name), "%s", PQgetvalue(r, j, 1));
+			cnt++;
+		}
+		st[k].applied = true;
+		st[k].changed = !st[k].unknown && strcmp(st[k].checksum, PQgetvalue(r, j, 2)) != 0;
+		snprintf(st[k].applied_at, sizeof(st[k].applied_at), "%s", PQgetvalue(r, j, 3));
+		snprintf(st[k].applied_by, sizeof(st[k].applied_by), "%s", PQgetvalue(r, j, 4));
+	}
+	PQclear(r);
+	*out = st;
+	*n = cnt;
+	return true;
+}
+
+bool
+cw_migrate_run(struct cw_db *db, const struct cw_migration_set *set, int *applied,
+	       struct cw_error *err)
+{
+	struct cw_migration_state *st = NULL;
+	int n = 0;
+	bool ok = false;
+	const char *lockp[] = {MIGRATE_LOCK};
+
+	*applied = 0;
+	if (!cw_db_exec(db, "SELECT pg_advisory_lock($1::bigint)", 1, lockp, err))
+		return false;
+	if (!ensure_bookkeeping(db, err) || !cw_migrate_status(db, set, &st, &n, err))
+		goto out;
+	for (int i = 0; i < n; i++) {
+		if (st[i].changed) {
+			cw_error_set(err, CW_EXIT_CONFLICT,
+				     "migration %03d_%s.sql has changed since it was applied",
+				     st[i].version, st[i].name);
+			cw_error_detail(err, "applied on %s by %s; nothing was migrated",
+					st[i].applied_at, st[i].applied_by);
+			cw_error_hint(err, "never edit an applied migration: add a new numbered file");
+			goto out;
+		}
+		if (st[i].unknown) {
+			cw_error_set(err, CW_EXIT_CONFLICT,
+				     "the database has migration %03d_%s, which this carewatch does not know",
+				     st[i].version, st[i].name);
+			cw_error_hint(err, "upgrade carewatch before migrating this database");
+			goto out;
+		}
+	}
+	for (int i = 0; i < set->n; i++) {
+		const struct cw_migration *m = &set->v[i];
+		char ver[16], sum[65];
+		const char *params[3] = {ver, m->name, sum};
+		int k;
+
+		for (k = 0; k < n && st[k].version != m->version; k++)
+			;
+		if (k < n && st[k].applied)
+			continue;
+		snprintf(ver, sizeof(ver), "%d", m->version);
+		cw_sha256_hex(m->sql, strlen(m->sql), sum);
+		if (!cw_db_exec(db, "BEGIN", 0, NULL, err))
+			goto out;
+		if (!cw_db_script(db, m->sql, err) ||
+		    !cw_db_exec(db, "INSERT INTO schema_migration (version, name, checksum)"
+				    " VALUES ($1, $2, $3)", 3, params, err) ||
+		    !cw_db_exec(db, "COMMIT", 0, NULL, err)) {
+			char msg[sizeof(err->msg)];
+			struct cw_error ign;
+
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			if (!cw_db_exec(db, "ROLLBACK", 0, NULL, &ign))
+				cw_error_hint(err, "the connection was lost while rolling back");
+			cw_error_detail(err, "in migration %03d_%s.sql: %s", m->version, m->name, msg);
+			snprintf(err->msg, sizeof(err->msg), "migration %03d_%s failed; it was rolled back",
+				 m->version, m->name);
+			goto out;
+		}
+		(*applied)++;
+	}
+	ok = true;
+out:
+	{
+		struct cw_error ign;
+		/* Failure here means the session is gone, and the lock with it. */
+		if (!cw_db_exec(db, "SELECT pg_advisory_unlock($1::bigint)", 1, lockp, &ign))
+			ok = ok && false;
+	}
+	free(st);
+	return ok;
+}
