@@ -34,7 +34,7 @@ TLIBOBJ  := $(filter-out build/test/main.o,$(TOBJ)) build/test/testlib.o
 TESTSRC  := $(wildcard tests/test_*.c)
 TESTS    := $(TESTSRC:tests/%.c=build/test/%)
 
-.PHONY: all check unit deps test-build demo bench fuzz lint clean
+.PHONY: all check unit deps test-build demo bench fuzz lint clean man
 all: bin/carewatch
 
 bin/carewatch: $(OBJ)
@@ -102,6 +102,10 @@ lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --inline-suppr --std=c11 -Iinclude src tests
 	clang-tidy --quiet $(SRC) -- $(CPPFLAGS) -std=c11
+
+# The man page is generated from the command table (tests check it is current).
+man: bin/carewatch
+	bin/carewatch help --man > docs/carewatch.1
 
 clean:
 	rm -rf bin build

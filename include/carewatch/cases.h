@@ -1,0 +1,60 @@
+/*
+ * cases.h - the case engine: open, assign, respond to and close cases.
+ *
+ * A concern opens a case in the same transaction that records it: its due
+ * time comes from the active ruleset's response target for the concern's
+ * risk level and the working-day calendar (calendar.h, with the council's
+ * closure days), and it is assigned by the balancer (balance.h) among the
+ * officers who are active, not on leave and cover the provider's locality;
+ * when nobody is eligible it waits, unassigned, for the manager.  Every
+ * change appends to the case's history tables and is audited.
+ */
+#ifndef CAREWATCH_CASES_H
+#define CAREWATCH_CASES_H
+
+#include <stdbool.h>
+
+#include "carewatch/db.h"
+#include "carewatch/intel.h"
+
+struct cw_case_open {
+	/* in */
+	const char *provider_id;
+	const char *concern_id;        /* NULL for a case opened by hand */
+	const char *risk;              /* vocab word */
+	const char *opened_at;         /* UTC text "YYYY-MM-DDTHH:MM:SSZ" or "now" */
+	const char *title;             /* NULL: made from the concern */
+	/* out */
+	char id[CW_UUID_LEN];
+	long number;
+	char due[40];                  /* UTC text, "" when the risk has no target */
+	char assigned_to[64];          /* "" when unassigned */
+	char why[512];                 /* how the assignment was decided */
+	bool already;                  /* the case existed (a retried write) */
+};
+
+/* Open (or find, for a retried concern) the case inside the caller's
+ * transaction. */
+bool cw_case_open_in_txn(struct cw_db *db, struct cw_case_open *c, struct cw_error *err)
+	__attribute__((warn_unused_result));
+
+/* Resolve a case reference (its number, or its UUID) to its id. */
+bool cw_case_resolve(struct cw_db *db, const char *ref, char id_out[CW_UUID_LEN], long *number,
+		     struct cw_error *err) __attribute__((warn_unused_result));
+
+/* Record a response (kind: visit, phone, email, letter or meeting; at: a
+ * time as for record fields, NULL for now).  The first response sets the
+ * case's responded time.  id makes it idempotent (NULL: made here). */
+bool cw_case_respond(struct cw_db *db, const char *case_ref, const char *kind, const char *at,
+		     const char *note, const char *id, bool *already, struct cw_error *err)
+	__attribute__((warn_unused_result));
+
+/* Close a case with a note.  Closing a closed case is refused. */
+bool cw_case_close(struct cw_db *db, const char *case_ref, const char *note, struct cw_error *err)
+	__attribute__((warn_unused_result));
+
+/* Give a case to officer (login), or to nobody (NULL), recording why. */
+bool cw_case_assign(struct cw_db *db, const char *case_ref, const char *officer,
+		    const char *reason, struct cw_error *err) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,424 @@
+/*
+ * cases.c - opening, assigning, responding to and closing cases (cases.h).
+ *
+ * Opening gathers the balancer's input with a few set-based queries and
+ * serialises assignment with a transaction-scoped advisory lock, so eight
+ * officers logging concerns at once still see each other's new cases when
+ * loads are compared.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <uuid/uuid.h>
+
+#include "carewatch/balance.h"
+#include "carewatch/calendar.h"
+#include "carewatch/cases.h"
+#include "carewatch/record.h"
+#include "carewatch/rules.h"
+#include "carewatch/scoring.h"
+
+#define ASSIGN_LOCK "4242002"
+
+/* A calendar with the council's closure days (caller frees). */
+static struct cw_calendar *
+load_calendar(struct cw_db *db, struct cw_error *err)
+{
+	struct cw_calendar *cal = cw_calendar_new();
+	PGresult *r;
+
+	if (cal == NULL) {
+		cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+		return NULL;
+	}
+	r = cw_db_query(db, "SELECT to_char(day, 'YYYY-MM-DD'), reason FROM closure_day", 0, NULL, err);
+	if (r == NULL) {
+		cw_calendar_free(cal);
+		return NULL;
+	}
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct cw_date d;
+		if (!cw_date_parse(PQgetvalue(r, i, 0), "day", &d, err) ||
+		    !cw_calendar_add_closure(cal, d, PQgetvalue(r, i, 1), err)) {
+			PQclear(r);
+			cw_calendar_free(cal);
+			return NULL;
+		}
+	}
+	PQclear(r);
+	return cal;
+}
+
+/* Ask the balancer (balance.h) who should take a new case of risk at
+ * provider_id, given every officer's cover, leave and open cases now. */
+static bool
+choose_officer(struct cw_db *db, const struct cw_ruleset *rs, const char *provider_id,
+	       enum cw_risk risk, char *out, size_t size, char *why, size_t why_size,
+	       const char **reason, struct cw_error *err)
+{
+	const char *p[1] = {provider_id};
+	double weights[CW_RISK__N];
+	struct cw_officer *team;
+	const char **locs;
+	int *holders;
+	size_t nholders = 0, nlocs = 0, nteam;
+	struct cw_new_case nc;
+	struct cw_assignment choice;
+	char locality[40];
+	PGresult *r;
+	int n, rc;
+
+	for (int i = 0; i < CW_RISK__N; i++)
+		weights[i] = rs ? cw_rules_case_weight(rs, (enum cw_risk)i) : 1.0;
+	if (!cw_db_value(db, "SELECT locality FROM provider WHERE id = $1", 1, p, locality,
+			 sizeof(locality), NULL, err))
+		return false;
+	/* One row per (officer, locality covered): FTE, active, on leave today,
+	 * open cases by risk level, and whether they hold an open case here. */
+	r = cw_db_query(db,
+			"SELECT o.login, o.fte::float8, o.active,"
+			" EXISTS (SELECT 1 FROM officer_leave v WHERE v.login = o.login"
+			"   AND (now() AT TIME ZONE 'Europe/London')::date BETWEEN v.first_day AND v.last_day),"
+			" coalesce(l.locality, ''), k.low, k.medium, k.high, k.very_high, k.here"
+			" FROM officer o"
+			" LEFT JOIN officer_locality l ON l.login = o.login"
+			" CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE c.risk = 'low') AS low,"
+			"   count(*) FILTER (WHERE c.risk = 'medium') AS medium,"
+			"   count(*) FILTER (WHERE c.risk = 'high') AS high,"
+			"   count(*) FILTER (WHERE c.risk = 'very_high') AS very_high,"
+			"   coalesce(bool_or(c.provider_id = $1), false) AS here"
+			"   FROM case_file c WHERE c.assigned_to = o.login AND c.state <> 'closed') k"
+			" ORDER BY o.login, l.locality",
+			1, p, err);
+	if (r == NULL)
+		return false;
+	n = PQntuples(r);
+	team = calloc((size_t)n + 1, sizeof(*team));
+	locs = calloc((size_t)n + 1, sizeof(*locs));
+	holders = calloc((size_t)n + 1, sizeof(*holders));
+	nteam = 0;
+	for (int i = 0, t = -1; i < n; i++) {
+		if (t < 0 || strcmp(team[t].login, PQgetvalue(r, i, 0)) != 0) {
+			double load = 0;
+			t++;
+			for (int k = 0; k < CW_RISK__N; k++)
+				load += weights[k] * atof(PQgetvalue(r, i, 5 + k));
+			team[t].login = PQgetvalue(r, i, 0);
+			team[t].fte = atof(PQgetvalue(r, i, 1));
+			team[t].active = PQgetvalue(r, i, 2)[0] == 't';
+			team[t].on_leave = PQgetvalue(r, i, 3)[0] == 't';
+			team[t].localities = locs + nlocs;
+			team[t].load = load;
+			if (PQgetvalue(r, i, 9)[0] == 't')
+				holders[nholders++] = t;
+		}
+		if (PQgetvalue(r, i, 4)[0]) {
+			locs[nlocs++] = PQgetvalue(r, i, 4);
+			team[t].n_localities++;
+		}
+		nteam = (size_t)t + 1;
+	}
+	nc.provider_id = provider_id;
+	nc.locality = locality;
+	nc.risk = risk;
+	rc = cw_balance_assign(team, nteam, &nc, holders, nholders, weights, &choice, err);
+	if (rc < 0 && choice.how == CW_ASSIGN_INVALID) {
+		free(team);
+		free(locs);
+		free(holders);
+		PQclear(r);
+		return false;
+	}
+	if (choice.officer >= 0) {
+		snprintf(out, size, "%s", team[choice.officer].login);
+		*reason = choice.how == CW_ASSIGN_CONTINUITY ? "continuity" : "lowest_load";
+	} else {
+		out[0] = '\0';
+		*reason = "unassigned";
+	}
+	snprintf(why, why_size, "%s", choice.reason);
+	free(team);
+	free(locs);
+	free(holders);
+	PQclear(r);
+	return true;
+}
+
+bool
+cw_case_open_in_txn(struct cw_db *db, struct cw_case_open *c, struct cw_error *err)
+{
+	const struct cw_ruleset *rs;
+	struct cw_calendar *cal;
+	char opened[40], title[200], aid[CW_UUID_LEN];
+	const char *reason = "unassigned";
+	const char *lock[1] = {ASSIGN_LOCK};
+	bool none;
+	int risk, days;
+	cw_time at;
+	PGresult *r;
+
+	c->number = 0;
+	c->due[0] = c->assigned_to[0] = c->why[0] = '\0';
+	c->already = false;
+	if ((risk = cw_vocab_parse(&cw_vocab_risk, c->risk)) < 0)
+		return cw_error_field(err, "risk", "invalid risk level '%.20s'", c->risk);
+	/* A case opened from a concern has an id derived from the concern's,
+	 * so a retried concern finds its case rather than opening another. */
+	if (c->concern_id) {
+		uuid_t base, id;
+		uuid_parse(c->concern_id, base);
+		uuid_generate_sha1(id, base, "case", 4);
+		uuid_unparse_lower(id, c->id);
+	} else {
+		cw_uuid_new(c->id);
+	}
+	{
+		const char *p[1] = {c->id};
+		r = cw_db_query(db, "SELECT number, coalesce(to_char(due_at AT TIME ZONE 'UTC',"
+				    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), coalesce(assigned_to, '')"
+				    " FROM case_file WHERE id = $1", 1, p, err);
+		if (r == NULL)
+			return false;
+		if (PQntuples(r) == 1) {
+			c->number = atol(PQgetvalue(r, 0, 0));
+			snprintf(c->due, sizeof(c->due), "%s", PQgetvalue(r, 0, 1));
+			snprintf(c->assigned_to, sizeof(c->assigned_to), "%s", PQgetvalue(r, 0, 2));
+			c->already = true;
+			PQclear(r);
+			return true;
+		}
+		PQclear(r);
+	}
+	if (c->opened_at == NULL || strcmp(c->opened_at, "now") == 0) {
+		at = (cw_time)time(NULL);
+	} else {
+		/* record.c hands over the normalised UTC form of the received time. */
+		struct cw_date d;
+		int hh, mi, ss;
+		if (sscanf(c->opened_at, "%4d-%2d-%2dT%2d:%2d:%2dZ", &d.y, &d.m, &d.d, &hh, &mi, &ss) != 6 ||
+		    !cw_date_valid(d))
+			return cw_error_field(err, "received", "invalid received time '%.30s'", c->opened_at);
+		at = cw_date_to_time(d) + hh * 3600 + mi * 60 + ss;
+	}
+	cw_time_format_utc(at, opened, sizeof(opened));
+	rs = cw_scoring_active(db, &none, err);
+	if (rs == NULL && !none)
+		return false;
+	days = rs ? cw_rules_response_days(rs, (enum cw_risk)risk) : -1;
+	if (days >= 0) {
+		cal = load_calendar(db, err);
+		if (cal == NULL)
+			return false;
+		cw_time_format_utc(cw_calendar_due(cal, at, days), c->due, sizeof(c->due));
+		cw_calendar_free(cal);
+	}
+	if (!cw_db_exec(db, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock, err))
+		return false;
+	if (!choose_officer(db, rs, c->provider_id, (enum cw_risk)risk, c->assigned_to,
+			    sizeof(c->assigned_to), c->why, sizeof(c->why), &reason, err))
+		return false;
+	if (c->title)
+		snprintf(title, sizeof(title), "%s", c->title);
+	else
+		snprintf(title, sizeof(title), "%s risk concern", cw_vocab_label(&cw_vocab_risk, risk));
+	{
+		const char *p[8] = {c->id, c->provider_id, c->concern_id, c->risk, title, opened,
+				    c->due[0] ? c->due : NULL, c->assigned_to[0] ? c->assigned_to : NULL};
+		r = cw_db_query(db,
+				"INSERT INTO case_file (id, provider_id, concern_id, risk, title, opened_at,"
+				" due_at, assigned_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING number",
+				8, p, err);
+		if (r == NULL)
+			return false;
+		c->number = atol(PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	cw_uuid_new(aid);
+	{
+		const char *p[4] = {aid, c->id, c->assigned_to[0] ? c->assigned_to : NULL, reason};
+		return cw_db_exec(db, "INSERT INTO case_assignment (id, case_id, officer, reason)"
+				      " VALUES ($1, $2, $3, $4)", 4, p, err);
+	}
+}
+
+bool
+cw_case_resolve(struct cw_db *db, const char *ref, char id_out[CW_UUID_LEN], long *number,
+		struct cw_error *err)
+{
+	const char *p[1] = {ref};
+	PGresult *r;
+	const char *s = ref;
+
+	if (ref == NULL || *ref == '\0')
+		return cw_error_field(err, "case", "missing case number");
+	if (*s == '#')
+		p[0] = ++s;
+	if (cw_uuid_valid(s))
+		r = cw_db_query(db, "SELECT id, number FROM case_file WHERE id = $1", 1, p, err);
+	else {
+		for (const char *q = s; *q; q++)
+			if (*q < '0' || *q > '9' || q - s > 15)
+				return cw_error_field(err, "case", "invalid case number '%.20s'", ref);
+		r = cw_db_query(db, "SELECT id, number FROM case_file WHERE number = $1::bigint", 1, p, err);
+	}
+	if (r == NULL)
+		return false;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return cw_error_set(err, CW_EXIT_NOTFOUND, "no case %.40s", ref);
+	}
+	snprintf(id_out, CW_UUID_LEN, "%s", PQgetvalue(r, 0, 0));
+	if (number)
+		*number = atol(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return true;
+}
+
+struct respond_job {
+	const char *params[5];          /* id, case, at, kind, note */
+	bool already;
+};
+
+static bool
+respond_work(struct cw_db *db, void *ctx, struct cw_error *err)
+{
+	struct respond_job *job = ctx;
+	PGresult *r = cw_db_query(db,
+				  "INSERT INTO case_response (id, case_id, responded_at, kind, note)"
+				  " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id",
+				  5, job->params, err);
+	if (r == NULL)
+		return false;
+	job->already = PQntuples(r) == 0;
+	PQclear(r);
+	/* The first response (earliest time) is the case's response. */
+	return cw_db_exec(db,
+			  "UPDATE case_file c SET responded_at = f.first,"
+			  " state = CASE WHEN c.state = 'open' THEN 'responded' ELSE c.state END"
+			  " FROM (SELECT min(responded_at) AS first FROM case_response WHERE case_id = $1) f"
+			  " WHERE c.id = $1 AND c.responded_at IS DISTINCT FROM f.first",
+			  1, job->params + 1, err);
+}
+
+static const struct cw_vocab response_kinds = {
+	"response kind", (const char *const[]){"visit", "phone", "email", "letter", "meeting"},
+	(const char *const[]){"Visit", "Phone call", "Email", "Letter", "Meeting"}, 5,
+};
+
+bool
+cw_case_respond(struct cw_db *db, const char *case_ref, const char *kind, const char *at,
+		const char *note, const char *id, bool *already, struct cw_error *err)
+{
+	static const struct cw_field at_f = {"at", CW_F_TIME, NULL, false, 0, 0, "WHEN", "", "now"};
+	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, false, 1, 20000, "TEXT", "", NULL};
+	struct respond_job job = {0};
+	char cid[CW_UUID_LEN], rid[CW_UUID_LEN], when[40], *text;
+	bool is_null;
+	int k;
+	bool ok;
+
+	if (!cw_vocab_check(&response_kinds, "kind", kind, &k, err))
+		return false;
+	if (!cw_field_check(&at_f, at, when, sizeof(when), &is_null, err))
+		return false;
+	if (strcmp(when, "now") == 0)
+		cw_time_format_utc((cw_time)time(NULL), when, sizeof(when));
+	text = malloc(20000 * 4 + 8);
+	if (!cw_field_check(&note_f, note, text, 20000 * 4 + 8, &is_null, err)) {
+		free(text);
+		return false;
+	}
+	if (id && !cw_uuid_valid(id)) {
+		free(text);
+		return cw_error_field(err, "id", "invalid --id '%.40s' (expected a UUID)", id);
+	}
+	if (!cw_case_resolve(db, case_ref, cid, NULL, err)) {
+		free(text);
+		return false;
+	}
+	if (id)
+		snprintf(rid, sizeof(rid), "%s", id);
+	else
+		cw_uuid_new(rid);
+	job.params[0] = rid;
+	job.params[1] = cid;
+	job.params[2] = when;
+	job.params[3] = response_kinds.words[k];
+	job.params[4] = is_null ? NULL : text;
+	ok = cw_db_transaction(db, "READ COMMITTED", respond_work, &job, NULL, err);
+	free(text);
+	if (ok && already)
+		*already = job.already;
+	return ok;
+}
+
+bool
+cw_case_close(struct cw_db *db, const char *case_ref, const char *note, struct cw_error *err)
+{
+	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "", NULL};
+	char cid[CW_UUID_LEN], *text = malloc(20000 * 4 + 8);
+	const char *p[2] = {cid, text};
+	bool is_null, ok;
+	PGresult *r;
+
+	if (!cw_field_check(&note_f, note, text, 20000 * 4 + 8, &is_null, err) ||
+	    !cw_case_resolve(db, case_ref, cid, NULL, err)) {
+		free(text);
+		return false;
+	}
+	r = cw_db_query(db,
+			"UPDATE case_file SET state = 'closed', closed_at = now(), closure_note = $2"
+			" WHERE id = $1 AND state <> 'closed' RETURNING number",
+			2, p, err);
+	free(text);
+	if (r == NULL)
+		return false;
+	ok = PQntuples(r) == 1;
+	PQclear(r);
+	if (!ok)
+		return cw_error_set(err, CW_EXIT_CONFLICT, "case %.20s is already closed", case_ref);
+	return true;
+}
+
+struct assign_job {
+	const char *params[4];          /* assignment id, case id, officer, reason */
+};
+
+static bool
+assign_work(struct cw_db *db, void *ctx, struct cw_error *err)
+{
+	struct assign_job *job = ctx;
+
+	return cw_db_exec(db, "UPDATE case_file SET assigned_to = $2 WHERE id = $1", 2,
+			  job->params + 1, err) &&
+	       cw_db_exec(db, "INSERT INTO case_assignment (id, case_id, officer, reason)"
+			      " VALUES ($1, $2, $3, $4)", 4, job->params, err);
+}
+
+bool
+cw_case_assign(struct cw_db *db, const char *case_ref, const char *officer, const char *reason,
+	       struct cw_error *err)
+{
+	struct assign_job job;
+	char cid[CW_UUID_LEN], aid[CW_UUID_LEN], buf[8];
+	bool found;
+
+	if (!cw_case_resolve(db, case_ref, cid, NULL, err))
+		return false;
+	if (officer) {
+		const char *p[1] = {officer};
+		if (!cw_db_value(db, "SELECT 1 FROM officer WHERE login = $1 AND active", 1, p, buf,
+				 sizeof(buf), &found, err))
+			return false;
+		if (!found)
+			return cw_error_set(err, CW_EXIT_NOTFOUND, "no active officer '%.40s'", officer);
+	}
+	cw_uuid_new(aid);
+	job.params[0] = aid;
+	job.params[1] = cid;
+	job.params[2] = officer;
+	job.params[3] = reason;
+	return cw_db_transaction(db, "READ COMMITTED", assign_work, &job, NULL, err);
+}

@@ -1,0 +1,247 @@
+/*
+ * cmd_case.c - `carewatch case list | show | respond | close | assign` and
+ * `worklist`: an officer's day.  The worklist is one index scan on
+ * case_file_worklist (assigned_to, due_at) for open cases.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carewatch/cases.h"
+#include "carewatch/cmd.h"
+#include "carewatch/record.h"
+
+static const struct cw_col case_cols[] = {
+	{"case", "Case", true}, {"provider", "Provider", false}, {"risk", "Risk", false},
+	{"state", "State", false}, {"opened", "Opened", false}, {"due", "Due", false},
+	{"officer", "Officer", false}, {"status", "", false},
+};
+
+/* Columns in case_cols order; the last says overdue / due today. */
+#define CASE_COLUMNS                                                                         \
+	" c.number::text, p.name, c.risk, c.state, to_char(c.opened_at, 'YYYY-MM-DD HH24:MI'),"\
+	" coalesce(to_char(c.due_at, 'YYYY-MM-DD HH24:MI'), '-'), coalesce(c.assigned_to, '(unassigned)'),"\
+	" CASE WHEN c.state = 'open' AND c.due_at < now() THEN 'OVERDUE'"                     \
+	"      WHEN c.state = 'open' AND (c.due_at AT TIME ZONE 'Europe/London')::date"        \
+	"           = (now() AT TIME ZONE 'Europe/London')::date THEN 'due today'"            \
+	"      ELSE '' END"
+
+static int
+emit_cases(struct cw_ctx *ctx, const char *title, PGresult *r)
+{
+	struct cw_table *t = cw_table_new(title, case_cols, 8);
+
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *cells[8];
+		for (int c = 0; c < 8; c++)
+			cells[c] = PQgetvalue(r, i, c);
+		cw_table_add(t, cells);
+		if (strcmp(cells[7], "OVERDUE") == 0)
+			cw_table_mark_last(t, "!");
+		else if (cells[7][0])
+			cw_table_mark_last(t, "*");
+	}
+	PQclear(r);
+	return cw_emit(ctx, t);
+}
+
+static int
+run_worklist(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	const char *who = a->npos ? a->pos[0] : cw_db_user(ctx->db);
+	const char *p[1] = {who};
+	struct cw_error err;
+	char title[160];
+	PGresult *r;
+
+	cw_error_clear(&err);
+	r = cw_db_query(ctx->db,
+			"SELECT" CASE_COLUMNS " FROM case_file c JOIN provider p ON p.id = c.provider_id"
+			" WHERE c.assigned_to = $1 AND c.state <> 'closed'"
+			" ORDER BY c.due_at NULLS LAST, c.number",
+			1, p, &err);
+	if (r == NULL)
+		return cw_fail(&err);
+	snprintf(title, sizeof(title), "Worklist of %s: open cases by due time (! overdue, * due today)",
+		 who);
+	return emit_cases(ctx, title, r);
+}
+
+static int
+run_list(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	const char *officer = cw_flag(a, "mine") ? cw_db_user(ctx->db) : cw_arg(a, "officer");
+	const char *p[4] = {officer, cw_flag(a, "open") || cw_flag(a, "overdue") ? "t" : "f",
+			    cw_flag(a, "overdue") ? "t" : "f", cw_flag(a, "unassigned") ? "t" : "f"};
+	struct cw_error err;
+	PGresult *r;
+
+	cw_error_clear(&err);
+	r = cw_db_query(ctx->db,
+			"SELECT" CASE_COLUMNS " FROM case_file c JOIN provider p ON p.id = c.provider_id"
+			" WHERE ($1::text IS NULL OR c.assigned_to = $1)"
+			" AND (NOT $2::bool OR c.state <> 'closed')"
+			" AND (NOT $3::bool OR (c.state = 'open' AND c.due_at < now()))"
+			" AND (NOT $4::bool OR (c.assigned_to IS NULL AND c.state <> 'closed'))"
+			" ORDER BY c.due_at NULLS LAST, c.number LIMIT 5000",
+			4, p, &err);
+	if (r == NULL)
+		return cw_fail(&err);
+	return emit_cases(ctx, NULL, r);
+}
+
+static int
+run_show(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	struct cw_error err;
+	char id[CW_UUID_LEN];
+	const char *p[1] = {id};
+	PGresult *r;
+
+	cw_error_clear(&err);
+	if (!cw_case_resolve(ctx->db, a->pos[0], id, NULL, &err))
+		return cw_fail(&err);
+	r = cw_db_query(ctx->db,
+			"SELECT c.number, p.name, c.risk, c.state, c.title,"
+			" to_char(c.opened_at, 'YYYY-MM-DD HH24:MI TZ'),"
+			" coalesce(to_char(c.due_at, 'YYYY-MM-DD HH24:MI TZ'), 'no response target'),"
+			" coalesce(to_char(c.responded_at, 'YYYY-MM-DD HH24:MI TZ'), '-'),"
+			" coalesce(to_char(c.closed_at, 'YYYY-MM-DD HH24:MI TZ'), '-'),"
+			" coalesce(c.assigned_to, '(unassigned)'), coalesce(k.category, ''),"
+			" coalesce(k.summary, ''), coalesce(c.closure_note, '')"
+			" FROM case_file c JOIN provider p ON p.id = c.provider_id"
+			" LEFT JOIN concern k ON k.id = c.concern_id WHERE c.id = $1",
+			1, p, &err);
+	if (r == NULL)
+		return cw_fail(&err);
+	printf("Case %s: %s\n", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 4));
+	printf("  provider   %s\n  risk       %s\n  state      %s\n  officer    %s\n",
+	       PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 9));
+	printf("  opened     %s\n  due        %s\n  responded  %s\n  closed     %s\n",
+	       PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6), PQgetvalue(r, 0, 7), PQgetvalue(r, 0, 8));
+	if (PQgetvalue(r, 0, 10)[0])
+		printf("  concern    %s: %s\n", PQgetvalue(r, 0, 10), PQgetvalue(r, 0, 11));
+	if (PQgetvalue(r, 0, 12)[0])
+		printf("  closure    %s\n", PQgetvalue(r, 0, 12));
+	PQclear(r);
+	r = cw_db_query(ctx->db,
+			"SELECT to_char(recorded_at, 'YYYY-MM-DD HH24:MI'), 'assigned',"
+			"  coalesce(officer, '(unassigned)') || ' (' || reason || ', by ' || recorded_by || ')'"
+			" FROM case_assignment WHERE case_id = $1"
+			" UNION ALL SELECT to_char(responded_at, 'YYYY-MM-DD HH24:MI'), 'response',"
+			"  kind || coalesce(': ' || note, '') || ' (by ' || recorded_by || ')'"
+			" FROM case_response WHERE case_id = $1 ORDER BY 1",
+			1, p, &err);
+	if (r == NULL)
+		return cw_fail(&err);
+	{
+		static const struct cw_col cols[] = {{"when", "When", false}, {"event", "Event", false},
+						     {"detail", "Detail", false}};
+		struct cw_table *t = cw_table_new("\nHistory", cols, 3);
+		for (int i = 0; i < PQntuples(r); i++) {
+			const char *cells[3] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)};
+			cw_table_add(t, cells);
+		}
+		PQclear(r);
+		return cw_emit(ctx, t);
+	}
+}
+
+static int
+run_respond(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	struct cw_error err;
+	bool already = false;
+
+	cw_error_clear(&err);
+	if (!cw_case_respond(ctx->db, a->pos[0], cw_arg(a, "kind") ? cw_arg(a, "kind") : "visit",
+			     cw_arg(a, "at"), cw_arg(a, "note"), cw_arg(a, "id"), &already, &err))
+		return cw_fail(&err);
+	printf(already ? "already recorded: response to case %s (nothing written)\n"
+		       : "recorded the response to case %s\n", a->pos[0]);
+	return CW_EXIT_OK;
+}
+
+static int
+run_close(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	struct cw_error err;
+
+	cw_error_clear(&err);
+	if (!cw_case_close(ctx->db, a->pos[0], cw_arg(a, "note"), &err))
+		return cw_fail(&err);
+	printf("closed case %s\n", a->pos[0]);
+	return CW_EXIT_OK;
+}
+
+static int
+run_assign(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	struct cw_error err;
+	const char *to = a->npos > 1 ? a->pos[1] : NULL;
+
+	cw_error_clear(&err);
+	if (to == NULL && !cw_flag(a, "unassign")) {
+		cw_error_set(&err, CW_EXIT_USAGE, "'carewatch case assign' needs an OFFICER or --unassign");
+		return cw_fail(&err);
+	}
+	if (!cw_case_assign(ctx->db, a->pos[0], to, "manual", &err))
+		return cw_fail(&err);
+	printf(to ? "case %s assigned to %s\n" : "case %s is now unassigned%s\n", a->pos[0], to ? to : "");
+	return CW_EXIT_OK;
+}
+
+static const struct cw_opt list_opts[] = {
+	{"mine", NULL, "only my cases", NULL},
+	{"officer", "LOGIN", "only this officer's cases", NULL},
+	{"open", NULL, "only cases not closed", NULL},
+	{"overdue", NULL, "only open cases past their due time", NULL},
+	{"unassigned", NULL, "only the unassigned queue", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+static const struct cw_vocab response_kinds = {
+	"response kind", (const char *const[]){"visit", "phone", "email", "letter", "meeting"},
+	(const char *const[]){"Visit", "Phone call", "Email", "Letter", "Meeting"}, 5,
+};
+static const struct cw_opt respond_opts[] = {
+	{"kind", "K", "how the provider was contacted (default visit)", &response_kinds},
+	{"at", "WHEN", "when (YYYY-MM-DD HH:MM, London; default now)", NULL},
+	{"note", "TEXT", "what was done (kept out of logs)", NULL},
+	{"id", "UUID", "the response's id (to retry safely)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+static const struct cw_opt close_opts[] = {
+	{"note", "TEXT", "why the case is closed", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+static const struct cw_opt assign_opts[] = {
+	{"unassign", NULL, "put the case back in the unassigned queue", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+
+const struct cw_cmd cw_cmd_case_list = {
+	.name = "case list", .summary = "list cases by due time",
+	.opts = list_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_list,
+};
+const struct cw_cmd cw_cmd_case_show = {
+	.name = "case show", .synopsis = "CASE", .summary = "one case with its history",
+	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_show,
+};
+const struct cw_cmd cw_cmd_case_respond = {
+	.name = "case respond", .synopsis = "CASE", .summary = "record a response to a case",
+	.help = "The first response recorded is the case's response for the response-time target.",
+	.opts = respond_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_respond,
+};
+const struct cw_cmd cw_cmd_case_close = {
+	.name = "case close", .synopsis = "CASE", .summary = "close a case with a note",
+	.opts = close_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_close,
+};
+const struct cw_cmd cw_cmd_case_assign = {
+	.name = "case assign", .synopsis = "CASE [OFFICER]", .summary = "give a case to an officer",
+	.opts = assign_opts, .min_pos = 1, .max_pos = 2, .flags = CW_CMD_DB, .run = run_assign,
+};
+const struct cw_cmd cw_cmd_worklist = {
+	.name = "worklist", .synopsis = "[OFFICER]", .summary = "an officer's open cases by due time",
+	.help = "Without OFFICER, your own (the database login you connect as).",
+	.max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_worklist,
+};

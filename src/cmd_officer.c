@@ -1,0 +1,233 @@
+/*
+ * cmd_officer.c - `carewatch officer add | leave | list`: the QA team as
+ * reference data (login, name, FTE, localities covered, leave), which the
+ * balancer reads when it assigns cases.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carewatch/calendar.h"
+#include "carewatch/cmd.h"
+#include "carewatch/record.h"
+
+static const struct cw_vocab posts = {
+	"post", (const char *const[]){"qa_officer", "market_assurance", "quality_manager"},
+	(const char *const[]){"QA officer", "Market assurance officer", "Quality manager"}, 3,
+};
+
+struct officer_job {
+	const char *login, *name, *fte, *post;
+	char localities[256];          /* comma-separated codes, validated */
+};
+
+static bool
+officer_work(struct cw_db *db, void *ctx, struct cw_error *err)
+{
+	struct officer_job *job = ctx;
+	const char *p[4] = {job->login, job->name, job->fte, job->post};
+	const char *lp[2] = {job->login, job->localities};
+
+	/* add is also "update": run it again to change name, FTE or cover. */
+	if (!cw_db_exec(db,
+			"INSERT INTO officer (login, name, fte, post) VALUES ($1, $2, $3, $4)"
+			" ON CONFLICT (login) DO UPDATE SET name = EXCLUDED.name, fte = EXCLUDED.fte,"
+			" post = EXCLUDED.post, active = true"
+			" WHERE (officer.name, officer.fte, officer.post, officer.active)"
+			"   IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.fte, EXCLUDED.post, true)",
+			4, p, err))
+		return false;
+	return cw_db_exec(db,
+			  "WITH want AS (SELECT unnest(string_to_array($2, ',')) AS locality),"
+			  " gone AS (DELETE FROM officer_locality o WHERE o.login = $1"
+			  "   AND o.locality NOT IN (SELECT locality FROM want))"
+			  " INSERT INTO officer_locality (login, locality) SELECT $1, locality FROM want"
+			  " ON CONFLICT DO NOTHING",
+			  2, lp, err);
+}
+
+static int
+run_add(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	static const struct cw_field name_f = {"name", CW_F_TEXT, NULL, true, 1, 200, "NAME", "", NULL};
+	struct officer_job job = {0};
+	struct cw_error err;
+	char name[900], *locs, *tok, *save = NULL;
+	const char *fte = cw_arg(a, "fte");
+	bool is_null;
+	double f;
+	char *end;
+	int post = 0;
+
+	cw_error_clear(&err);
+	job.login = a->pos[0];
+	if (!cw_field_check(&name_f, cw_arg(a, "name"), name, sizeof(name), &is_null, &err))
+		return cw_fail(&err);
+	job.name = name;
+	if (fte == NULL) {
+		cw_error_field(&err, "fte", "missing --fte (full-time equivalent, e.g. 1 or 0.6)");
+		return cw_fail(&err);
+	}
+	f = strtod(fte, &end);
+	if (end == fte || *end != '\0' || !(f > 0 && f <= 1)) {
+		cw_error_field(&err, "fte", "invalid --fte '%.20s' (expected a number above 0, at most 1)", fte);
+		return cw_fail(&err);
+	}
+	job.fte = fte;
+	if (cw_arg(a, "post") && !cw_vocab_check(&posts, "post", cw_arg(a, "post"), &post, &err))
+		return cw_fail(&err);
+	job.post = posts.words[post];
+	if (cw_arg(a, "locality") == NULL) {
+		cw_error_field(&err, "locality", "missing --locality (the localities the officer covers, e.g. north,west)");
+		return cw_fail(&err);
+	}
+	locs = strdup(cw_arg(a, "locality"));
+	for (tok = strtok_r(locs, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *p[1] = {tok};
+		char code[40];
+		bool found;
+
+		while (*tok == ' ')
+			tok++;
+		if (!cw_db_value(ctx->db, "SELECT code FROM locality WHERE code = lower($1) OR lower(name) = lower($1)",
+				 1, p, code, sizeof(code), &found, &err)) {
+			free(locs);
+			return cw_fail(&err);
+		}
+		if (!found) {
+			cw_error_field(&err, "locality", "invalid locality '%.30s'", tok);
+			cw_error_hint(&err, "localities are reference data: see 'carewatch provider list --help'");
+			free(locs);
+			return cw_fail(&err);
+		}
+		if (strlen(job.localities) + strlen(code) + 2 < sizeof(job.localities)) {
+			if (job.localities[0])
+				strcat(job.localities, ",");
+			strcat(job.localities, code);
+		}
+	}
+	free(locs);
+	if (job.localities[0] == '\0') {
+		cw_error_field(&err, "locality", "missing --locality");
+		return cw_fail(&err);
+	}
+	if (!cw_db_transaction(ctx->db, "READ COMMITTED", officer_work, &job, NULL, &err))
+		return cw_fail(&err);
+	printf("officer %s (%s), %s FTE, covers %s\n", job.login, job.name, job.fte, job.localities);
+	return CW_EXIT_OK;
+}
+
+static int
+run_leave(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	struct cw_error err;
+	struct cw_date from, to;
+	char f[16], t[16], id[CW_UUID_LEN];
+	const char *p[4] = {id, a->pos[0], f, t};
+	bool found;
+	char buf[8];
+
+	cw_error_clear(&err);
+	if (cw_arg(a, "from") == NULL || cw_arg(a, "to") == NULL) {
+		cw_error_field(&err, cw_arg(a, "from") ? "to" : "from", "missing --%s DATE",
+			       cw_arg(a, "from") ? "to" : "from");
+		return cw_fail(&err);
+	}
+	if (!cw_date_parse(cw_arg(a, "from"), "from", &from, &err) ||
+	    !cw_date_parse(cw_arg(a, "to"), "to", &to, &err))
+		return cw_fail(&err);
+	if (cw_date_cmp(from, to) > 0) {
+		cw_error_field(&err, "to", "--to %s is before --from %s", cw_arg(a, "to"), cw_arg(a, "from"));
+		return cw_fail(&err);
+	}
+	if (!cw_db_value(ctx->db, "SELECT 1 FROM officer WHERE login = $1", 1, p + 1, buf, sizeof(buf),
+			 &found, &err))
+		return cw_fail(&err);
+	if (!found) {
+		cw_error_set(&err, CW_EXIT_NOTFOUND, "no officer '%.40s'", a->pos[0]);
+		return cw_fail(&err);
+	}
+	cw_date_format(from, f, sizeof(f));
+	cw_date_format(to, t, sizeof(t));
+	if (cw_arg(a, "id")) {
+		if (!cw_uuid_valid(cw_arg(a, "id"))) {
+			cw_error_field(&err, "id", "invalid --id '%.40s' (expected a UUID)", cw_arg(a, "id"));
+			return cw_fail(&err);
+		}
+		snprintf(id, sizeof(id), "%s", cw_arg(a, "id"));
+	} else {
+		cw_uuid_new(id);
+	}
+	if (!cw_db_exec(ctx->db,
+			"INSERT INTO officer_leave (id, login, first_day, last_day) VALUES ($1, $2, $3, $4)"
+			" ON CONFLICT (id) DO NOTHING",
+			4, p, &err))
+		return cw_fail(&err);
+	printf("%s is on leave from %s to %s\n", a->pos[0], f, t);
+	return CW_EXIT_OK;
+}
+
+static int
+run_list(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	static const struct cw_col cols[] = {
+		{"login", "Login", false}, {"name", "Name", false}, {"post", "Post", false},
+		{"fte", "FTE", true}, {"localities", "Localities", false},
+		{"on_leave", "On leave today", false}, {"active", "Active", false},
+	};
+	struct cw_error err;
+	struct cw_table *t;
+	PGresult *r;
+
+	(void)a;
+	cw_error_clear(&err);
+	r = cw_db_query(ctx->db,
+			"SELECT o.login, o.name, o.post, o.fte::text,"
+			" coalesce((SELECT string_agg(l.locality, ',' ORDER BY l.locality)"
+			"  FROM officer_locality l WHERE l.login = o.login), ''),"
+			" CASE WHEN EXISTS (SELECT 1 FROM officer_leave v WHERE v.login = o.login"
+			"  AND current_date BETWEEN v.first_day AND v.last_day) THEN 'yes' ELSE 'no' END,"
+			" CASE WHEN o.active THEN 'yes' ELSE 'no' END"
+			" FROM officer o ORDER BY o.login",
+			0, NULL, &err);
+	if (r == NULL)
+		return cw_fail(&err);
+	t = cw_table_new("QA team", cols, 7);
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *cells[7];
+		for (int c = 0; c < 7; c++)
+			cells[c] = PQgetvalue(r, i, c);
+		cw_table_add(t, cells);
+	}
+	PQclear(r);
+	return cw_emit(ctx, t);
+}
+
+static const struct cw_opt add_opts[] = {
+	{"name", "NAME", "display name", NULL},
+	{"fte", "F", "full-time equivalent, above 0 and at most 1", NULL},
+	{"locality", "L[,L]", "localities covered (reference data)", NULL},
+	{"post", "POST", "qa_officer (default), market_assurance or quality_manager", &posts},
+	{NULL, NULL, NULL, NULL},
+};
+
+static const struct cw_opt leave_opts[] = {
+	{"from", "DATE", "first day of leave", NULL},
+	{"to", "DATE", "last day of leave", NULL},
+	{"id", "UUID", "the leave record's id (to retry safely)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+
+const struct cw_cmd cw_cmd_officer_add = {
+	.name = "officer add", .synopsis = "LOGIN", .summary = "add an officer (or update one)",
+	.opts = add_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_add,
+};
+const struct cw_cmd cw_cmd_officer_leave = {
+	.name = "officer leave", .synopsis = "LOGIN", .summary = "record an officer's leave",
+	.help = "Officers on leave are not given new cases on those days.",
+	.opts = leave_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_leave,
+};
+const struct cw_cmd cw_cmd_officer_list = {
+	.name = "officer list", .summary = "list the QA team",
+	.max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_list,
+};

@@ -1,0 +1,182 @@
+/*
+ * cmd_record.c - `carewatch concern add`, `visit add`, ... : recording every
+ * intelligence kind from its struct cw_kind (record.h), plus
+ * `restriction lift`.  Options, help and validation come from the kind.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carewatch/calendar.h"
+#include "carewatch/cmd.h"
+#include "carewatch/provider.h"
+#include "carewatch/record.h"
+
+/* Shared by the guided form (cmd_form.c). */
+int cw_record_print(const struct cw_kind *kind, const struct cw_record_result *res);
+
+int
+cw_record_print(const struct cw_kind *kind, const struct cw_record_result *res)
+{
+	if (res->already) {
+		printf("already recorded: %s %s for %s (nothing written)\n", kind->what, res->id,
+		       res->provider_name);
+		return CW_EXIT_OK;
+	}
+	printf("recorded %s %s for %s\n", kind->what, res->id, res->provider_name);
+	if (res->case_number > 0) {
+		char due[64] = "no response target";
+		if (res->due[0]) {
+			cw_time t;
+			struct cw_error ign;
+			if (cw_datetime_parse(res->due, "due", &t, &ign))
+				cw_time_format(t, due, sizeof(due));
+			else
+				snprintf(due, sizeof(due), "%s", res->due);
+		}
+		printf("case %ld opened: due %s, %s%s\n", res->case_number, due,
+		       res->assigned_to[0] ? "assigned to " : "waiting in the unassigned queue",
+		       res->assigned_to);
+	}
+	if (res->score[0])
+		printf("score now %s (%s)\n", res->score, res->band);
+	return CW_EXIT_OK;
+}
+
+static int
+run_record(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	const struct cw_kind *kind = a->cmd->kind;
+	const char *values[CW_KIND_MAX_FIELDS];
+	struct cw_record_result res;
+	struct cw_error err;
+
+	cw_error_clear(&err);
+	for (int i = 0; i < kind->nfields; i++)
+		values[i] = cw_arg(a, kind->fields[i].name);
+	if (!cw_record(ctx->db, kind, a->pos[0], values, cw_arg(a, "id"), &res, &err))
+		return cw_fail(&err);
+	return cw_record_print(kind, &res);
+}
+
+#define RECORD_CMD(var, kindv, nm, sum)                                                      \
+	const struct cw_cmd var = {.name = nm, .synopsis = "P", .summary = sum,                \
+				   .help = "P is a provider's name (or an unambiguous part of it), " \
+					   "CQC location ID or UUID.",                       \
+				   .kind = &kindv, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, \
+				   .run = run_record}
+
+RECORD_CMD(cw_cmd_concern_add, cw_kind_concern, "concern add",
+	   "log a concern; opens a case with a due time and an officer");
+RECORD_CMD(cw_cmd_visit_add, cw_kind_visit, "visit add", "record a monitoring, response or PAMMS visit");
+RECORD_CMD(cw_cmd_safeguarding_add, cw_kind_safeguarding, "safeguarding add",
+	   "record a provider-related safeguarding (MASH referral)");
+RECORD_CMD(cw_cmd_cqc_add, cw_kind_cqc, "cqc add", "record a published CQC rating (by domain)");
+RECORD_CMD(cw_cmd_ipc_add, cw_kind_ipc, "ipc add", "record a public health IPC inspection");
+RECORD_CMD(cw_cmd_survey_add, cw_kind_survey, "survey add", "record a customer satisfaction survey");
+RECORD_CMD(cw_cmd_notice_add, cw_kind_notice, "notice add", "record a performance notice");
+RECORD_CMD(cw_cmd_restriction_add, cw_kind_restriction, "restriction add",
+	   "record a placement restriction (all placements or partial)");
+RECORD_CMD(cw_cmd_loss_add, cw_kind_loss, "loss add",
+	   "record provider loss: closure, nursing de-registration, beds lost");
+
+struct lift_job {
+	const char *params[4];
+	int inserted;
+};
+
+static bool
+lift_work(struct cw_db *db, void *ctx, struct cw_error *err)
+{
+	struct lift_job *job = ctx;
+	PGresult *r = cw_db_query(db,
+				  "INSERT INTO restriction_lift (id, restriction_id, lifted_on, note)"
+				  " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
+				  4, job->params, err);
+	if (r == NULL)
+		return false;
+	job->inserted = PQntuples(r);
+	PQclear(r);
+	return true;
+}
+
+static int
+run_lift(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	static const struct cw_field on_f = {"on", CW_F_DATE, NULL, false, 0, 0, "DATE", "", "today"};
+	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, false, 1, 20000, "TEXT", "", NULL};
+	struct cw_error err;
+	struct lift_job job = {0};
+	char on[16], note[20000 * 4 + 8], id[CW_UUID_LEN], rid[CW_UUID_LEN] = "";
+	char pid[CW_UUID_LEN], pname[304];
+	bool is_null;
+	const char *ref = a->pos[0];
+
+	cw_error_clear(&err);
+	if (!cw_field_check(&on_f, cw_arg(a, "on"), on, sizeof(on), &is_null, &err) ||
+	    !cw_field_check(&note_f, cw_arg(a, "note"), note, sizeof(note), &is_null, &err))
+		return cw_fail(&err);
+	job.params[3] = is_null ? NULL : note;
+	if (cw_arg(a, "id") && !cw_uuid_valid(cw_arg(a, "id"))) {
+		cw_error_field(&err, "id", "invalid --id '%.40s' (expected a UUID)", cw_arg(a, "id"));
+		return cw_fail(&err);
+	}
+	if (cw_uuid_valid(ref)) {
+		/* A restriction's id, or else a provider's. */
+		const char *p[1] = {ref};
+		bool found;
+		if (!cw_db_value(ctx->db, "SELECT id FROM restriction_current WHERE id = $1", 1, p, rid,
+				 sizeof(rid), &found, &err))
+			return cw_fail(&err);
+	}
+	if (rid[0] == '\0') {
+		const char *p[1] = {pid};
+		PGresult *r;
+		if (!cw_provider_resolve(ctx->db, ref, pid, pname, sizeof(pname), &err))
+			return cw_fail(&err);
+		r = cw_db_query(ctx->db,
+				"SELECT r.id FROM restriction_current r WHERE r.provider_id = $1"
+				" AND NOT EXISTS (SELECT 1 FROM restriction_lift l WHERE l.restriction_id = r.id)"
+				" AND (r.ends_on IS NULL OR r.ends_on >= current_date)",
+				1, p, &err);
+		if (r == NULL)
+			return cw_fail(&err);
+		if (PQntuples(r) != 1) {
+			cw_error_set(&err, CW_EXIT_NOTFOUND, "%s has %d open restrictions", pname, PQntuples(r));
+			if (PQntuples(r) > 1)
+				cw_error_hint(&err, "name the restriction by its id (see 'carewatch provider show')");
+			PQclear(r);
+			return cw_fail(&err);
+		}
+		snprintf(rid, sizeof(rid), "%s", PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	if (cw_arg(a, "id"))
+		snprintf(id, sizeof(id), "%s", cw_arg(a, "id"));
+	else
+		cw_uuid_new(id);
+	job.params[0] = id;
+	job.params[1] = rid;
+	job.params[2] = on;
+	if (!cw_db_transaction(ctx->db, "READ COMMITTED", lift_work, &job, NULL, &err))
+		return cw_fail(&err);
+	if (job.inserted == 0)
+		printf("already lifted: restriction %s (nothing written)\n", rid);
+	else
+		printf("lifted restriction %s from %s\n", rid, on);
+	return CW_EXIT_OK;
+}
+
+static const struct cw_opt lift_opts[] = {
+	{"on", "DATE", "the day placements may start again (default today)", NULL},
+	{"note", "TEXT", "why it was lifted", NULL},
+	{"id", "UUID", "the lift's id (made for you; give it to retry safely)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+
+const struct cw_cmd cw_cmd_restriction_lift = {
+	.name = "restriction lift", .synopsis = "RESTRICTION|P",
+	.summary = "lift a placement restriction",
+	.help = "Name the restriction by its id, or the provider when it has exactly one open restriction.",
+	.opts = lift_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_lift,
+};

@@ -1,0 +1,207 @@
+/*
+ * provider.c - resolving provider references and adding providers.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carewatch/calendar.h"
+#include "carewatch/provider.h"
+#include "carewatch/record.h"
+
+static bool
+looks_like_cqc_id(const char *s)
+{
+	if (strncmp(s, "1-", 2) != 0 || s[2] == '\0')
+		return false;
+	for (s += 2; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+bool
+cw_provider_resolve(struct cw_db *db, const char *ref, char id_out[CW_UUID_LEN], char *name_out,
+		    size_t name_size, struct cw_error *err)
+{
+	const char *params[1] = {ref};
+	PGresult *r;
+	int n;
+
+	if (ref == NULL || *ref == '\0')
+		return cw_error_field(err, "provider", "missing provider (a name, CQC location ID or UUID)");
+	if (cw_uuid_valid(ref))
+		r = cw_db_query(db, "SELECT id, name, care_type, locality, cqc_location_id"
+				    " FROM provider WHERE id = $1", 1, params, err);
+	else if (looks_like_cqc_id(ref))
+		r = cw_db_query(db, "SELECT id, name, care_type, locality, cqc_location_id"
+				    " FROM provider WHERE cqc_location_id = $1", 1, params, err);
+	else
+		/* An exact name wins over fragments; LIKE's wildcards in the
+		 * user's text are escaped so they match literally. */
+		r = cw_db_query(db,
+				"WITH q AS (SELECT lower($1) AS t,"
+				"  '%' || replace(replace(replace(lower($1), '\\', '\\\\'), '%', '\\%'),"
+				"  '_', '\\_') || '%' AS pat)"
+				" SELECT id, name, care_type, locality, cqc_location_id FROM provider, q"
+				" WHERE lower(name) = q.t"
+				" UNION ALL"
+				" (SELECT id, name, care_type, locality, cqc_location_id FROM provider, q"
+				"  WHERE lower(name) LIKE q.pat AND NOT EXISTS"
+				"   (SELECT 1 FROM provider p2 WHERE lower(p2.name) = q.t)"
+				"  ORDER BY name LIMIT 11)",
+				1, params, err);
+	if (r == NULL)
+		return false;
+	n = PQntuples(r);
+	if (n == 1) {
+		snprintf(id_out, CW_UUID_LEN, "%s", PQgetvalue(r, 0, 0));
+		if (name_out)
+			snprintf(name_out, name_size, "%s", PQgetvalue(r, 0, 1));
+		PQclear(r);
+		return true;
+	}
+	if (n == 0) {
+		cw_error_set(err, CW_EXIT_NOTFOUND, "no provider matches '%.60s'", ref);
+		cw_error_hint(err, "try 'carewatch provider find TEXT'");
+	} else {
+		char list[480];
+		size_t len = 0;
+
+		for (int i = 0; i < n && i < 10 && len < sizeof(list); i++) {
+			int w = snprintf(list + len, sizeof(list) - len, "%s%s (%s, %s%s%s)", i ? "; " : "",
+					 PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+					 PQgetisnull(r, i, 4) ? "" : ", ", PQgetvalue(r, i, 4));
+			if (w < 0)
+				break;
+			len += (size_t)w;
+		}
+		cw_error_set(err, CW_EXIT_NOTFOUND, "provider '%.60s' is ambiguous: %s%d match%s", ref,
+			     n > 10 ? "more than " : "", n > 10 ? 10 : n, n == 1 ? "" : "es");
+		cw_error_detail(err, "%s%s", list, n > 10 ? "; ..." : "");
+		cw_error_hint(err, "give more of the name, or the CQC location ID");
+	}
+	snprintf(err->field, sizeof(err->field), "provider");
+	PQclear(r);
+	return false;
+}
+
+struct add_job {
+	const char *params[9];          /* the provider INSERT's parameters */
+	const char *cqc_provider_id;
+	const char *org_name;
+	char new_org[CW_UUID_LEN];
+	char org_id[CW_UUID_LEN];
+	bool already;
+};
+
+static bool
+add_work(struct cw_db *db, void *ctx, struct cw_error *err)
+{
+	struct add_job *job = ctx;
+	PGresult *r;
+
+	job->params[8] = NULL;
+	if (job->cqc_provider_id != NULL) {
+		/* The organisation, by CQC provider ID, is created when first seen. */
+		const char *op[3] = {job->new_org, job->org_name, job->cqc_provider_id};
+		r = cw_db_query(db,
+				"WITH ins AS (INSERT INTO organisation (id, name, cqc_provider_id)"
+				" VALUES ($1, $2, $3) ON CONFLICT (cqc_provider_id) DO NOTHING RETURNING id)"
+				" SELECT id FROM ins UNION ALL"
+				" SELECT id FROM organisation WHERE cqc_provider_id = $3",
+				3, op, err);
+		if (r == NULL)
+			return false;
+		snprintf(job->org_id, sizeof(job->org_id), "%s", PQgetvalue(r, 0, 0));
+		PQclear(r);
+		job->params[8] = job->org_id;
+	}
+	r = cw_db_query(db,
+			"INSERT INTO provider (id, name, care_type, locality, cqc_location_id, beds,"
+			" registered_on, postcode, organisation_id)"
+			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING id",
+			9, job->params, err);
+	if (r == NULL)
+		return false;
+	job->already = PQntuples(r) == 0;
+	PQclear(r);
+	return true;
+}
+
+/* The locality code for text naming one (code or name), or an error listing them. */
+static bool
+locality_code(struct cw_db *db, const char *text, char *out, size_t size, struct cw_error *err)
+{
+	const char *lp[1] = {text};
+	bool found;
+	char list[256];
+
+	if (text == NULL || *text == '\0')
+		return cw_error_field(err, "locality", "missing --locality");
+	if (!cw_db_value(db, "SELECT code FROM locality WHERE code = lower($1) OR lower(name) = lower($1)",
+			 1, lp, out, size, &found, err))
+		return false;
+	if (found)
+		return true;
+	if (!cw_db_value(db, "SELECT string_agg(code, ', ' ORDER BY code) FROM locality", 0, NULL,
+			 list, sizeof(list), NULL, err))
+		return false;
+	return cw_error_field(err, "locality", "invalid locality '%.30s' (expected %s)", text, list);
+}
+
+bool
+cw_provider_add(struct cw_db *db, const struct cw_provider_new *in, char id_out[CW_UUID_LEN],
+		bool *already, struct cw_error *err)
+{
+	static const struct cw_field name_f = {"name", CW_F_TEXT, NULL, true, 1, 300, "NAME", "", NULL};
+	static const struct cw_field beds_f = {"beds", CW_F_INT, NULL, false, 0, 10000, "N", "", NULL};
+	static const struct cw_field reg_f = {"registered", CW_F_DATE, NULL, false, 0, 0, "DATE", "", NULL};
+	struct add_job job;
+	char name[1300], beds[16], reg[16], loc[40];
+	bool is_null;
+	int ct;
+
+	memset(&job, 0, sizeof(job));
+	if (!cw_field_check(&name_f, in->name, name, sizeof(name), &is_null, err))
+		return false;
+	if (!cw_vocab_check(&cw_vocab_care_type, "care-type", in->care_type, &ct, err))
+		return false;
+	if (in->cqc_location_id && !looks_like_cqc_id(in->cqc_location_id))
+		return cw_error_field(err, "cqc-id", "invalid CQC location ID '%.30s' (expected 1-NNNNNNNNNN)",
+				      in->cqc_location_id);
+	if (in->cqc_provider_id && !looks_like_cqc_id(in->cqc_provider_id))
+		return cw_error_field(err, "cqc-provider-id",
+				      "invalid CQC provider ID '%.30s' (expected 1-NNNNNNNNNN)",
+				      in->cqc_provider_id);
+	if (in->id && !cw_uuid_valid(in->id))
+		return cw_error_field(err, "id", "invalid --id '%.40s' (expected a UUID)", in->id);
+	if (!cw_field_check(&beds_f, in->beds, beds, sizeof(beds), &is_null, err))
+		return false;
+	job.params[5] = is_null ? NULL : beds;
+	if (!cw_field_check(&reg_f, in->registered, reg, sizeof(reg), &is_null, err))
+		return false;
+	job.params[6] = is_null ? NULL : reg;
+	if (in->postcode && (strlen(in->postcode) > 10 || strlen(in->postcode) < 2))
+		return cw_error_field(err, "postcode", "invalid postcode '%.12s'", in->postcode);
+	if (!locality_code(db, in->locality, loc, sizeof(loc), err))
+		return false;
+	if (in->id)
+		snprintf(id_out, CW_UUID_LEN, "%s", in->id);
+	else
+		cw_uuid_new(id_out);
+	cw_uuid_new(job.new_org);
+	job.params[0] = id_out;
+	job.params[1] = name;
+	job.params[2] = cw_vocab_care_type.words[ct];
+	job.params[3] = loc;
+	job.params[4] = in->cqc_location_id;
+	job.params[7] = in->postcode;
+	job.cqc_provider_id = in->cqc_provider_id;
+	job.org_name = in->organisation ? in->organisation : name;
+	if (!cw_db_transaction(db, "READ COMMITTED", add_work, &job, NULL, err))
+		return false;
+	*already = job.already;
+	return true;
+}

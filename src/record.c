@@ -1,0 +1,449 @@
+/*
+ * record.c - the intelligence kinds and the one path that records them.
+ *
+ * Adding a kind means adding a struct cw_kind here (fields and INSERT) and a
+ * table in schema/: the command-line options, guided form, validation and
+ * audit follow from it.  See record.h for the contract.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <uuid/uuid.h>
+
+#include "carewatch/calendar.h"
+#include "carewatch/cases.h"
+#include "carewatch/provider.h"
+#include "carewatch/record.h"
+#include "carewatch/scoring.h"
+
+#define TEXT_MAX 20000
+
+static const struct cw_field concern_fields[] = {
+	{"risk", CW_F_VOCAB, &cw_vocab_risk, true, 0, 0, "R", "risk level of the concern", NULL},
+	{"category", CW_F_VOCAB, &cw_vocab_concern_category, true, 0, 0, "C", "what the concern is about", NULL},
+	{"source", CW_F_VOCAB, &cw_vocab_concern_source, true, 0, 0, "S", "who raised it", NULL},
+	{"safeguarding", CW_F_BOOL, NULL, false, 0, 0, NULL, "the concern has a safeguarding element", "no"},
+	{"received", CW_F_TIME, NULL, false, 0, 0, "WHEN", "when it was received (YYYY-MM-DD HH:MM, London time)", "now"},
+	{"summary", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "what was reported (kept out of logs)", NULL},
+};
+const struct cw_kind cw_kind_concern = {
+	"concern", "concern", concern_fields, 6,
+	"INSERT INTO concern (id, provider_id, risk, category, source, safeguarding, received_at, summary)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id",
+};
+
+static const struct cw_field visit_fields[] = {
+	{"kind", CW_F_VOCAB, &cw_vocab_visit_kind, true, 0, 0, "K", "routine monitoring, response or PAMMS audit", NULL},
+	{"outcome", CW_F_VOCAB, &cw_vocab_visit_outcome, true, 0, 0, "O", "what the visit found", NULL},
+	{"date", CW_F_TIME, NULL, false, 0, 0, "WHEN", "when the visit took place", "now"},
+	{"notes", CW_F_TEXT, NULL, false, 1, TEXT_MAX, "TEXT", "visit notes (kept out of logs)", NULL},
+};
+const struct cw_kind cw_kind_visit = {
+	"visit", "visit", visit_fields, 4,
+	"INSERT INTO visit (id, provider_id, kind, outcome, visited_at, notes)"
+	" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id",
+};
+
+static const struct cw_field safeguarding_fields[] = {
+	{"category", CW_F_VOCAB, &cw_vocab_sg_category, true, 0, 0, "C", "category of abuse or neglect", NULL},
+	{"outcome", CW_F_VOCAB, &cw_vocab_sg_outcome, false, 0, 0, "O", "outcome of the enquiry", "open"},
+	{"referred", CW_F_DATE, NULL, false, 0, 0, "DATE", "date of the MASH referral", "today"},
+	{"mash-ref", CW_F_TEXT, NULL, false, 1, 30, "REF", "MASH reference", NULL},
+	{"summary", CW_F_TEXT, NULL, false, 1, TEXT_MAX, "TEXT", "what happened (kept out of logs)", NULL},
+};
+const struct cw_kind cw_kind_safeguarding = {
+	"safeguarding", "safeguarding", safeguarding_fields, 5,
+	"INSERT INTO safeguarding (id, provider_id, category, outcome, referred_on, mash_ref, summary)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id",
+};
+
+/* The CQC kind writes one row per domain given (see record_cqc). */
+static const struct cw_field cqc_fields[] = {
+	{"published", CW_F_DATE, NULL, true, 0, 0, "DATE", "publication date of the report", NULL},
+	{"inspected", CW_F_DATE, NULL, false, 0, 0, "DATE", "inspection date", NULL},
+	{"safe", CW_F_VOCAB, &cw_vocab_rating, false, 0, 0, "RATING", "Safe", NULL},
+	{"effective", CW_F_VOCAB, &cw_vocab_rating, false, 0, 0, "RATING", "Effective", NULL},
+	{"caring", CW_F_VOCAB, &cw_vocab_rating, false, 0, 0, "RATING", "Caring", NULL},
+	{"responsive", CW_F_VOCAB, &cw_vocab_rating, false, 0, 0, "RATING", "Responsive", NULL},
+	{"well-led", CW_F_VOCAB, &cw_vocab_rating, false, 0, 0, "RATING", "Well-led", NULL},
+	{"overall", CW_F_VOCAB, &cw_vocab_rating, true, 0, 0, "RATING", "Overall", NULL},
+};
+const struct cw_kind cw_kind_cqc = {
+	"cqc", "CQC rating", cqc_fields, 8,
+	"INSERT INTO cqc_rating (id, provider_id, domain, rating, published_on, inspected_on)"
+	" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+};
+
+static const struct cw_field ipc_fields[] = {
+	{"result", CW_F_VOCAB, &cw_vocab_ipc_result, true, 0, 0, "R", "inspection result", NULL},
+	{"score", CW_F_INT, NULL, false, 0, 100, "PCT", "audit score in percent", NULL},
+	{"date", CW_F_DATE, NULL, false, 0, 0, "DATE", "inspection date", "today"},
+};
+const struct cw_kind cw_kind_ipc = {
+	"ipc", "IPC inspection", ipc_fields, 3,
+	"INSERT INTO ipc_inspection (id, provider_id, result, score, inspected_on)"
+	" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id",
+};
+
+static const struct cw_field survey_fields[] = {
+	{"satisfaction", CW_F_INT, NULL, true, 0, 100, "PCT", "percent of respondents satisfied", NULL},
+	{"respondents", CW_F_INT, NULL, true, 1, 100000, "N", "number of respondents", NULL},
+	{"date", CW_F_DATE, NULL, false, 0, 0, "DATE", "survey date", "today"},
+};
+const struct cw_kind cw_kind_survey = {
+	"survey", "survey", survey_fields, 3,
+	"INSERT INTO survey (id, provider_id, satisfaction, respondents, surveyed_on)"
+	" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id",
+};
+
+static const struct cw_field notice_fields[] = {
+	{"kind", CW_F_VOCAB, &cw_vocab_notice_kind, true, 0, 0, "K", "kind of notice", NULL},
+	{"reason", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "why it was issued", NULL},
+	{"issued", CW_F_DATE, NULL, false, 0, 0, "DATE", "date issued", "today"},
+	{"closed", CW_F_DATE, NULL, false, 0, 0, "DATE", "date it was closed, if it is", NULL},
+};
+const struct cw_kind cw_kind_notice = {
+	"notice", "performance notice", notice_fields, 4,
+	"INSERT INTO performance_notice (id, provider_id, kind, reason, issued_on, closed_on)"
+	" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id",
+};
+
+static const struct cw_field restriction_fields[] = {
+	{"kind", CW_F_VOCAB, &cw_vocab_restriction_kind, true, 0, 0, "K", "all placements or partial", NULL},
+	{"reason", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "why placements are restricted", NULL},
+	{"from", CW_F_DATE, NULL, false, 0, 0, "DATE", "first day of the restriction", "today"},
+	{"to", CW_F_DATE, NULL, false, 0, 0, "DATE", "planned last day, if known", NULL},
+};
+const struct cw_kind cw_kind_restriction = {
+	"restriction", "placement restriction", restriction_fields, 4,
+	"INSERT INTO restriction (id, provider_id, kind, reason, starts_on, ends_on)"
+	" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id",
+};
+
+static const struct cw_field loss_fields[] = {
+	{"kind", CW_F_VOCAB, &cw_vocab_loss_kind, true, 0, 0, "K", "closure, nursing de-registration or beds lost", NULL},
+	{"beds", CW_F_INT, NULL, false, 0, 10000, "N", "beds lost", "0"},
+	{"date", CW_F_DATE, NULL, false, 0, 0, "DATE", "when it happened", "today"},
+	{"note", CW_F_TEXT, NULL, false, 1, TEXT_MAX, "TEXT", "note", NULL},
+};
+const struct cw_kind cw_kind_loss = {
+	"loss", "provider loss", loss_fields, 4,
+	"INSERT INTO provider_loss (id, provider_id, kind, beds_lost, occurred_on, note)"
+	" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id",
+};
+
+const struct cw_kind *const cw_kinds[] = {
+	&cw_kind_concern, &cw_kind_visit, &cw_kind_safeguarding, &cw_kind_cqc, &cw_kind_ipc,
+	&cw_kind_survey, &cw_kind_notice, &cw_kind_restriction, &cw_kind_loss,
+};
+const int cw_kinds_n = (int)(sizeof(cw_kinds) / sizeof(cw_kinds[0]));
+
+void
+cw_uuid_new(char out[CW_UUID_LEN])
+{
+	uuid_t u;
+
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, out);
+}
+
+bool
+cw_uuid_valid(const char *s)
+{
+	uuid_t u;
+
+	return s != NULL && strlen(s) == 36 && uuid_parse(s, u) == 0;
+}
+
+/* Checks text is valid UTF-8 without control characters other than tab and
+ * newline; on failure says where, never what (the text may be sensitive). */
+static bool
+text_ok(const char *field, const char *s, long max, struct cw_error *err)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	long chars = 0;
+
+	while (*p) {
+		int len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
+			: (*p & 0xF8) == 0xF0 ? 4 : 0;
+		uint32_t cp = len == 1 ? *p : len == 2 ? (*p & 0x1Fu) : len == 3 ? (*p & 0x0Fu) : (*p & 0x07u);
+
+		if (len == 0)
+			return cw_error_field(err, field, "%s is not valid UTF-8 (byte %ld)", field,
+					      (long)(p - (const unsigned char *)s) + 1);
+		for (int i = 1; i < len; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return cw_error_field(err, field, "%s is not valid UTF-8 (byte %ld)", field,
+						      (long)(p - (const unsigned char *)s) + 1);
+			cp = (cp << 6) | (p[i] & 0x3Fu);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return cw_error_field(err, field, "%s is not valid UTF-8 (byte %ld)", field,
+					      (long)(p - (const unsigned char *)s) + 1);
+		if ((cp < 0x20 && cp != '\n' && cp != '\t' && cp != '\r') || cp == 0x7F)
+			return cw_error_field(err, field,
+					      "%s contains a control character (U+%04X) at character %ld",
+					      field, (unsigned)cp, chars + 1);
+		p += len;
+		chars++;
+	}
+	if (chars > max)
+		return cw_error_field(err, field, "%s is too long (%ld characters; at most %ld)", field,
+				      chars, max);
+	return true;
+}
+
+/* Calendar errors say "invalid date '...'": name the field in them, as in
+ * "invalid published date '01/03/2024' (expected YYYY-MM-DD)". */
+static bool
+name_field(struct cw_error *err, const char *field)
+{
+	char msg[sizeof(err->msg)];
+
+	if (strncmp(err->msg, "invalid ", 8) == 0) {
+		snprintf(msg, sizeof(msg), "invalid %s %s", field, err->msg + 8);
+		snprintf(err->msg, sizeof(err->msg), "%s", msg);
+	}
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	return false;
+}
+
+bool
+cw_field_check(const struct cw_field *f, const char *value, char *out, size_t size, bool *is_null,
+	       struct cw_error *err)
+{
+	const char *v = value;
+	struct cw_date d;
+	int idx;
+
+	*is_null = false;
+	out[0] = '\0';
+	if (f->type == CW_F_BOOL) {
+		bool yes;
+		if (v == NULL || strcmp(v, "") == 0) {
+			/* A flag given on the command line is "" (true); absent is false. */
+			yes = v != NULL;
+		} else if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "y") == 0 ||
+			   strcasecmp(v, "true") == 0) {
+			yes = true;
+		} else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "n") == 0 ||
+			   strcasecmp(v, "false") == 0) {
+			yes = false;
+		} else {
+			return cw_error_field(err, f->name, "invalid %s '%.20s' (expected yes or no)",
+					      f->name, v);
+		}
+		snprintf(out, size, "%s", yes ? "true" : "false");
+		return true;
+	}
+	if (v == NULL || *v == '\0') {
+		if (f->required) {
+			if (f->vocab) {
+				char exp[512];
+				return cw_error_field(err, f->name, "missing --%s (expected %s)", f->name,
+						      cw_vocab_expected(f->vocab, exp, size < 512 ? 512 : 512));
+			}
+			return cw_error_field(err, f->name, "missing --%s %s", f->name,
+					      f->metavar ? f->metavar : "");
+		}
+		v = f->dflt;
+		if (v == NULL) {
+			*is_null = true;
+			return true;
+		}
+	}
+	switch (f->type) {
+	case CW_F_TEXT:
+		if (!text_ok(f->name, v, f->max, err))
+			return false;
+		if (strspn(v, " \t\r\n") == strlen(v))
+			return cw_error_field(err, f->name, "%s is empty", f->name);
+		snprintf(out, size, "%s", v);
+		return true;
+	case CW_F_VOCAB:
+		if (!cw_vocab_check(f->vocab, f->name, v, &idx, err))
+			return false;
+		snprintf(out, size, "%s", f->vocab->words[idx]);
+		return true;
+	case CW_F_DATE:
+		if (strcmp(v, "today") == 0) {
+			cw_date_format(cw_london_date((cw_time)time(NULL)), out, size);
+			return true;
+		}
+		if (!cw_date_parse(v, f->name, &d, err))
+			return name_field(err, f->name);
+		cw_date_format(d, out, size);
+		return true;
+	case CW_F_TIME: {
+		cw_time t;
+		if (strcmp(v, "now") == 0) {
+			cw_time_format_utc((cw_time)time(NULL), out, size);
+			return true;
+		}
+		if (strlen(v) == 10) {
+			if (!cw_date_parse(v, f->name, &d, err))
+				return name_field(err, f->name);
+			/* A bare date is midnight London time. */
+			struct cw_datetime lt = {d.y, d.m, d.d, 0, 0, 0, 0};
+			cw_time_format_utc(cw_london_to_time(lt), out, size);
+			return true;
+		}
+		if (!cw_datetime_parse(v, f->name, &t, err))
+			return name_field(err, f->name);
+		cw_time_format_utc(t, out, size);
+		return true;
+	}
+	case CW_F_INT: {
+		char *end;
+		long n = strtol(v, &end, 10);
+		if (end == v || *end != '\0' || !(isdigit((unsigned char)v[0]) || v[0] == '-'))
+			return cw_error_field(err, f->name, "invalid %s '%.20s' (expected a whole number)",
+					      f->name, v);
+		if (n < f->min || n > f->max)
+			return cw_error_field(err, f->name, "%s %ld is out of range (%ld to %ld)", f->name,
+					      n, f->min, f->max);
+		snprintf(out, size, "%ld", n);
+		return true;
+	}
+	case CW_F_UUID:
+		if (!cw_uuid_valid(v))
+			return cw_error_field(err, f->name, "invalid %s '%.40s' (expected a UUID)", f->name, v);
+		snprintf(out, size, "%s", v);
+		return true;
+	case CW_F_BOOL:
+		break;
+	}
+	return cw_error_set(err, CW_EXIT_FAIL, "unknown field type");
+}
+
+struct record_job {
+	const struct cw_kind *kind;
+	const char *params[2 + CW_KIND_MAX_FIELDS];
+	char (*vals)[TEXT_MAX * 4 + 8];
+	struct cw_record_result *res;
+};
+
+/* CQC: one row per domain given; each row's id is derived from the
+ * record's id and the domain (UUID v5), so a retry inserts nothing new. */
+static bool
+record_cqc(struct cw_db *db, struct record_job *job, struct cw_error *err)
+{
+	static const char *const domains[] = {"safe", "effective", "caring", "responsive",
+					      "well_led", "overall"};
+	int inserted = 0, given = 0;
+	uuid_t base, row;
+
+	uuid_parse(job->res->id, base);
+	for (int d = 0; d < 6; d++) {
+		char rowid[CW_UUID_LEN];
+		const char *p[6];
+		PGresult *r;
+
+		if (job->params[2 + 2 + d] == NULL)
+			continue;
+		given++;
+		uuid_generate_sha1(row, base, domains[d], strlen(domains[d]));
+		uuid_unparse_lower(row, rowid);
+		p[0] = rowid;
+		p[1] = job->params[1];
+		p[2] = domains[d];
+		p[3] = job->params[2 + 2 + d];
+		p[4] = job->params[2];
+		p[5] = job->params[3];
+		r = cw_db_query(db, job->kind->insert_sql, 6, p, err);
+		if (r == NULL)
+			return false;
+		inserted += PQntuples(r);
+		PQclear(r);
+	}
+	job->res->already = given > 0 && inserted == 0;
+	return true;
+}
+
+static bool
+record_work(struct cw_db *db, void *ctx, struct cw_error *err)
+{
+	struct record_job *job = ctx;
+	PGresult *r;
+
+	if (job->kind == &cw_kind_cqc) {
+		if (!record_cqc(db, job, err))
+			return false;
+	} else {
+		r = cw_db_query(db, job->kind->insert_sql, 2 + job->kind->nfields, job->params, err);
+		if (r == NULL)
+			return false;
+		job->res->already = PQntuples(r) == 0;
+		PQclear(r);
+	}
+	if (job->kind == &cw_kind_concern) {
+		struct cw_case_open open = {
+			.provider_id = job->params[1],
+			.concern_id = job->res->id,
+			.risk = job->params[2],
+			.opened_at = job->params[6],
+		};
+		if (!cw_case_open_in_txn(db, &open, err))
+			return false;
+		job->res->case_number = open.number;
+		snprintf(job->res->case_id, sizeof(job->res->case_id), "%s", open.id);
+		snprintf(job->res->due, sizeof(job->res->due), "%s", open.due);
+		snprintf(job->res->assigned_to, sizeof(job->res->assigned_to), "%s", open.assigned_to);
+	}
+	return cw_scoring_refresh_in_txn(db, job->params[1], job->res->score,
+					 sizeof(job->res->score), job->res->band,
+					 sizeof(job->res->band), err);
+}
+
+bool
+cw_record(struct cw_db *db, const struct cw_kind *kind, const char *provider_ref,
+	  const char *const *values, const char *id, struct cw_record_result *res,
+	  struct cw_error *err)
+{
+	struct record_job job = {.kind = kind, .res = res};
+	bool ok, any_rating = false;
+	int retried = 0;
+
+	memset(res, 0, sizeof(*res));
+	job.vals = calloc((size_t)kind->nfields, sizeof(*job.vals));
+	if (job.vals == NULL)
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	/* 1. Validate everything before any SQL. */
+	if (id && !cw_uuid_valid(id)) {
+		free(job.vals);
+		return cw_error_field(err, "id", "invalid --id '%.40s' (expected a UUID)", id);
+	}
+	for (int i = 0; i < kind->nfields; i++) {
+		bool is_null;
+		if (!cw_field_check(&kind->fields[i], values[i], job.vals[i], sizeof(job.vals[i]),
+				    &is_null, err)) {
+			free(job.vals);
+			return false;
+		}
+		job.params[2 + i] = is_null ? NULL : job.vals[i];
+		if (kind == &cw_kind_cqc && i >= 2 && !is_null)
+			any_rating = true;
+	}
+	(void)any_rating;
+	if (id)
+		snprintf(res->id, sizeof(res->id), "%s", id);
+	else
+		cw_uuid_new(res->id);
+	/* 2. Resolve the provider (read-only). */
+	if (!cw_provider_resolve(db, provider_ref, res->provider_id, res->provider_name,
+				 sizeof(res->provider_name), err)) {
+		free(job.vals);
+		return false;
+	}
+	job.params[0] = res->id;
+	job.params[1] = res->provider_id;
+	/* 3. Write, retrying safely: the same id is stored once. */
+	ok = cw_db_transaction(db, "READ COMMITTED", record_work, &job, &retried, err);
+	free(job.vals);
+	return ok;
+}

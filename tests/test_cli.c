@@ -1,0 +1,131 @@
+/*
+ * test_cli.c - the dispatcher through the real binary, no database needed:
+ * help, wrong usage and its exit codes, and the man page kept in step with
+ * the command table.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testlib.h"
+
+static char *
+read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long len;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)len + 1);
+	if (fread(buf, 1, (size_t)len, f) != (size_t)len)
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+test_cli_man_page_matches_the_command_table(void **state)
+{
+	char *out, *err, *page;
+
+	(void)state;
+	assert_int_equal(tl_run(TL_ARGV("help", "--man"), NULL, &out, &err, NULL), 0);
+	page = read_all(tl_path("../docs/carewatch.1"));
+	assert_non_null(page);
+	if (strcmp(out, page) != 0)
+		fail_msg("docs/carewatch.1 is out of date: run 'make man'");
+	assert_non_null(strstr(out, ".B concern add"));
+	free(out);
+	free(err);
+	free(page);
+}
+
+static const struct {
+	const char *argv[8];
+	int rc;
+	const char *err;
+} usage[] = {
+	{{"frobnicate", NULL}, 2, "carewatch: error: unknown command 'frobnicate'\n"},
+	{{"provider", "lsit", NULL}, 2,
+	 "carewatch: error: unknown command 'provider lsit'\nhint: did you mean 'carewatch provider list'?\n"},
+	{{"provider", NULL}, 2, "carewatch: error: 'provider' needs a subcommand\n"},
+	{{"concern", "add", NULL}, 2, "carewatch: error: 'carewatch concern add' needs P\n"},
+	{{"concern", "add", "X", "--risk", NULL}, 2, "carewatch: error: option '--risk' needs a value (R)\n"},
+	{{"concern", "add", "X", "--urgent", NULL}, 2,
+	 "carewatch: error: unknown option '--urgent' for 'carewatch concern add'\n"},
+	{{"concern", "add", "X", "-r", "high", NULL}, 2,
+	 "carewatch: error: unknown option '-r' for 'carewatch concern add'\n"},
+	{{"provider", "list", "--band", "severe", NULL}, 2,
+	 "carewatch: error: invalid risk level 'severe' (expected low, medium, high or very_high)\n"},
+	{{"provider", "list", "--format", "xml", NULL}, 2,
+	 "carewatch: error: invalid output format 'xml' (expected table, csv or json)\n"},
+	{{"rules", "check", "a", "b", NULL}, 2,
+	 "carewatch: error: unexpected argument 'b' for 'carewatch rules check'\n"},
+	{{"--bogus", NULL}, 2, "carewatch: error: unknown option '--bogus'\n"},
+	{{"db", "role", "add", "x", "--as", "boss", NULL}, 2,
+	 "carewatch: error: invalid role kind 'boss' (expected officer, manager, batch or readonly)\n"},
+};
+
+static void
+test_cli_wrong_usage_is_exit_2_with_a_clear_message(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(usage) / sizeof(usage[0]); i++) {
+		char *out, *err;
+		int rc = tl_run(usage[i].argv, NULL, &out, &err, "PGHOST=/nonexistent");
+		if (rc != usage[i].rc || strncmp(err, usage[i].err, strlen(usage[i].err)) != 0)
+			fail_msg("case %zu: exit %d, stderr:\n%s\nexpected exit %d and:\n%s", i, rc, err,
+				 usage[i].rc, usage[i].err);
+		free(out);
+		free(err);
+	}
+}
+
+static void
+test_cli_help_lists_every_group_and_command_help_shows_options(void **state)
+{
+	char *out, *err;
+
+	(void)state;
+	assert_int_equal(tl_run(TL_ARGV("help"), NULL, &out, &err, NULL), 0);
+	assert_non_null(strstr(out, "  concern add P"));
+	assert_non_null(strstr(out, "  rules check FILE"));
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("concern", "add", "--help"), NULL, &out, &err, NULL), 0);
+	assert_non_null(strstr(out, "usage: carewatch concern add P [options]\n"));
+	assert_non_null(strstr(out, "(low, medium, high or very_high)"));
+	free(out);
+	free(err);
+}
+
+static void
+test_cli_unreachable_database_is_exit_3(void **state)
+{
+	char *out, *err;
+
+	(void)state;
+	assert_int_equal(tl_run(TL_ARGV("provider", "list"), NULL, &out, &err,
+				"PGHOST=/nonexistent-carewatch-socket-dir"), 3);
+	assert_non_null(strstr(err, "carewatch: error: cannot connect to the database\n"));
+	assert_non_null(strstr(err, "hint: set PGHOST"));
+	free(out);
+	free(err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cli_man_page_matches_the_command_table),
+		cmocka_unit_test(test_cli_wrong_usage_is_exit_2_with_a_clear_message),
+		cmocka_unit_test(test_cli_help_lists_every_group_and_command_help_shows_options),
+		cmocka_unit_test(test_cli_unreachable_database_is_exit_3),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
