@@ -405,18 +405,24 @@ cw_balance_figures(const struct cw_officer *officers, size_t n_officers,
 /* ------------------------------------------------------------ suggestion -- */
 
 /*
- * The greedy balancer's working state.  Cases are sorted by provider then
+ * The balancer's working state.  Cases are sorted by provider then original
  * holder, so a block (one provider, one original holder) is a run of that
- * order and a provider's blocks are adjacent.  Blocks keep their original
- * holder in orig and move by changing holder; blocks of one provider with the
- * same holder form a unit and always move together.
+ * order and a provider's blocks are adjacent (pfirst).  Blocks move by
+ * changing holder; the blocks of one provider with the same holder form a
+ * unit, which always moves whole.  Each officer (and "unassigned", list no)
+ * keeps a linked list of the blocks it holds, and each locality a list of the
+ * available officers covering it, so one step of the greedy search looks only
+ * at one donor's units and at the officers who could take them.
  */
+#define NONE SIZE_MAX
+
 struct block {
 	int prov;               /* interned provider */
 	int orig, holder;       /* officer index, -1 unassigned */
 	double weight;
 	size_t first, count;    /* run in st->order */
 	int loc;                /* interned locality when all cases share one, else -1 */
+	size_t next, prev;      /* in the holder's list, NONE at the ends */
 };
 
 struct state {
@@ -430,14 +436,16 @@ struct state {
 	size_t nloc;
 	const char **locs;      /* distinct localities, sorted */
 	bool *cover;            /* [officer * nloc + loc] */
+	size_t *rec_first;      /* available officers covering locality l are */
+	int *rec;               /* rec[rec_first[l] .. rec_first[l + 1]) */
 	struct block *b;
 	size_t nb;
 	size_t *pfirst;         /* blocks of provider p: [pfirst[p], pfirst[p + 1]) */
 	size_t np;
+	size_t *head;           /* no + 1 block lists; list no is "unassigned" */
+	size_t *scratch;        /* nb entries */
 	double *load;
 	bool *avail;
-	size_t *bucket_start;   /* no + 1 entries: blocks held by officer i are */
-	size_t *bucket;         /* bucket[bucket_start[i] .. bucket_start[i + 1]) */
 	bool *tried;
 };
 
@@ -502,6 +510,39 @@ locality_id(const struct state *st, const char *loc)
 	return -1;
 }
 
+static size_t
+list_of(const struct state *st, int h)
+{
+	return h < 0 ? (size_t)st->no : (size_t)h;
+}
+
+static void
+unlink_block(struct state *st, size_t i)
+{
+	struct block *b = &st->b[i];
+
+	if (b->prev != NONE)
+		st->b[b->prev].next = b->next;
+	else
+		st->head[list_of(st, b->holder)] = b->next;
+	if (b->next != NONE)
+		st->b[b->next].prev = b->prev;
+}
+
+static void
+link_block(struct state *st, size_t i, int h)
+{
+	size_t l = list_of(st, h);
+	struct block *b = &st->b[i];
+
+	b->holder = h;
+	b->prev = NONE;
+	b->next = st->head[l];
+	if (b->next != NONE)
+		st->b[b->next].prev = i;
+	st->head[l] = i;
+}
+
 static void
 state_free(struct state *st)
 {
@@ -509,38 +550,23 @@ state_free(struct state *st)
 	free(st->case_loc);
 	free(st->locs);
 	free(st->cover);
+	free(st->rec_first);
+	free(st->rec);
 	free(st->b);
 	free(st->pfirst);
+	free(st->head);
+	free(st->scratch);
 	free(st->load);
 	free(st->avail);
-	free(st->bucket_start);
-	free(st->bucket);
 	free(st->tried);
 }
 
+/* Interns localities, builds cover and receiver lists.  false: out of memory. */
 static bool
-state_init(struct state *st, struct cw_error *err)
+init_localities(struct state *st, size_t *tmp)
 {
-	size_t nc = st->nc, no = (size_t)st->no;
-	size_t *tmp = malloc((nc ? nc : 1) * sizeof(size_t));
+	size_t nc = st->nc, no = (size_t)st->no, nrec = 0;
 
-	st->order = malloc((nc ? nc : 1) * sizeof(size_t));
-	st->case_loc = malloc((nc ? nc : 1) * sizeof(int));
-	st->locs = malloc((nc ? nc : 1) * sizeof(char *));
-	st->b = malloc((nc ? nc : 1) * sizeof(struct block));
-	st->pfirst = malloc((nc + 1) * sizeof(size_t));
-	st->load = calloc(no ? no : 1, sizeof(double));
-	st->avail = calloc(no ? no : 1, sizeof(bool));
-	st->bucket_start = calloc(no + 2, sizeof(size_t));
-	st->bucket = malloc((nc ? nc : 1) * sizeof(size_t));
-	st->tried = calloc(no ? no : 1, sizeof(bool));
-	if (!tmp || !st->order || !st->case_loc || !st->locs || !st->b || !st->pfirst ||
-	    !st->load || !st->avail || !st->bucket_start || !st->bucket || !st->tried) {
-		free(tmp);
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory balancing %zu cases", nc);
-	}
-
-	/* Intern localities. */
 	for (size_t i = 0; i < nc; i++)
 		st->order[i] = i;
 	msort(st->order, tmp, nc, by_locality, st->cases);
@@ -552,16 +578,56 @@ state_init(struct state *st, struct cw_error *err)
 		st->case_loc[st->order[k]] = (int)st->nloc - 1;
 	}
 	st->cover = calloc(no * st->nloc + 1, sizeof(bool));
-	if (st->cover == NULL) {
+	st->rec_first = calloc(st->nloc + 1, sizeof(size_t));
+	if (st->cover == NULL || st->rec_first == NULL)
+		return false;
+	for (size_t i = 0; i < no; i++) {
+		st->avail[i] = is_available(&st->o[i]);
+		for (size_t k = 0; k < st->o[i].n_localities; k++) {
+			int l = locality_id(st, st->o[i].localities[k]);
+			bool *c = l >= 0 ? &st->cover[i * st->nloc + (size_t)l] : NULL;
+			if (c != NULL && !*c) {
+				*c = true;
+				nrec += st->avail[i];
+			}
+		}
+	}
+	st->rec = malloc((nrec + 1) * sizeof(int));
+	if (st->rec == NULL)
+		return false;
+	for (size_t l = 0, n = 0; l < st->nloc; l++) {
+		st->rec_first[l] = n;
+		for (size_t i = 0; i < no; i++)
+			if (st->avail[i] && st->cover[i * st->nloc + l])
+				st->rec[n++] = (int)i;
+		st->rec_first[l + 1] = n;
+	}
+	return true;
+}
+
+static bool
+state_init(struct state *st, struct cw_error *err)
+{
+	size_t nc = st->nc, no = (size_t)st->no, one = nc ? nc : 1;
+	size_t *tmp = malloc(one * sizeof(size_t));
+	bool ok;
+
+	st->order = malloc(one * sizeof(size_t));
+	st->case_loc = malloc(one * sizeof(int));
+	st->locs = malloc(one * sizeof(char *));
+	st->b = malloc(one * sizeof(struct block));
+	st->pfirst = malloc((nc + 1) * sizeof(size_t));
+	st->head = malloc((no + 1) * sizeof(size_t));
+	st->scratch = malloc(one * sizeof(size_t));
+	st->load = calloc(no + 1, sizeof(double));
+	st->avail = calloc(no + 1, sizeof(bool));
+	st->tried = calloc(no + 1, sizeof(bool));
+	ok = tmp && st->order && st->case_loc && st->locs && st->b && st->pfirst && st->head &&
+	     st->scratch && st->load && st->avail && st->tried && init_localities(st, tmp);
+	if (!ok) {
 		free(tmp);
 		return cw_error_set(err, CW_EXIT_FAIL, "out of memory balancing %zu cases", nc);
 	}
-	for (size_t i = 0; i < no; i++)
-		for (size_t k = 0; k < st->o[i].n_localities; k++) {
-			int l = locality_id(st, st->o[i].localities[k]);
-			if (l >= 0)
-				st->cover[i * st->nloc + (size_t)l] = true;
-		}
 
 	/* Blocks and providers. */
 	for (size_t i = 0; i < nc; i++)
@@ -594,39 +660,18 @@ state_init(struct state *st, struct cw_error *err)
 			st->load[c->officer] += st->weights[c->risk];
 	}
 	st->pfirst[st->np] = st->nb;
-	for (size_t i = 0; i < no; i++)
-		st->avail[i] = is_available(&st->o[i]);
+	for (size_t i = 0; i <= no; i++)
+		st->head[i] = NONE;
+	for (size_t i = st->nb; i > 0; i--)  /* backwards: lists start in block order */
+		link_block(st, i - 1, st->b[i - 1].holder);
 	return true;
 }
 
-/* Rebuild the per-officer lists of blocks (holder -1 and inactive holders
- * included; index no is the unassigned bucket).  Block order is kept, so a
- * provider's blocks with one holder are adjacent in the bucket. */
-static void
-rebuild_buckets(struct state *st)
-{
-	size_t no = (size_t)st->no;
-	size_t *pos = st->bucket_start;
-
-	memset(pos, 0, (no + 2) * sizeof(size_t));
-	for (size_t i = 0; i < st->nb; i++)
-		pos[(st->b[i].holder < 0 ? no : (size_t)st->b[i].holder) + 1]++;
-	for (size_t i = 0; i < no + 1; i++)
-		pos[i + 1] += pos[i];
-	/* Fill using bucket_start as a cursor, then shift back. */
-	for (size_t i = 0; i < st->nb; i++) {
-		size_t h = st->b[i].holder < 0 ? no : (size_t)st->b[i].holder;
-		st->bucket[pos[h]++] = i;
-	}
-	for (size_t i = no + 1; i > 0; i--)
-		pos[i] = pos[i - 1];
-	pos[0] = 0;
-}
-
-/* Whether officer y covers every case of block b. */
+/* Whether officer y covers every case of block i. */
 static bool
-covers_block(const struct state *st, int y, const struct block *b)
+covers_block(const struct state *st, int y, size_t i)
 {
+	const struct block *b = &st->b[i];
 	const bool *row = &st->cover[(size_t)y * st->nloc];
 
 	if (b->loc >= 0)
@@ -637,35 +682,54 @@ covers_block(const struct state *st, int y, const struct block *b)
 	return true;
 }
 
-/* A unit: the blocks bucket[from .. to) (one provider, one holder). */
+/* A unit: the blocks of provider prov held by holder, the first being
+ * first_block; it moves as one. */
 struct unit {
-	size_t from, to;
+	int prov, holder;
+	size_t first_block;
 	double weight;
-	int prov;
 };
 
-/* Next unit of the bucket run starting at *at (bucket index), or false. */
+/* The unit block i leads (false when i is not the first block of its
+ * provider with its holder, so each unit is seen once). */
 static bool
-next_unit(const struct state *st, size_t *at, size_t end, struct unit *u)
+unit_at(const struct state *st, size_t i, struct unit *u)
 {
-	if (*at >= end)
-		return false;
-	u->from = *at;
-	u->prov = st->b[st->bucket[*at]].prov;
+	const struct block *b = &st->b[i];
+	size_t end = st->pfirst[b->prov + 1];
+
+	for (size_t j = st->pfirst[b->prov]; j < i; j++)
+		if (st->b[j].holder == b->holder)
+			return false;
+	u->prov = b->prov;
+	u->holder = b->holder;
+	u->first_block = i;
 	u->weight = 0;
-	while (*at < end && st->b[st->bucket[*at]].prov == u->prov)
-		u->weight += st->b[st->bucket[(*at)++]].weight;
-	u->to = *at;
+	for (size_t j = i; j < end; j++)
+		if (st->b[j].holder == b->holder)
+			u->weight += st->b[j].weight;
 	return true;
 }
 
 static bool
 covers_unit(const struct state *st, int y, const struct unit *u)
 {
-	for (size_t k = u->from; k < u->to; k++)
-		if (!covers_block(st, y, &st->b[st->bucket[k]]))
+	for (size_t j = u->first_block; j < st->pfirst[u->prov + 1]; j++)
+		if (st->b[j].holder == u->holder && !covers_block(st, y, j))
 			return false;
 	return true;
+}
+
+/* The available officers who might take u: those covering its first case's
+ * locality (covers_unit settles the rest). */
+static void
+receivers(const struct state *st, const struct unit *u, const int **first, const int **end)
+{
+	const struct block *b = &st->b[u->first_block];
+	int l = b->loc >= 0 ? b->loc : st->case_loc[st->order[b->first]];
+
+	*first = st->rec + st->rec_first[l];
+	*end = st->rec + st->rec_first[l + 1];
 }
 
 /* Whether officer y already holds a block of provider p. */
@@ -681,11 +745,14 @@ holds_provider(const struct state *st, int y, int p)
 static void
 move_unit(struct state *st, const struct unit *u, int to)
 {
-	for (size_t k = u->from; k < u->to; k++) {
-		struct block *b = &st->b[st->bucket[k]];
+	for (size_t j = u->first_block; j < st->pfirst[u->prov + 1]; j++) {
+		struct block *b = &st->b[j];
+		if (b->holder != u->holder)
+			continue;
 		if (b->holder >= 0)
 			st->load[b->holder] -= b->weight;
-		b->holder = to;
+		unlink_block(st, j);
+		link_block(st, j, to);
 		st->load[to] += b->weight;
 	}
 }
@@ -696,30 +763,60 @@ move_unit(struct state *st, const struct unit *u, int to)
 static int
 forced_receiver(const struct state *st, const struct unit *u)
 {
+	const int *y, *end;
 	int best = -1;
 	bool best_holds = false;
 	enum decided how;
 
-	for (int y = 0; y < st->no; y++) {
+	receivers(st, u, &y, &end);
+	for (; y < end; y++) {
 		bool holds;
-		if (!st->avail[y] || !covers_unit(st, y, u))
+		if (!covers_unit(st, *y, u))
 			continue;
-		holds = holds_provider(st, y, u->prov);
+		holds = holds_provider(st, *y, u->prov);
 		if (best < 0 || (holds && !best_holds) ||
 		    (holds == best_holds &&
-		     officer_order(st->o, y, st->load[y], best, st->load[best], &how) < 0)) {
-			best = y;
+		     officer_order(st->o, *y, st->load[*y], best, st->load[best], &how) < 0)) {
+			best = *y;
 			best_holds = holds;
 		}
 	}
 	return best;
 }
 
-/* Available totals and whether the band holds. */
+/* Place unassigned cases and those held by inactive officers. */
+static void
+place_forced(struct state *st)
+{
+	for (int h = -1; h < st->no; h++) {
+		size_t n = 0;
+		if (h >= 0 && st->o[h].active)
+			continue;
+		for (size_t i = st->head[list_of(st, h)]; i != NONE; i = st->b[i].next)
+			st->scratch[n++] = i;
+		for (size_t k = 0; k < n; k++) {
+			struct unit u;
+			int y;
+			if (st->b[st->scratch[k]].holder != h || !unit_at(st, st->scratch[k], &u))
+				continue;
+			if ((y = forced_receiver(st, &u)) >= 0)
+				move_unit(st, &u, y);
+		}
+	}
+}
+
+static bool
+outside_band(double r, double lo, double hi)
+{
+	return (r < lo && !near(r, lo)) || (r > hi && !near(r, hi));
+}
+
+/* Available totals, and whether the band holds (false when nobody is
+ * available). */
 static bool
 band_holds(const struct state *st, double *L, double *F)
 {
-	double mean, lo, hi;
+	double lo, hi;
 
 	*L = *F = 0;
 	for (int i = 0; i < st->no; i++)
@@ -729,17 +826,11 @@ band_holds(const struct state *st, double *L, double *F)
 		}
 	if (*F <= 0)
 		return false;
-	mean = *L / *F;
-	lo = mean * (1 - CW_BALANCE_BAND);
-	hi = mean * (1 + CW_BALANCE_BAND);
-	for (int i = 0; i < st->no; i++) {
-		double r;
-		if (!st->avail[i])
-			continue;
-		r = st->load[i] / st->o[i].fte;
-		if ((r < lo && !near(r, lo)) || (r > hi && !near(r, hi)))
+	lo = *L / *F * (1 - CW_BALANCE_BAND);
+	hi = *L / *F * (1 + CW_BALANCE_BAND);
+	for (int i = 0; i < st->no; i++)
+		if (st->avail[i] && outside_band(st->load[i] / st->o[i].fte, lo, hi))
 			return false;
-	}
 	return true;
 }
 
@@ -759,27 +850,32 @@ move_delta(const struct state *st, int d, int y, double w, double L, double F)
 	return gain - ((L + w) * (L + w) - L * L) / F;  /* the team takes on the load */
 }
 
-/* Try the best improving move out of donor d; true when one was made. */
+/* Make the move out of donor d that most reduces the spread, if any does.
+ * Near-equal reductions prefer a receiver already holding the provider
+ * (merging), then the lighter unit, then the assignment order. */
 static bool
 try_donor(struct state *st, int d, double L, double F, double eps)
 {
-	size_t at = st->bucket_start[d], end = st->bucket_start[d + 1];
 	struct unit u, best_u = {0, 0, 0, 0};
 	double best_delta = 0;
 	bool best_merge = false;
 	int best_y = -1;
 	enum decided how;
 
-	while (next_unit(st, &at, end, &u)) {
-		for (int y = 0; y < st->no; y++) {
+	for (size_t i = st->head[d]; i != NONE; i = st->b[i].next) {
+		const int *y, *end;
+		if (!unit_at(st, i, &u))
+			continue;
+		receivers(st, &u, &y, &end);
+		for (; y < end; y++) {
 			double delta;
 			bool merge, better;
-			if (y == d || !st->avail[y] || !covers_unit(st, y, &u))
+			if (*y == d || !covers_unit(st, *y, &u))
 				continue;
-			delta = move_delta(st, d, y, u.weight, L, F);
+			delta = move_delta(st, d, *y, u.weight, L, F);
 			if (delta >= -eps)
 				continue;
-			merge = holds_provider(st, y, u.prov);
+			merge = holds_provider(st, *y, u.prov);
 			if (best_y < 0 || delta < best_delta - eps)
 				better = true;
 			else if (delta > best_delta + eps)
@@ -790,11 +886,11 @@ try_donor(struct state *st, int d, double L, double F, double eps)
 				better = u.weight < best_u.weight;
 			else
 				better = best_u.prov == u.prov &&
-					 officer_order(st->o, y, st->load[y], best_y,
+					 officer_order(st->o, *y, st->load[*y], best_y,
 						       st->load[best_y], &how) < 0;
 			if (better) {
 				best_u = u;
-				best_y = y;
+				best_y = *y;
 				best_delta = delta;
 				best_merge = merge;
 			}
@@ -807,7 +903,7 @@ try_donor(struct state *st, int d, double L, double F, double eps)
 }
 
 /* The untried donor that comes first: available officers by load per FTE
- * (highest first; then higher load, then login), then, when leave is true,
+ * (highest first; then higher load, then login), or, when leave is true,
  * active officers on leave by load. */
 static int
 next_donor(const struct state *st, bool leave)
@@ -835,16 +931,12 @@ next_donor(const struct state *st, bool leave)
 	return best;
 }
 
-static double
-spread_scale(const struct state *st)
-{
-	double s = 1.0;
-
-	for (int i = 0; i < st->no; i++)
-		s += st->load[i] * st->load[i] / st->o[i].fte;
-	return s;
-}
-
+/*
+ * Greedy: while the band does not hold, the most loaded available officer
+ * with an improving move makes its best one; officers on leave give only when
+ * no available officer can.  Every move lowers the spread by more than eps,
+ * so no state repeats and the loop ends; max_moves is a second guard.
+ */
 static void
 greedy(struct state *st)
 {
@@ -852,11 +944,13 @@ greedy(struct state *st)
 	double L, F;
 
 	for (size_t moves = 0; moves < max_moves && !band_holds(st, &L, &F) && F > 0; moves++) {
-		double eps = TIE_EPS * spread_scale(st);
+		double eps = TIE_EPS, scale = 1.0;
 		bool moved = false;
 		int d;
 
-		rebuild_buckets(st);
+		for (int i = 0; i < st->no; i++)
+			scale += st->load[i] * st->load[i] / st->o[i].fte;
+		eps *= scale;
 		memset(st->tried, 0, (size_t)st->no * sizeof(bool));
 		for (int pass = 0; pass < 2 && !moved; pass++)
 			while (!moved && (d = next_donor(st, pass == 1)) >= 0) {
@@ -866,29 +960,9 @@ greedy(struct state *st)
 		if (!moved)
 			break;
 	}
-	rebuild_buckets(st);
 }
 
-/* Place unassigned cases and those held by inactive officers. */
-static void
-place_forced(struct state *st)
-{
-	rebuild_buckets(st);
-	for (int h = -1; h < st->no; h++) {
-		size_t at, end;
-		struct unit u;
-		if (h >= 0 && st->o[h].active)
-			continue;
-		at = st->bucket_start[h < 0 ? st->no : h];
-		end = st->bucket_start[(h < 0 ? st->no : h) + 1];
-		while (next_unit(st, &at, end, &u)) {
-			int y = forced_receiver(st, &u);
-			if (y >= 0)
-				move_unit(st, &u, y);
-		}
-	}
-	rebuild_buckets(st);
-}
+/* ---------------------------------------------------------- explanation -- */
 
 /* Whether h holds a case in locality l that no other available officer
  * covers. */
@@ -897,87 +971,97 @@ stuck_in(const struct state *st, int h, size_t l)
 {
 	bool has = false;
 
-	for (size_t k = st->bucket_start[h]; k < st->bucket_start[h + 1] && !has; k++) {
-		const struct block *b = &st->b[st->bucket[k]];
+	for (size_t i = st->head[h]; i != NONE && !has; i = st->b[i].next) {
+		const struct block *b = &st->b[i];
 		for (size_t j = b->first; j < b->first + b->count && !has; j++)
 			has = st->case_loc[st->order[j]] == (int)l;
 	}
-	for (int y = 0; y < st->no && has; y++)
-		if (y != h && st->avail[y] && st->cover[(size_t)y * st->nloc + l])
+	for (size_t k = has ? st->rec_first[l] : 0; has && k < st->rec_first[l + 1]; k++)
+		if (st->rec[k] != h)
 			return false;
 	return has;
 }
 
+/* Why officer i, above the band, could not give. */
 static void
-explain_officer(const struct state *st, int i, double mean, struct dstr *why)
+explain_over(const struct state *st, int i, double hi, struct dstr *why)
 {
 	const struct cw_officer *o = &st->o[i];
-	double lo = mean * (1 - CW_BALANCE_BAND), hi = mean * (1 + CW_BALANCE_BAND);
-	double r = st->load[i] / o->fte, smallest = -1;
-	bool over = r > hi, any_fit = false, any_unit = false;
-	size_t at, end;
+	double smallest = -1;
+	bool any_unit = false, any_fit = false, room = false;
 	struct unit u;
+	int n = 0;
+	size_t first = 0;
 
-	if (why->len > 0)
-		dstr_add(why, "; ");
-	dstr_add(why, "officer %s (%.2f per FTE, band %.2f to %.2f)", o->login, r, lo, hi);
-	if (over) {
-		/* What could leave, and would anything fit somewhere? */
-		at = st->bucket_start[i];
-		end = st->bucket_start[i + 1];
-		while (next_unit(st, &at, end, &u)) {
-			for (int y = 0; y < st->no; y++) {
-				if (y == i || !st->avail[y] || !covers_unit(st, y, &u))
-					continue;
-				any_unit = true;
-				if (smallest < 0 || u.weight < smallest)
-					smallest = u.weight;
-				if ((st->load[y] + u.weight) / st->o[y].fte <= hi)
-					any_fit = true;
-			}
+	for (size_t b = st->head[i]; b != NONE; b = st->b[b].next) {
+		const int *y, *end;
+		if (!unit_at(st, b, &u))
+			continue;
+		receivers(st, &u, &y, &end);
+		for (; y < end; y++) {
+			double ry = st->load[*y] / st->o[*y].fte;
+			if (*y == i || !covers_unit(st, *y, &u))
+				continue;
+			any_unit = true;
+			if (smallest < 0 || u.weight < smallest)
+				smallest = u.weight;
+			if ((st->load[*y] + u.weight) / st->o[*y].fte <= hi)
+				any_fit = true;
+			if (ry < hi && !near(ry, hi))
+				room = true;
 		}
-		if (!any_unit) {
-			int n = 0;
-			size_t first = 0;
-			for (size_t l = 0; l < st->nloc; l++)
-				if (stuck_in(st, i, l) && n++ == 0)
-					first = l;
-			if (n == 1 && o->n_localities == 1 && strcmp(st->locs[first], o->localities[0]) == 0) {
-				dstr_add(why, " covers only '%s', which has no other available officer",
-					 o->localities[0]);
-			} else if (n > 0) {
-				dstr_add(why, " holds cases only in ");
-				n = 0;
-				for (size_t l = 0; l < st->nloc; l++)
-					if (stuck_in(st, i, l))
-						dstr_add(why, "%s'%s'", n++ ? ", " : "", st->locs[l]);
-				dstr_add(why, ", which no other available officer covers");
-			} else {
-				dstr_add(why, ": none of these cases can move to another available officer");
-			}
-		} else if (!any_fit) {
+	}
+	if (any_unit) {
+		if (any_fit)
+			dstr_add(why, ": no single block move narrows the spread further");
+		else if (room)
 			dstr_add(why, ": a single provider block of %.1f exceeds the band of every "
 				 "officer who could take it", smallest);
-		} else {
-			dstr_add(why, ": no single block move narrows the spread further");
-		}
+		else
+			dstr_add(why, ": every officer who could take these cases is already at the "
+				 "top of the band");
 		return;
 	}
-	/* Under the band: could anything come in? */
+	for (size_t l = 0; l < st->nloc; l++)
+		if (stuck_in(st, i, l) && n++ == 0)
+			first = l;
+	if (n == 1 && o->n_localities == 1 && strcmp(st->locs[first], o->localities[0]) == 0) {
+		dstr_add(why, " covers only '%s', which has no other available officer",
+			 o->localities[0]);
+	} else if (n > 0) {
+		dstr_add(why, " holds cases only in ");
+		n = 0;
+		for (size_t l = 0; l < st->nloc; l++)
+			if (stuck_in(st, i, l))
+				dstr_add(why, "%s'%s'", n++ ? ", " : "", st->locs[l]);
+		dstr_add(why, ", which no other available officer covers");
+	} else {
+		dstr_add(why, ": none of these cases can move to another available officer");
+	}
+}
+
+/* Why officer i, below the band, could not receive. */
+static void
+explain_under(const struct state *st, int i, double mean, double hi, struct dstr *why)
+{
+	const struct cw_officer *o = &st->o[i];
+	double smallest = -1;
+	bool any_unit = false, any_fit = false, giver = false;
+	struct unit u;
+
 	for (int h = -1; h < st->no; h++) {
-		size_t bi = h < 0 ? (size_t)st->no : (size_t)h;
 		if (h == i)
 			continue;
-		at = st->bucket_start[bi];
-		end = st->bucket_start[bi + 1];
-		while (next_unit(st, &at, end, &u)) {
-			if (!covers_unit(st, i, &u))
+		for (size_t b = st->head[list_of(st, h)]; b != NONE; b = st->b[b].next) {
+			if (!unit_at(st, b, &u) || !covers_unit(st, i, &u))
 				continue;
 			any_unit = true;
 			if (smallest < 0 || u.weight < smallest)
 				smallest = u.weight;
 			if ((st->load[i] + u.weight) / o->fte <= hi)
 				any_fit = true;
+			if (h < 0 || !st->avail[h] || st->load[h] / st->o[h].fte > mean)
+				giver = true;
 		}
 	}
 	if (!any_unit) {
@@ -988,9 +1072,27 @@ explain_officer(const struct state *st, int i, double mean, struct dstr *why)
 			dstr_add(why, ": no other officer holds cases in the localities covered");
 	} else if (!any_fit) {
 		dstr_add(why, ": a single provider block of %.1f exceeds the band", smallest);
+	} else if (!giver) {
+		dstr_add(why, ": the officers holding cases it could take are at or below the "
+			 "mean themselves");
 	} else {
 		dstr_add(why, ": no single block move narrows the spread further");
 	}
+}
+
+static void
+explain_officer(const struct state *st, int i, double mean, struct dstr *why)
+{
+	double lo = mean * (1 - CW_BALANCE_BAND), hi = mean * (1 + CW_BALANCE_BAND);
+	double r = st->load[i] / st->o[i].fte;
+
+	if (why->len > 0)
+		dstr_add(why, "; ");
+	dstr_add(why, "officer %s (%.2f per FTE, band %.2f to %.2f)", st->o[i].login, r, lo, hi);
+	if (r > hi)
+		explain_over(st, i, hi, why);
+	else
+		explain_under(st, i, mean, hi, why);
 }
 
 static int
@@ -1004,19 +1106,17 @@ by_stranded(const void *ctx, size_t a, size_t b)
 	return a < b ? -1 : (a > b);
 }
 
-/* Stranded cases: one clause per holder (nobody or an inactive officer). */
+/* Stranded cases: one clause per holder (nobody or an inactive officer)
+ * naming the localities that no available officer covers. */
 static bool
 explain_stranded(struct state *st, size_t *n_stranded, struct dstr *why)
 {
-	size_t *v = malloc((st->nb ? st->nb : 1) * sizeof(size_t));
+	size_t *v = st->scratch;
 	size_t *tmp = malloc((st->nb ? st->nb : 1) * sizeof(size_t));
 	size_t n = 0;
 
-	if (v == NULL || tmp == NULL) {
-		free(v);
-		free(tmp);
+	if (tmp == NULL)
 		return false;
-	}
 	*n_stranded = 0;
 	for (size_t i = 0; i < st->nb; i++) {
 		int h = st->b[i].holder;
@@ -1027,9 +1127,8 @@ explain_stranded(struct state *st, size_t *n_stranded, struct dstr *why)
 	}
 	msort(v, tmp, n, by_stranded, st);
 	for (size_t k = 0; k < n;) {
-		int h = st->b[v[k]].holder;
+		int h = st->b[v[k]].holder, listed = 0;
 		size_t cases = 0, j = k;
-		int listed = 0;
 		for (; j < n && st->b[v[j]].holder == h; j++)
 			cases += st->b[v[j]].count;
 		if (why->len > 0)
@@ -1041,25 +1140,24 @@ explain_stranded(struct state *st, size_t *n_stranded, struct dstr *why)
 				 st->o[h].login);
 		dstr_add(why, " cannot move: no available officer covers ");
 		for (size_t l = 0; l < st->nloc; l++) {
-			bool has = false, covered = false;
+			bool has = false;
 			for (size_t m = k; m < j && !has; m++) {
 				const struct block *b = &st->b[v[m]];
 				for (size_t q = b->first; q < b->first + b->count && !has; q++)
 					has = st->case_loc[st->order[q]] == (int)l;
 			}
-			for (int y = 0; y < st->no && has && !covered; y++)
-				covered = st->avail[y] && st->cover[(size_t)y * st->nloc + l];
-			if (has && !covered)
+			if (has && st->rec_first[l] == st->rec_first[l + 1])
 				dstr_add(why, "%s'%s'", listed++ ? ", " : "", st->locs[l]);
 		}
 		if (listed == 0)
 			dstr_add(why, "all the localities of one provider's cases");
 		k = j;
 	}
-	free(v);
 	free(tmp);
 	return true;
 }
+
+/* ---------------------------------------------------------------- entry -- */
 
 static bool
 check_cases(const struct cw_open_case *cases, size_t n, size_t n_officers, struct cw_error *err)
@@ -1147,31 +1245,20 @@ cw_balance_suggest(const struct cw_officer *officers, size_t n_officers,
 	figures(officers, n_officers, st.load, out->after, &out->team_after);
 
 	out->reached = band_holds(&st, &L, &F) || (F <= 0 && n_cases == 0);
-	if (!out->reached) {
-		if (F <= 0) {
-			dstr_add(&why, "no officer is available (active and not on leave)");
-		} else {
-			double mean = L / F;
-			for (int i = 0; i < st.no; i++) {
-				double r = st.avail[i] ? st.load[i] / officers[i].fte : 0;
-				if (st.avail[i] && ((r < mean * (1 - CW_BALANCE_BAND) &&
-						     !near(r, mean * (1 - CW_BALANCE_BAND))) ||
-						    (r > mean * (1 + CW_BALANCE_BAND) &&
-						     !near(r, mean * (1 + CW_BALANCE_BAND)))))
-					explain_officer(&st, i, mean, &why);
-			}
-		}
+	if (!out->reached && F <= 0) {
+		dstr_add(&why, "no officer is available (active and not on leave)");
+	} else if (!out->reached) {
+		double mean = L / F;
+		for (int i = 0; i < st.no; i++)
+			if (st.avail[i] && outside_band(st.load[i] / officers[i].fte,
+							mean * (1 - CW_BALANCE_BAND),
+							mean * (1 + CW_BALANCE_BAND)))
+				explain_officer(&st, i, mean, &why);
 	}
-	if (!explain_stranded(&st, &out->n_stranded, &why) || why.oom) {
+	if (!explain_stranded(&st, &out->n_stranded, &why) || why.oom ||
+	    (why.s == NULL && (why.s = calloc(1, 1)) == NULL)) {
 		cw_error_set(err, CW_EXIT_FAIL, "out of memory explaining the balance");
 		goto fail;
-	}
-	if (why.s == NULL) {
-		why.s = calloc(1, 1);
-		if (why.s == NULL) {
-			cw_error_set(err, CW_EXIT_FAIL, "out of memory explaining the balance");
-			goto fail;
-		}
 	}
 	out->why = why.s;
 	free(block_of);

@@ -813,7 +813,7 @@ cw_score_to_json(const struct cw_score *s)
 	sb_printf(&b, ",\"as_of\":\"%s\",\"contributions\":[", t);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct cw_contribution *c = &s->items[i];
-		sb_add(&b, i ? ",{\"rule\":" : "{\"rule\":", i ? 10 : 9);
+		sb_add(&b, i ? ",{\"rule\":" : "{\"rule\":", i ? 9 : 8);
 		sb_str(&b, c->rule);
 		sb_add(&b, ",\"record_id\":", 13);
 		sb_str(&b, c->record_id);

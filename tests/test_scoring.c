@@ -1,0 +1,216 @@
+/*
+ * test_scoring.c - scores on a real database: activating a ruleset stores
+ * it by hash and rescores everyone; recording intelligence updates that
+ * provider's score at once; every stored score names the ruleset's name,
+ * hash and as-of; `provider explain` is reproducible to the last digit;
+ * `rules diff` writes nothing; an officer may not activate rules.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static const char *dbname;
+static PGconn *owner;
+
+static char *
+run_out(const char *const argv[], const char *env, int want)
+{
+	char *out, *err;
+	int rc = tl_run(argv, NULL, &out, &err, env);
+
+	if (rc != want)
+		fail_msg("%s %s: exit %d (wanted %d)\nstdout: %s\nstderr: %s", argv[0], argv[1], rc,
+			 want, out, err);
+	free(err);
+	return out;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (!tl_db_available())
+		return 0;
+	dbname = tl_db_create("cwt_scoring", true);
+	free(run_out(TL_ARGV("db", "role", "add", "cwt_sam", "--as", "officer"), NULL, 0));
+	free(run_out(TL_ARGV("officer", "add", "cwt_sam", "--name", "Sam", "--fte", "0.8", "--locality",
+			     "east"), NULL, 0));
+	free(run_out(TL_ARGV("provider", "add", "Beech Court", "--care-type", "nursing", "--locality",
+			     "east", "--beds", "52"), NULL, 0));
+	free(run_out(TL_ARGV("provider", "add", "Cedar Homecare", "--care-type", "home_care",
+			     "--locality", "east"), NULL, 0));
+	free(run_out(TL_ARGV("cqc", "add", "Beech Court", "--published", "2024-01-10", "--safe",
+			     "inadequate", "--well-led", "inadequate", "--overall", "inadequate"), NULL, 0));
+	owner = tl_connect(NULL);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (owner)
+		PQfinish(owner);
+	if (dbname)
+		tl_db_drop(dbname);
+	return 0;
+}
+
+static void
+test_scoring_activate_stores_by_hash_and_rescores(void **state)
+{
+	char *out;
+	char expect[200];
+	const char *hash;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	out = run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0);
+	assert_non_null(strstr(out, "activated ruleset 'norfolk-default' (sha256 "));
+	assert_non_null(strstr(out, "rescored 2 providers\n"));
+	free(out);
+	hash = tl_query1(owner, "SELECT hash FROM active_ruleset");
+	assert_int_equal(strlen(hash), 64);
+	snprintf(expect, sizeof(expect),
+		 "SELECT count(*) FROM provider_score WHERE cause = 'activate' AND ruleset_hash = '%s'"
+		 " AND ruleset_name = 'norfolk-default'", hash);
+	assert_int_equal(tl_count(owner, expect), 2);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_current_score"), 2);
+	/* Overall inadequate puts Beech Court at least in band high. */
+	assert_string_equal(tl_query1(owner, "SELECT s.band IN ('high', 'very_high') FROM"
+					     " provider_current_score s JOIN provider p ON p.id = s.provider_id"
+					     " WHERE p.name = 'Beech Court'"), "t");
+	/* Activating the same file again stores the ruleset once. */
+	free(run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM ruleset"), 1);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM ruleset_activation"), 2);
+	out = run_out(TL_ARGV("rules", "show", "--summary"), NULL, 0);
+	assert_non_null(strstr(out, "# active ruleset 'norfolk-default'\n# sha256 "));
+	assert_non_null(strstr(out, hash));
+	free(out);
+}
+
+static void
+test_scoring_recording_updates_the_score_at_once(void **state)
+{
+	char *out;
+	long before;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	before = tl_count(owner, "SELECT count(*) FROM provider_score s JOIN provider p"
+				 " ON p.id = s.provider_id WHERE p.name = 'Cedar Homecare'");
+	out = run_out(TL_ARGV("concern", "add", "Cedar Homecare", "--risk", "very_high", "--category",
+			      "medication", "--source", "health", "--safeguarding", "--summary",
+			      "Insulin not given"), "PGUSER=cwt_sam", 0);
+	assert_non_null(strstr(out, "score now "));
+	assert_non_null(strstr(out, "assigned to cwt_sam"));
+	free(out);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score s JOIN provider p"
+					 " ON p.id = s.provider_id WHERE p.name = 'Cedar Homecare'"),
+			 before + 1);
+	assert_string_equal(tl_query1(owner, "SELECT s.cause || ' ' || s.recorded_by || ' ' ||"
+					     " (s.score > 0)::text FROM provider_score s JOIN provider p"
+					     " ON p.id = s.provider_id WHERE p.name = 'Cedar Homecare'"
+					     " ORDER BY s.id DESC LIMIT 1"),
+			    "record cwt_sam true");
+	assert_string_equal(tl_query1(owner, "SELECT c.previous_score IS NOT NULL AND c.score > c.previous_score"
+					     " FROM provider_current_score c JOIN provider p"
+					     " ON p.id = c.provider_id WHERE p.name = 'Cedar Homecare'"), "t");
+}
+
+static void
+test_scoring_explain_is_reproducible(void **state)
+{
+	char *a, *b, *table;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	a = run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2024-06-30", "--format",
+			    "json"), NULL, 0);
+	b = run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2024-06-30", "--format",
+			    "json"), NULL, 0);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "\"ruleset\""));
+	assert_non_null(strstr(a, "\"contributions\""));
+	assert_non_null(strstr(a, "well_led"));
+	table = run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2024-06-30"), NULL, 0);
+	assert_non_null(strstr(table, "Beech Court: score as of 2024-06-30 23:59"));
+	assert_non_null(strstr(table, "total "));
+	assert_non_null(strstr(table, "band "));
+	free(a);
+	free(b);
+	free(table);
+	/* Before the rating was published it does not count. */
+	a = run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2023-12-31", "--format",
+			    "json"), NULL, 0);
+	assert_null(strstr(a, "well_led"));
+	free(a);
+}
+
+static void
+test_scoring_diff_writes_nothing(void **state)
+{
+	char path[] = "/tmp/cwt-rules.XXXXXX";
+	char cmd[1200];
+	char *out;
+	long scores, audit;
+	int fd;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	/* A candidate where everything scoring at all is at least medium. */
+	snprintf(cmd, sizeof(cmd), "sed -e 's/^name = .*/name = candidate/' -e 's/^medium = 15$/medium = 0.01/'"
+				   " %s > %s", tl_path("../rules/default.rules"), path);
+	assert_int_equal(system(cmd), 0);
+	scores = tl_count(owner, "SELECT count(*) FROM provider_score");
+	audit = tl_count(owner, "SELECT count(*) FROM audit_log");
+	out = run_out(TL_ARGV("rules", "diff", path), NULL, 0);
+	assert_non_null(strstr(out, "Bands: active (rows) against candidate (columns)"));
+	assert_non_null(strstr(out, "Providers that change band"));
+	free(out);
+	out = run_out(TL_ARGV("rules", "diff", path, "--format", "csv"), NULL, 0);
+	assert_non_null(strstr(out, "provider,from_band,to_band,from_score,to_score,id\n"));
+	free(out);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score"), scores);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM audit_log"), audit);
+	unlink(path);
+}
+
+static void
+test_scoring_officer_cannot_activate_rules(void **state)
+{
+	char *out, *err;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	assert_int_equal(tl_run(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL,
+				&out, &err, "PGUSER=cwt_sam"), 4);
+	assert_non_null(strstr(err, "carewatch: error: permission denied for role cwt_sam\n"));
+	free(out);
+	free(err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scoring_activate_stores_by_hash_and_rescores),
+		cmocka_unit_test(test_scoring_recording_updates_the_score_at_once),
+		cmocka_unit_test(test_scoring_explain_is_reproducible),
+		cmocka_unit_test(test_scoring_diff_writes_nothing),
+		cmocka_unit_test(test_scoring_officer_cannot_activate_rules),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
