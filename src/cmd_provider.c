@@ -138,6 +138,122 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 }
 
+/* Print one query's rows as a small table under a heading. */
+static bool
+section(struct cw_ctx *ctx, const char *title, const struct cw_col *cols, int ncols, const char *sql,
+	const char *pid, struct cw_error *err)
+{
+	const char *p[1] = {pid};
+	PGresult *r = cw_db_query(ctx->db, sql, 1, p, err);
+	struct cw_table *t;
+
+	if (r == NULL)
+		return false;
+	t = cw_table_new(title, cols, ncols);
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *cells[8];
+		for (int c = 0; c < ncols && c < 8; c++)
+			cells[c] = PQgetisnull(r, i, c) ? "" : PQgetvalue(r, i, c);
+		cw_table_add(t, cells);
+	}
+	PQclear(r);
+	putchar('\n');
+	cw_emit(ctx, t);
+	return true;
+}
+
+static int
+run_show(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	static const struct cw_col case_cols[] = {
+		{"case", "Case", true}, {"risk", "Risk", false}, {"state", "State", false},
+		{"due", "Due", false}, {"officer", "Officer", false},
+	};
+	static const struct cw_col open_cols[] = {
+		{"what", "What", false}, {"kind", "Kind", false}, {"from", "From", false},
+		{"to", "Until", false},
+	};
+	static const struct cw_col cqc_cols[] = {
+		{"domain", "Domain", false}, {"rating", "Rating", false}, {"published", "Published", false},
+	};
+	static const struct cw_col tl_cols[] = {
+		{"date", "Date", false}, {"kind", "Kind", false}, {"detail", "Detail", false},
+	};
+	struct cw_error err;
+	char pid[CW_UUID_LEN], name[304];
+	const char *p[1] = {pid};
+	PGresult *r;
+
+	cw_error_clear(&err);
+	if (!cw_provider_resolve(ctx->db, a->pos[0], pid, name, sizeof(name), &err))
+		return cw_fail(&err);
+	r = cw_db_query(ctx->db,
+			"SELECT p.name, t.label, l.name, coalesce(p.cqc_location_id, '-'),"
+			" coalesce(o.name, '-'), coalesce(p.beds::text, '-'), p.status,"
+			" coalesce(s.score::text, '-'), coalesce(s.band, '-'),"
+			" CASE WHEN s.previous_score IS NULL THEN '' WHEN s.score > s.previous_score"
+			"  THEN ' (up from ' || s.previous_score || ')' WHEN s.score < s.previous_score"
+			"  THEN ' (down from ' || s.previous_score || ')' ELSE '' END,"
+			" coalesce(to_char(s.updated_at, 'YYYY-MM-DD HH24:MI'), 'never'), p.id,"
+			" coalesce(s.flag::text, 'false')"
+			" FROM provider p JOIN care_type t ON t.code = p.care_type"
+			" JOIN locality l ON l.code = p.locality"
+			" LEFT JOIN organisation o ON o.id = p.organisation_id"
+			" LEFT JOIN provider_current_score s ON s.provider_id = p.id WHERE p.id = $1",
+			1, p, &err);
+	if (r == NULL)
+		return cw_fail(&err);
+	printf("%s\n", PQgetvalue(r, 0, 0));
+	printf("  care type    %s\n  locality     %s\n  CQC ID       %s\n  organisation %s\n",
+	       PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4));
+	printf("  beds         %s\n  status       %s\n  id           %s\n", PQgetvalue(r, 0, 5),
+	       PQgetvalue(r, 0, 6), PQgetvalue(r, 0, 11));
+	printf("  risk score   %s, band %s%s (scored %s)%s\n", PQgetvalue(r, 0, 7), PQgetvalue(r, 0, 8),
+	       PQgetvalue(r, 0, 9), PQgetvalue(r, 0, 10),
+	       PQgetvalue(r, 0, 12)[0] == 't' ? "; placement-restriction flag raised" : "");
+	PQclear(r);
+	if (!section(ctx, "Open cases", case_cols, 5,
+		     "SELECT number::text, risk, state, coalesce(to_char(due_at, 'YYYY-MM-DD HH24:MI'), '-'),"
+		     " coalesce(assigned_to, '(unassigned)') FROM case_file"
+		     " WHERE provider_id = $1 AND state <> 'closed' ORDER BY due_at NULLS LAST", pid, &err) ||
+	    !section(ctx, "Open restrictions and notices", open_cols, 4,
+		     "SELECT 'restriction', r.kind, r.starts_on::text, coalesce(r.ends_on::text, '')"
+		     " FROM restriction_current r WHERE r.provider_id = $1"
+		     " AND NOT EXISTS (SELECT 1 FROM restriction_lift l WHERE l.restriction_id = r.id)"
+		     " AND (r.ends_on IS NULL OR r.ends_on >= current_date)"
+		     " UNION ALL SELECT 'notice', n.kind, n.issued_on::text, ''"
+		     " FROM performance_notice_current n WHERE n.provider_id = $1"
+		     " AND (n.closed_on IS NULL OR n.closed_on > current_date) ORDER BY 3", pid, &err) ||
+	    !section(ctx, "Latest CQC ratings", cqc_cols, 3,
+		     "SELECT DISTINCT ON (domain) CASE domain WHEN 'well_led' THEN 'Well-led'"
+		     " ELSE initcap(domain) END, replace(initcap(replace(rating, '_', ' ')), 'Requires Improvement',"
+		     " 'Requires improvement'), published_on::text FROM cqc_rating_current WHERE provider_id = $1"
+		     " ORDER BY domain, published_on DESC", pid, &err) ||
+	    !section(ctx, "Timeline", tl_cols, 3,
+		     "SELECT * FROM ("
+		     " SELECT to_char(received_at, 'YYYY-MM-DD') d, 'concern' k, risk || ' risk, ' || category"
+		     "  || CASE WHEN safeguarding THEN ', safeguarding' ELSE '' END || ': ' || summary FROM concern_current WHERE provider_id = $1"
+		     " UNION ALL SELECT to_char(visited_at, 'YYYY-MM-DD'), kind || ' visit', replace(outcome, '_', ' ')"
+		     "  FROM visit_current WHERE provider_id = $1"
+		     " UNION ALL SELECT referred_on::text, 'safeguarding', category || ' (' || outcome || ')'"
+		     "  FROM safeguarding_current WHERE provider_id = $1"
+		     " UNION ALL SELECT published_on::text, 'CQC', string_agg(domain || ' ' || rating, ', ')"
+		     "  FROM cqc_rating_current WHERE provider_id = $1 GROUP BY published_on"
+		     " UNION ALL SELECT inspected_on::text, 'IPC', result || coalesce(' ' || score || '%', '')"
+		     "  FROM ipc_inspection_current WHERE provider_id = $1"
+		     " UNION ALL SELECT surveyed_on::text, 'survey', satisfaction || '% satisfied of ' || respondents"
+		     "  FROM survey_current WHERE provider_id = $1"
+		     " UNION ALL SELECT starts_on::text, 'restriction', kind || ' placements: ' || reason"
+		     "  FROM restriction_current WHERE provider_id = $1"
+		     " UNION ALL SELECT issued_on::text, 'notice', kind || ': ' || reason"
+		     "  FROM performance_notice_current WHERE provider_id = $1"
+		     " UNION ALL SELECT occurred_on::text, 'loss', kind || ', ' || beds_lost || ' beds'"
+		     "  FROM provider_loss_current WHERE provider_id = $1"
+		     ") x ORDER BY 1 DESC LIMIT 40", pid, &err))
+		return cw_fail(&err);
+	return CW_EXIT_OK;
+}
+
 static const struct cw_opt add_opts[] = {
 	{"care-type", "T", "care type", &cw_vocab_care_type},
 	{"locality", "L", "locality (reference data)", NULL},
@@ -166,6 +282,11 @@ const struct cw_cmd cw_cmd_provider_add = {
 const struct cw_cmd cw_cmd_provider_find = {
 	.name = "provider find", .synopsis = "TEXT", .summary = "find providers by name, CQC ID or id",
 	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_find,
+};
+const struct cw_cmd cw_cmd_provider_show = {
+	.name = "provider show", .synopsis = "P",
+	.summary = "a provider's whole picture: score, cases, restrictions, CQC, timeline",
+	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_show,
 };
 const struct cw_cmd cw_cmd_provider_list = {
 	.name = "provider list", .summary = "providers ranked by risk score, for targeting visits",

@@ -7,7 +7,8 @@
 extern const struct cw_cmd cw_cmd_help, cw_cmd_version;
 extern const struct cw_cmd cw_cmd_db_migrate, cw_cmd_db_status, cw_cmd_db_role_add;
 extern const struct cw_cmd cw_cmd_officer_add, cw_cmd_officer_leave, cw_cmd_officer_list;
-extern const struct cw_cmd cw_cmd_provider_add, cw_cmd_provider_find, cw_cmd_provider_list;
+extern const struct cw_cmd cw_cmd_provider_add, cw_cmd_provider_find, cw_cmd_provider_list,
+	cw_cmd_provider_show;
 extern const struct cw_cmd cw_cmd_concern_add, cw_cmd_visit_add, cw_cmd_safeguarding_add,
 	cw_cmd_cqc_add, cw_cmd_ipc_add, cw_cmd_survey_add, cw_cmd_notice_add,
 	cw_cmd_restriction_add, cw_cmd_restriction_lift, cw_cmd_loss_add;
@@ -25,6 +26,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_officer_list,
 	&cw_cmd_provider_add,
 	&cw_cmd_provider_find,
+	&cw_cmd_provider_show,
 	&cw_cmd_provider_list,
 	&cw_cmd_provider_explain,
 	&cw_cmd_concern_add,

@@ -331,11 +331,59 @@ test_record_each_write_is_audited_with_its_role(void **state)
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM audit_log WHERE change::text LIKE '%Secret%'"), 0);
 }
 
+static void
+test_record_provider_show_and_case_work(void **state)
+{
+	char *out, *err;
+	char number[32];
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	assert_int_equal(tl_run(TL_ARGV("provider", "show", "1-1010701645"), NULL, &out, &err, ALICE), 0);
+	assert_non_null(strstr(out, "Ashfield House\n  care type    Residential\n  locality     North\n"));
+	assert_non_null(strstr(out, "Open cases"));
+	assert_non_null(strstr(out, "Latest CQC ratings"));
+	assert_non_null(strstr(out, "Well-led  Inadequate"));
+	assert_non_null(strstr(out, "high risk, medication, safeguarding: Missed medication on two evenings"));
+	free(out);
+	free(err);
+	snprintf(number, sizeof(number), "%s",
+		 tl_query1(owner, "SELECT c.number FROM case_file c JOIN provider p ON p.id = c.provider_id"
+				  " WHERE p.name = 'Ashfield House' AND c.risk = 'high'"));
+	assert_int_equal(tl_run(TL_ARGV("worklist", "cwt_alice", "--format", "csv"), NULL, &out, &err, ALICE), 0);
+	assert_non_null(strstr(out, "case,provider,risk,state,opened,due,officer,status\n"));
+	assert_non_null(strstr(out, ",Ashfield House,high,open,"));
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("case", "respond", number, "--kind", "phone", "--at",
+					"2024-05-07 09:15", "--note", "Called the manager"),
+				NULL, &out, &err, ALICE), 0);
+	free(out);
+	free(err);
+	assert_string_equal(tl_query1(owner, "SELECT state || ' ' || to_char(responded_at AT TIME ZONE 'UTC',"
+					     " 'YYYY-MM-DD HH24:MI') FROM case_file c JOIN provider p"
+					     " ON p.id = c.provider_id WHERE p.name = 'Ashfield House' AND c.risk = 'high'"),
+			    "responded 2024-05-07 08:15");
+	assert_int_equal(tl_run(TL_ARGV("case", "close", number, "--note", "Resolved"), NULL, &out, &err, ALICE), 0);
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("case", "close", number, "--note", "Again"), NULL, &out, &err, ALICE), 7);
+	assert_non_null(strstr(err, "is already closed"));
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("case", "show", "999999"), NULL, &out, &err, ALICE), 5);
+	assert_string_equal(err, "carewatch: error: no case 999999\n");
+	free(out);
+	free(err);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_each_kind_round_trips),
+		cmocka_unit_test(test_record_provider_show_and_case_work),
 		cmocka_unit_test(test_record_bad_values_are_refused_and_write_nothing),
 		cmocka_unit_test(test_record_ambiguous_provider_lists_candidates),
 		cmocka_unit_test(test_record_same_uuid_twice_stores_once),
