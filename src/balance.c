@@ -447,6 +447,20 @@ struct state {
 	double *load;
 	bool *avail;
 	bool *tried;
+	/* Donor search (see greedy): available officers in donor order, each
+	 * one's position there, and donors known to have no improving move,
+	 * listed under each locality they hold cases in until a possible
+	 * receiver there loses load. */
+	int *rank;
+	size_t *pos;
+	size_t nrank;
+	bool *stuck;
+	struct ivec *stuck_in_loc;
+};
+
+struct ivec {
+	int *v;
+	size_t n, cap;
 };
 
 typedef int order_fn(const void *ctx, size_t a, size_t b);
@@ -559,6 +573,12 @@ state_free(struct state *st)
 	free(st->load);
 	free(st->avail);
 	free(st->tried);
+	free(st->rank);
+	free(st->pos);
+	free(st->stuck);
+	for (size_t l = 0; st->stuck_in_loc != NULL && l < st->nloc; l++)
+		free(st->stuck_in_loc[l].v);
+	free(st->stuck_in_loc);
 }
 
 /* Interns localities, builds cover and receiver lists.  false: out of memory. */
@@ -622,11 +642,17 @@ state_init(struct state *st, struct cw_error *err)
 	st->load = calloc(no + 1, sizeof(double));
 	st->avail = calloc(no + 1, sizeof(bool));
 	st->tried = calloc(no + 1, sizeof(bool));
+	st->rank = malloc((no + 1) * sizeof(int));
+	st->pos = malloc((no + 1) * sizeof(size_t));
+	st->stuck = calloc(no + 1, sizeof(bool));
 	ok = tmp && st->order && st->case_loc && st->locs && st->b && st->pfirst && st->head &&
-	     st->scratch && st->load && st->avail && st->tried && init_localities(st, tmp);
+	     st->scratch && st->load && st->avail && st->tried && st->rank && st->pos &&
+	     st->stuck && init_localities(st, tmp) &&
+	     (st->stuck_in_loc = calloc(st->nloc + 1, sizeof(struct ivec))) != NULL;
 	if (!ok) {
 		free(tmp);
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory balancing %zu cases", nc);
+		cw_error_set(err, CW_EXIT_FAIL, "out of memory balancing %zu cases", nc);
+		return false;
 	}
 
 	/* Blocks and providers. */
@@ -854,7 +880,7 @@ move_delta(const struct state *st, int d, int y, double w, double L, double F)
  * Near-equal reductions prefer a receiver already holding the provider
  * (merging), then the lighter unit, then the assignment order. */
 static bool
-try_donor(struct state *st, int d, double L, double F, double eps)
+try_donor(struct state *st, int d, double L, double F, double eps, int *to)
 {
 	struct unit u, best_u = {0, 0, 0, 0};
 	double best_delta = 0;
@@ -899,43 +925,142 @@ try_donor(struct state *st, int d, double L, double F, double eps)
 	if (best_y < 0)
 		return false;
 	move_unit(st, &best_u, best_y);
+	*to = best_y;
 	return true;
 }
 
-/* The untried donor that comes first: available officers by load per FTE
- * (highest first; then higher load, then login), or, when leave is true,
- * active officers on leave by load. */
+/* Donor order: higher load per FTE first, then higher load, then login and
+ * index.  Negative when a comes before b. */
 static int
-next_donor(const struct state *st, bool leave)
+donor_order(const struct state *st, int a, int b)
 {
-	int best = -1;
 	enum decided how;
+	int c = officer_order(st->o, a, st->load[a], b, st->load[b], &how);
 
-	for (int i = 0; i < st->no; i++) {
-		bool ok = leave ? (st->o[i].active && st->o[i].on_leave) : st->avail[i];
-		if (!ok || st->tried[i] || st->load[i] <= 0)
-			continue;
-		if (best < 0) {
-			best = i;
-		} else if (leave) {
-			if (!near(st->load[i], st->load[best]) ? st->load[i] > st->load[best]
-			    : strcmp(st->o[i].login, st->o[best].login) < 0)
-				best = i;
-		} else {
-			/* Reverse on load per FTE and load, forward on login and index. */
-			int c = officer_order(st->o, best, st->load[best], i, st->load[i], &how);
-			if (how <= BY_LOAD ? c < 0 : c > 0)
-				best = i;
-		}
+	return how <= BY_LOAD ? -c : c;
+}
+
+static int
+by_donor_order(const void *ctx, size_t a, size_t b)
+{
+	const struct state *st = ctx;
+
+	return donor_order(st, st->rank[a], st->rank[b]);
+}
+
+/* Puts the available officers in donor order.  false: out of memory. */
+static bool
+rank_init(struct state *st)
+{
+	size_t n = 0, no = (size_t)st->no + 1;
+	size_t *idx = malloc(no * sizeof(size_t)), *tmp = malloc(no * sizeof(size_t));
+
+	if (idx == NULL || tmp == NULL) {
+		free(idx);
+		free(tmp);
+		return false;
 	}
-	return best;
+	for (int i = 0; i < st->no; i++)
+		if (st->avail[i])
+			st->rank[n++] = i;
+	for (size_t k = 0; k < n; k++)
+		idx[k] = k;
+	msort(idx, tmp, n, by_donor_order, st);
+	for (size_t k = 0; k < n; k++)
+		tmp[k] = (size_t)st->rank[idx[k]];
+	for (size_t k = 0; k < n; k++) {
+		st->rank[k] = (int)tmp[k];
+		st->pos[tmp[k]] = k;
+	}
+	st->nrank = n;
+	free(idx);
+	free(tmp);
+	return true;
+}
+
+/* Moves officer i to its place in the donor order after its load changed. */
+static void
+rank_update(struct state *st, int i)
+{
+	size_t p, lo = 0, hi;
+
+	if (!st->avail[i])
+		return;
+	p = st->pos[i];
+	memmove(&st->rank[p], &st->rank[p + 1], (st->nrank - p - 1) * sizeof(int));
+	hi = st->nrank - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (donor_order(st, st->rank[mid], i) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&st->rank[lo + 1], &st->rank[lo], (st->nrank - 1 - lo) * sizeof(int));
+	st->rank[lo] = i;
+	for (size_t k = 0; k < st->nrank; k++)
+		st->pos[st->rank[k]] = k;
+}
+
+/* Donor d has no improving move: remember it under each locality whose
+ * officers it could give to.  Out of memory only means it is tried again. */
+static void
+stick(struct state *st, int d)
+{
+	for (size_t i = st->head[d]; i != NONE; i = st->b[i].next) {
+		const struct block *b = &st->b[i];
+		int l = b->loc >= 0 ? b->loc : st->case_loc[st->order[b->first]];
+		struct ivec *v = &st->stuck_in_loc[l];
+		if (v->n > 0 && v->v[v->n - 1] == d)
+			continue;
+		if (v->n == v->cap) {
+			size_t cap = v->cap ? v->cap * 2 : 8;
+			int *nv = realloc(v->v, cap * sizeof(int));
+			if (nv == NULL)
+				return;
+			v->v = nv;
+			v->cap = cap;
+		}
+		v->v[v->n++] = d;
+	}
+	st->stuck[d] = true;
+}
+
+/* Officer y lost load: donors stuck in the localities y covers may now give
+ * to y. */
+static void
+unstick_around(struct state *st, int y)
+{
+	for (size_t l = 0; l < st->nloc; l++) {
+		struct ivec *v = &st->stuck_in_loc[l];
+		if (!st->cover[(size_t)y * st->nloc + l])
+			continue;
+		for (size_t k = 0; k < v->n; k++)
+			st->stuck[v->v[k]] = false;
+		v->n = 0;
+	}
+}
+
+static void
+unstick_all(struct state *st)
+{
+	for (size_t l = 0; l < st->nloc; l++)
+		st->stuck_in_loc[l].n = 0;
+	memset(st->stuck, 0, (size_t)st->no * sizeof(bool));
 }
 
 /*
- * Greedy: while the band does not hold, the most loaded available officer
- * with an improving move makes its best one; officers on leave give only when
- * no available officer can.  Every move lowers the spread by more than eps,
- * so no state repeats and the loop ends; max_moves is a second guard.
+ * Greedy: while the band does not hold, the first available officer in donor
+ * order with an improving move makes its best one; officers on leave give
+ * (most loaded first) only when no available officer can.  Every move lowers
+ * the spread by more than eps, so no state repeats and the loop ends;
+ * max_moves is a second guard.
+ *
+ * A donor found without an improving move stays skipped until its own load
+ * changes or an officer who could receive from it loses load: a move's
+ * effect on the spread depends only on the two officers' loads (and, for a
+ * donor on leave, the team total, which is why those are never skipped and
+ * every skip is dropped after one of their moves).
  */
 static void
 greedy(struct state *st)
@@ -943,22 +1068,51 @@ greedy(struct state *st)
 	size_t max_moves = 2 * st->nb + 16;
 	double L, F;
 
+	if (!rank_init(st))
+		return;
 	for (size_t moves = 0; moves < max_moves && !band_holds(st, &L, &F) && F > 0; moves++) {
 		double eps = TIE_EPS, scale = 1.0;
+		int d = -1, to = -1;
 		bool moved = false;
-		int d;
 
 		for (int i = 0; i < st->no; i++)
 			scale += st->load[i] * st->load[i] / st->o[i].fte;
 		eps *= scale;
+		for (size_t k = 0; k < st->nrank && !moved; k++) {
+			d = st->rank[k];
+			if (st->stuck[d] || st->load[d] <= 0)
+				continue;
+			if (!(moved = try_donor(st, d, L, F, eps, &to)))
+				stick(st, d);
+		}
+		if (moved) {
+			st->stuck[to] = false;
+			unstick_around(st, d);
+			rank_update(st, d);
+			rank_update(st, to);
+			continue;
+		}
 		memset(st->tried, 0, (size_t)st->no * sizeof(bool));
-		for (int pass = 0; pass < 2 && !moved; pass++)
-			while (!moved && (d = next_donor(st, pass == 1)) >= 0) {
-				st->tried[d] = true;
-				moved = try_donor(st, d, L, F, eps);
+		for (;;) {
+			d = -1;
+			for (int i = 0; i < st->no; i++) {
+				if (!st->o[i].active || !st->o[i].on_leave || st->tried[i] ||
+				    st->load[i] <= 0)
+					continue;
+				if (d < 0 || (!near(st->load[i], st->load[d]) ? st->load[i] > st->load[d]
+					      : strcmp(st->o[i].login, st->o[d].login) < 0))
+					d = i;
 			}
+			if (d < 0)
+				break;
+			st->tried[d] = true;
+			if ((moved = try_donor(st, d, L, F, eps, &to)))
+				break;
+		}
 		if (!moved)
 			break;
+		unstick_all(st);
+		rank_update(st, to);
 	}
 }
 
@@ -1216,7 +1370,7 @@ cw_balance_suggest(const struct cw_officer *officers, size_t n_officers,
 	out->before = calloc(n_officers ? n_officers : 1, sizeof(*out->before));
 	out->after = calloc(n_officers ? n_officers : 1, sizeof(*out->after));
 	out->moves = calloc(n_cases ? n_cases : 1, sizeof(*out->moves));
-	block_of = malloc((n_cases ? n_cases : 1) * sizeof(size_t));
+	block_of = calloc(n_cases ? n_cases : 1, sizeof(size_t));
 	if (!out->before || !out->after || !out->moves || !block_of) {
 		cw_error_set(err, CW_EXIT_FAIL, "out of memory balancing %zu cases", n_cases);
 		goto fail;

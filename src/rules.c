@@ -492,7 +492,14 @@ section_header(struct parser *p, const char *s, const char *e)
 	int nw = 0;
 	char b[48];
 
-	if (e[-1] != ']' || e - s < 2)
+	const char *close = memchr(s, ']', (size_t)(e - s));
+	if (close != NULL && close != e - 1) {
+		const char *junk = close + 1;
+		while (*junk == ' ' || *junk == '\t')
+			junk++;
+		return fail(p, junk, "unexpected text after ']' (one section header per line)");
+	}
+	if (close == NULL)
 		return fail(p, e, "expected ']' to close the section header");
 	for (const char *q = s + 1; q < e - 1;) {
 		if (*q == ' ' || *q == '\t') {
@@ -662,7 +669,7 @@ misc_value(struct parser *p, int slot, enum vk kind, const char *k, size_t kn, c
 		rs->response_days[slot - M_RESPONSE] = (int)x;
 	else if (slot == M_TARGET_PCT)
 		rs->response_target_pct = (int)x;
-	else
+	else if (slot >= M_CASELOAD && slot < M_CASELOAD + CW_RISK__N)
 		rs->case_weight[slot - M_CASELOAD] = x;
 	return true;
 }
@@ -707,8 +714,8 @@ key_value(struct parser *p, const char *s, const char *e)
 
 	if (p->sec >= SEC_FACTOR) {
 		enum cw_factor f = (enum cw_factor)(p->sec - SEC_FACTOR);
-		enum vk kind;
-		int param;
+		enum vk kind = VK_WEIGHT;
+		int param = 0;
 		int64_t x = 0;
 		if (!factor_key(p, f, k, kn, &param, &kind))
 			return false;
@@ -724,8 +731,8 @@ key_value(struct parser *p, const char *s, const char *e)
 	}
 	if (p->sec == SEC_CARE_TYPE) {
 		const char *dot = memchr(k, '.', kn);
-		enum vk kind;
-		int param, f = -1;
+		enum vk kind = VK_WEIGHT;
+		int param = 0, f = -1;
 		int64_t x = 0;
 		if (dot == NULL)
 			return fail(p, k, "expected FACTOR.KEY in a [care_type] section, e.g. "
@@ -1273,6 +1280,10 @@ cw_rules_parse(const char *filename, const char *text, size_t len, struct cw_rul
 
 	memset(err, 0, sizeof(*err));
 	snprintf(err->file, sizeof(err->file), "%s", filename ? filename : "<rules>");
+	if (text == NULL) {
+		text = "";
+		len = 0;
+	}
 	p = calloc(1, sizeof(*p));
 	rs = calloc(1, sizeof(*rs));
 	if (p == NULL || rs == NULL) {

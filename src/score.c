@@ -107,6 +107,14 @@ append(char *buf, size_t size, const char *text)
 	}
 }
 
+/* Callers va_start ap; clang-analyzer 14 loses track of that across the
+ * call and reports valist.Uninitialized, a known false positive. */
+static void
+vformat(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	vsnprintf(buf, size, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+}
+
 static bool
 in_range(int v, int n)
 {
@@ -115,11 +123,7 @@ in_range(int v, int n)
 
 /* ---- contributions --------------------------------------------------- */
 
-static struct item *
-add_item(struct eval *x, enum cw_factor f, const char *id, cw_time at, int64_t raw,
-	 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static struct item *
+static struct item * __attribute__((format(printf, 6, 7)))
 add_item(struct eval *x, enum cw_factor f, const char *id, cw_time at, int64_t raw,
 	 const char *fmt, ...)
 {
@@ -133,7 +137,7 @@ add_item(struct eval *x, enum cw_factor f, const char *id, cw_time at, int64_t r
 	snprintf(it->c.kind, sizeof(it->c.kind), "%s", cw_rules_factor_name(f));
 	snprintf(it->c.record_id, sizeof(it->c.record_id), "%s", id);
 	va_start(ap, fmt);
-	vsnprintf(it->c.rule, sizeof(it->c.rule), fmt, ap);
+	vformat(it->c.rule, sizeof(it->c.rule), fmt, ap);
 	va_end(ap);
 	return it;
 }
@@ -648,8 +652,9 @@ cw_score_evaluate(const struct cw_ruleset *rs, const struct cw_provider_intel *p
 		const struct cw_band_rule *f = &rs->floors[i];
 		if (f->band <= x.band || !eval_cond(&x, &f->cond, why, sizeof(why)))
 			continue;
-		snprintf(msg, sizeof(msg), "floor %s: band raised from %s because %s",
-			 cw_vocab_word(&cw_vocab_risk, f->band), cw_vocab_word(&cw_vocab_risk, x.band), why);
+		snprintf(msg, sizeof(msg), "floor %s: band raised from %s to %s because %s",
+			 cw_vocab_word(&cw_vocab_risk, f->band), cw_vocab_word(&cw_vocab_risk, x.band),
+			 cw_vocab_word(&cw_vocab_risk, f->band), why);
 		append(out->adjustments, sizeof(out->adjustments), msg);
 		x.band = f->band;
 	}
@@ -657,8 +662,9 @@ cw_score_evaluate(const struct cw_ruleset *rs, const struct cw_provider_intel *p
 		const struct cw_band_rule *o = &rs->overrides[i];
 		if (!eval_cond(&x, &o->cond, why, sizeof(why)))
 			continue;
-		snprintf(msg, sizeof(msg), "override %s: band set from %s because %s",
-			 cw_vocab_word(&cw_vocab_risk, o->band), cw_vocab_word(&cw_vocab_risk, x.band), why);
+		snprintf(msg, sizeof(msg), "override %s: band set from %s to %s because %s",
+			 cw_vocab_word(&cw_vocab_risk, o->band), cw_vocab_word(&cw_vocab_risk, x.band),
+			 cw_vocab_word(&cw_vocab_risk, o->band), why);
 		append(out->adjustments, sizeof(out->adjustments), msg);
 		x.band = o->band;
 		break;
@@ -727,20 +733,16 @@ sb_add(struct sb *b, const char *s, size_t n)
 	b->p[b->n] = '\0';
 }
 
-static void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
+static void __attribute__((format(printf, 2, 3)))
 sb_printf(struct sb *b, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
-	int k;
 
 	va_start(ap, fmt);
-	k = vsnprintf(buf, sizeof(buf), fmt, ap);
+	vformat(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (k > 0)
-		sb_add(b, buf, (size_t)k < sizeof(buf) ? (size_t)k : sizeof(buf) - 1);
+	sb_add(b, buf, strlen(buf));
 }
 
 static void

@@ -669,6 +669,36 @@ test_balance_suggest_empty_team(void **state)
 }
 
 static void
+test_balance_suggest_more_officers_than_cases(void **state)
+{
+	struct cw_officer o[] = {
+		{"alice", 1.0, true, false, LOCS(NORTH), 0},
+		{"bob", 1.0, true, false, LOCS(NORTH), 0},
+		{"carol", 1.0, true, false, LOCS(NORTH), 0},
+		{"dan", 1.0, true, false, LOCS(NORTH), 0},
+		{"eve", 1.0, true, false, LOCS(NORTH), 0},
+	};
+	struct cw_open_case c[] = {
+		{"a1", "p1", "north", CW_RISK_HIGH, 0},
+		{"a2", "p2", "north", CW_RISK_HIGH, 0},
+	};
+	struct cw_suggestion s;
+	struct cw_error err;
+
+	(void)state;
+	/* mean 1.2: nobody can be within 15% of it; one case moves to even it */
+	assert_true(cw_balance_suggest(o, 5, c, 2, W, &s, &err));
+	check_invariants(o, 5, c, 2, W, &s);
+	assert_int_equal(s.n_moves, 1);
+	assert_string_equal(s.moves[0].case_id, "a1");
+	assert_int_equal(s.moves[0].to, 1);
+	assert_false(s.reached);
+	assert_non_null(strstr(s.why, "officer carol (0.00 per FTE, band 1.02 to 1.38): a single "
+				      "provider block of 3.0 exceeds the band"));
+	cw_suggestion_free(&s);
+}
+
+static void
 test_balance_suggest_already_balanced_moves_nothing(void **state)
 {
 	struct cw_officer o[] = {
@@ -745,6 +775,7 @@ main(void)
 		cmocka_unit_test(test_balance_suggest_moves_leave_cases_only_as_last_resort),
 		cmocka_unit_test(test_balance_suggest_is_deterministic),
 		cmocka_unit_test(test_balance_suggest_empty_team),
+		cmocka_unit_test(test_balance_suggest_more_officers_than_cases),
 		cmocka_unit_test(test_balance_suggest_already_balanced_moves_nothing),
 		cmocka_unit_test(test_balance_suggest_rejects_invalid_input),
 	};
