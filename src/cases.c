@@ -193,14 +193,9 @@ cw_case_open_in_txn(struct cw_db *db, struct cw_case_open *c, struct cw_error *e
 	}
 	if (c->opened_at == NULL || strcmp(c->opened_at, "now") == 0) {
 		at = (cw_time)time(NULL);
-	} else {
+	} else if (!cw_time_parse_utc(c->opened_at, "received", &at, err)) {
 		/* record.c hands over the normalised UTC form of the received time. */
-		struct cw_date d;
-		int hh, mi, ss;
-		if (sscanf(c->opened_at, "%4d-%2d-%2dT%2d:%2d:%2dZ", &d.y, &d.m, &d.d, &hh, &mi, &ss) != 6 ||
-		    !cw_date_valid(d))
-			return cw_error_field(err, "received", "invalid received time '%.30s'", c->opened_at);
-		at = cw_date_to_time(d) + hh * 3600 + mi * 60 + ss;
+		return false;
 	}
 	cw_time_format_utc(at, opened, sizeof(opened));
 	rs = cw_scoring_active(db, &none, err);

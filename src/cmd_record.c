@@ -29,7 +29,7 @@ cw_record_print(const struct cw_kind *kind, const struct cw_record_result *res)
 		if (res->due[0]) {
 			cw_time t;
 			struct cw_error ign;
-			if (cw_datetime_parse(res->due, "due", &t, &ign))
+			if (cw_time_parse_utc(res->due, "due", &t, &ign))
 				cw_time_format(t, due, sizeof(due));
 			else
 				snprintf(due, sizeof(due), "%s", res->due);

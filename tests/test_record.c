@@ -45,6 +45,7 @@ setup(void **state)
 		       "--id", "11111111-1111-4111-8111-111111111111"), NULL);
 	run_ok(TL_ARGV("provider", "add", "Ashfield Lodge", "--care-type", "nursing",
 		       "--locality", "west"), NULL);
+	run_ok(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL);
 	owner = tl_connect(NULL);
 	return 0;
 }
@@ -361,6 +362,12 @@ test_record_provider_show_and_case_work(void **state)
 				NULL, &out, &err, ALICE), 0);
 	free(out);
 	free(err);
+	/* Received Fri 3 May 2024 18:30, high risk (5 working days), with the
+	 * early May bank holiday on Monday 6th: due Mon 13 May 23:59 BST. */
+	assert_string_equal(tl_query1(owner, "SELECT to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+					     " FROM case_file c JOIN provider p ON p.id = c.provider_id"
+					     " WHERE p.name = 'Ashfield House' AND c.risk = 'high'"),
+			    "2024-05-13 22:59:59");
 	assert_string_equal(tl_query1(owner, "SELECT state || ' ' || to_char(responded_at AT TIME ZONE 'UTC',"
 					     " 'YYYY-MM-DD HH24:MI') FROM case_file c JOIN provider p"
 					     " ON p.id = c.provider_id WHERE p.name = 'Ashfield House' AND c.risk = 'high'"),
