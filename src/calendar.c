@@ -909,12 +909,13 @@ static void sb_add(struct sb *b, const char *fmt, ...) __attribute__((format(pri
 static void
 sb_add(struct sb *b, const char *fmt, ...)
 {
+	char *dst = b->len < b->size ? b->buf + b->len : NULL;
+	size_t room = b->len < b->size ? b->size - b->len : 0;
 	va_list ap;
 	int w;
 
 	va_start(ap, fmt);
-	w = vsnprintf(b->len < b->size ? b->buf + b->len : NULL,
-		      b->len < b->size ? b->size - b->len : 0, fmt, ap);
+	w = vsnprintf(dst, room, fmt, ap);
 	va_end(ap);
 	if (w > 0)
 		b->len += (size_t)w;
