@@ -11,8 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <uuid/uuid.h>
-
 #include "carewatch/balance.h"
 #include "carewatch/calendar.h"
 #include "carewatch/cases.h"
@@ -167,10 +165,7 @@ cw_case_open_in_txn(struct cw_db *db, struct cw_case_open *c, struct cw_error *e
 	/* A case opened from a concern has an id derived from the concern's,
 	 * so a retried concern finds its case rather than opening another. */
 	if (c->concern_id) {
-		uuid_t base, id;
-		uuid_parse(c->concern_id, base);
-		uuid_generate_sha1(id, base, "case", 4);
-		uuid_unparse_lower(id, c->id);
+		cw_uuid_derive(c->concern_id, "case", c->id);
 	} else {
 		cw_uuid_new(c->id);
 	}

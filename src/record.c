@@ -151,6 +151,16 @@ cw_uuid_new(char out[CW_UUID_LEN])
 	uuid_unparse_lower(u, out);
 }
 
+void
+cw_uuid_derive(const char base[CW_UUID_LEN], const char *name, char out[CW_UUID_LEN])
+{
+	uuid_t b, u;
+
+	uuid_parse(base, b);
+	uuid_generate_sha1(u, b, name, strlen(name));
+	uuid_unparse_lower(u, out);
+}
+
 bool
 cw_uuid_valid(const char *s)
 {
@@ -336,9 +346,7 @@ record_cqc(struct cw_db *db, struct record_job *job, struct cw_error *err)
 	static const char *const domains[] = {"safe", "effective", "caring", "responsive",
 					      "well_led", "overall"};
 	int inserted = 0, given = 0;
-	uuid_t base, row;
 
-	uuid_parse(job->res->id, base);
 	for (int d = 0; d < 6; d++) {
 		char rowid[CW_UUID_LEN];
 		const char *p[6];
@@ -347,8 +355,7 @@ record_cqc(struct cw_db *db, struct record_job *job, struct cw_error *err)
 		if (job->params[2 + 2 + d] == NULL)
 			continue;
 		given++;
-		uuid_generate_sha1(row, base, domains[d], strlen(domains[d]));
-		uuid_unparse_lower(row, rowid);
+		cw_uuid_derive(job->res->id, domains[d], rowid);
 		p[0] = rowid;
 		p[1] = job->params[1];
 		p[2] = domains[d];

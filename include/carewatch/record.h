@@ -87,6 +87,10 @@ bool cw_record(struct cw_db *db, const struct cw_kind *kind, const char *provide
 
 /* Make a new random UUID (libuuid) in out.  Never fails. */
 void cw_uuid_new(char out[CW_UUID_LEN]);
+/* The UUID v5 of name within base (a UUID): the id of a row derived from
+ * another (a case from its concern, a CQC domain row from its record), so a
+ * retry derives the same id and writes nothing new.  Never fails. */
+void cw_uuid_derive(const char base[CW_UUID_LEN], const char *name, char out[CW_UUID_LEN]);
 /* True when s is a UUID in canonical text form. */
 bool cw_uuid_valid(const char *s);
 

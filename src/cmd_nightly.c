@@ -1,0 +1,255 @@
+/*
+ * cmd_nightly.c - `carewatch nightly`, `flags`, `flag accept|dismiss`.
+ *
+ * The batch itself is nightly.c; this is its command line (quiet unless on a
+ * terminal, so cron mails only errors) and the quality manager's review of
+ * the placement-restriction flags it raises.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "carewatch/calendar.h"
+#include "carewatch/cmd.h"
+#include "carewatch/nightly.h"
+#include "carewatch/record.h"
+
+static int
+run_nightly(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	struct cw_nightly_opts opts = {0};
+	struct cw_nightly_report rep;
+	struct cw_error err;
+	char asof[40];
+
+	cw_error_clear(&err);
+	opts.conninfo = ctx->conninfo;
+	opts.dry_run = cw_flag(a, "dry-run");
+	opts.as_of = (cw_time)time(NULL);
+	if (cw_arg(a, "as-of")) {
+		struct cw_date d;
+		if (!cw_date_parse(cw_arg(a, "as-of"), "as-of", &d, &err))
+			return cw_fail(&err);
+		opts.as_of = cw_london_end_of_day(d);
+	}
+	opts.progress = isatty(STDERR_FILENO) && !cw_flag(a, "quiet") ? stderr : NULL;
+	if (!cw_nightly_run(ctx->db, &opts, &rep, &err))
+		return cw_fail(&err);
+	if (cw_flag(a, "quiet") && !opts.dry_run)
+		return CW_EXIT_OK;
+	cw_time_format(opts.as_of, asof, sizeof(asof));
+	printf("%s as of %s under '%s' (%.12s): %ld providers, %ld records in %.1f s\n",
+	       opts.dry_run ? "dry run" : "nightly run", asof, rep.ruleset, rep.hash, rep.providers,
+	       rep.records, rep.seconds);
+	printf("%s %ld score%s, %ld band change%s, %ld flag%s raised, %ld lapsed, %ld case%s newly overdue\n",
+	       opts.dry_run ? "would write" : "wrote", rep.scores_written, rep.scores_written == 1 ? "" : "s",
+	       rep.band_changes, rep.band_changes == 1 ? "" : "s", rep.flags_raised,
+	       rep.flags_raised == 1 ? "" : "s", rep.flags_lapsed, rep.cases_overdue,
+	       rep.cases_overdue == 1 ? "" : "s");
+	return CW_EXIT_OK;
+}
+
+static int
+run_flags(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	static const struct cw_col cols[] = {
+		{"flag", "Flag", true}, {"provider", "Provider", false}, {"care_type", "Care type", false},
+		{"locality", "Locality", false}, {"score", "Score", true}, {"band", "Band", false},
+		{"raised", "Raised", false}, {"state", "State", false}, {"reasons", "Reasons", false},
+	};
+	const char *p[1] = {cw_flag(a, "all") ? "f" : "t"};
+	struct cw_error err;
+	struct cw_table *t;
+	PGresult *r;
+
+	cw_error_clear(&err);
+	r = cw_db_query(ctx->db,
+			"SELECT f.number::text, p.name, p.care_type, p.locality, f.score::text, f.band,"
+			" to_char(f.recorded_at, 'YYYY-MM-DD'), f.state, f.reasons"
+			" FROM restriction_flag f JOIN provider p ON p.id = f.provider_id"
+			" WHERE NOT $1::bool OR f.state = 'open'"
+			" ORDER BY f.state = 'open' DESC, f.score DESC, f.number",
+			1, p, &err);
+	if (r == NULL)
+		return cw_fail(&err);
+	t = cw_table_new(cw_flag(a, "all") ? "Placement-restriction flags"
+					   : "Open placement-restriction flags (accept or dismiss each)",
+			 cols, 9);
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *cells[9];
+		for (int c = 0; c < 9; c++)
+			cells[c] = PQgetvalue(r, i, c);
+		cw_table_add(t, cells);
+	}
+	PQclear(r);
+	return cw_emit(ctx, t);
+}
+
+struct decide_job {
+	const char *flag_id, *note, *kind, *restriction_id, *from;
+	bool accept;
+	int changed;
+};
+
+static bool
+decide_work(struct cw_db *db, void *ctx, struct cw_error *err)
+{
+	struct decide_job *job = ctx;
+	PGresult *r;
+
+	if (job->accept) {
+		/* The restriction's id is derived from the flag's: a retry adds none. */
+		const char *p[5] = {job->restriction_id, job->flag_id, job->kind, job->note, job->from};
+		if (!cw_db_exec(db,
+				"INSERT INTO restriction (id, provider_id, kind, starts_on, reason)"
+				" SELECT $1, provider_id, $3, $5, $4"
+				" FROM restriction_flag WHERE id = $2 ON CONFLICT (id) DO NOTHING",
+				5, p, err))
+			return false;
+	}
+	{
+		const char *p[4] = {job->flag_id, job->accept ? "accepted" : "dismissed", job->note,
+				    job->accept ? job->restriction_id : NULL};
+		r = cw_db_query(db,
+				"UPDATE restriction_flag SET state = $2, decided_at = now(), decided_by = session_user,"
+				" decision_note = $3, restriction_id = $4 WHERE id = $1 AND state = 'open'",
+				4, p, err);
+	}
+	if (r == NULL)
+		return false;
+	job->changed = atoi(PQcmdTuples(r));
+	PQclear(r);
+	return true;
+}
+
+static int
+decide(struct cw_ctx *ctx, const struct cw_args *a, bool accept)
+{
+	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "", NULL};
+	static const struct cw_field from_f = {"from", CW_F_DATE, NULL, false, 0, 0, "DATE", "", "today"};
+	struct decide_job job = {0};
+	char from[16];
+	struct cw_error err;
+	char id[CW_UUID_LEN], state[16], rid[CW_UUID_LEN], *note = malloc(20000 * 4 + 8);
+	const char *p[1] = {a->pos[0]};
+	bool found, is_null;
+	int kind = 0;
+	PGresult *r;
+
+	cw_error_clear(&err);
+	if (!cw_field_check(&note_f, cw_arg(a, "note"), note, 20000 * 4 + 8, &is_null, &err)) {
+		free(note);
+		return cw_fail(&err);
+	}
+	if (!cw_field_check(&from_f, cw_arg(a, "from"), from, sizeof(from), &is_null, &err)) {
+		free(note);
+		return cw_fail(&err);
+	}
+	job.from = from;
+	if (cw_arg(a, "kind") && (kind = cw_vocab_parse(&cw_vocab_restriction_kind, cw_arg(a, "kind"))) < 0)
+		kind = 0;
+	r = cw_db_query(ctx->db, "SELECT id, state FROM restriction_flag WHERE number::text = $1"
+				 " OR id::text = lower($1)", 1, p, &err);
+	if (r == NULL) {
+		free(note);
+		return cw_fail(&err);
+	}
+	found = PQntuples(r) == 1;
+	if (found) {
+		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+		snprintf(state, sizeof(state), "%s", PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	if (!found) {
+		free(note);
+		cw_error_set(&err, CW_EXIT_NOTFOUND, "no flag %.40s", a->pos[0]);
+		cw_error_hint(&err, "'carewatch flags' lists the open flags");
+		return cw_fail(&err);
+	}
+	if (strcmp(state, "open") != 0) {
+		free(note);
+		cw_error_set(&err, CW_EXIT_CONFLICT, "flag %s is already %s", a->pos[0], state);
+		return cw_fail(&err);
+	}
+	{
+		/* Derive the restriction's id from the flag's (UUID v5 of "restriction"). */
+		char base[CW_UUID_LEN];
+		snprintf(base, sizeof(base), "%s", id);
+		cw_uuid_derive(base, "restriction", rid);
+	}
+	job.flag_id = id;
+	job.note = note;
+	job.kind = cw_vocab_restriction_kind.words[kind];
+	job.restriction_id = rid;
+	job.accept = accept;
+	if (!cw_db_transaction(ctx->db, "READ COMMITTED", decide_work, &job, NULL, &err)) {
+		free(note);
+		return cw_fail(&err);
+	}
+	free(note);
+	if (job.changed == 0) {
+		cw_error_set(&err, CW_EXIT_CONFLICT, "flag %s was decided by someone else meanwhile", a->pos[0]);
+		return cw_fail(&err);
+	}
+	if (accept)
+		printf("accepted flag %s: restriction %s on %s placements from %s\n", a->pos[0], rid,
+		       job.kind, from);
+	else
+		printf("dismissed flag %s\n", a->pos[0]);
+	return CW_EXIT_OK;
+}
+
+static int
+run_accept(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	return decide(ctx, a, true);
+}
+
+static int
+run_dismiss(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	return decide(ctx, a, false);
+}
+
+static const struct cw_opt nightly_opts[] = {
+	{"as-of", "DATE", "score as known at the end of DATE (default now)", NULL},
+	{"dry-run", NULL, "compute and report what would change, write nothing", NULL},
+	{"quiet", NULL, "print nothing unless something fails (for cron)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+static const struct cw_opt flags_opts[] = {
+	{"open", NULL, "only open flags (the default)", NULL},
+	{"all", NULL, "every flag, decided ones too", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+static const struct cw_opt accept_opts[] = {
+	{"note", "TEXT", "why (required)", NULL},
+	{"kind", "K", "restriction on all placements (default) or partial", &cw_vocab_restriction_kind},
+	{"from", "DATE", "first day of the restriction (default today)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+static const struct cw_opt dismiss_opts[] = {
+	{"note", "TEXT", "why (required)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+
+const struct cw_cmd cw_cmd_nightly = {
+	.name = "nightly", .summary = "recompute every score, raise flags, mark overdue cases",
+	.help = "Atomic (all results appear at one commit), idempotent (a rerun for the same as-of "
+		"changes nothing) and exclusive (a second concurrent run exits 6).  See docs/operations.md.",
+	.opts = nightly_opts, .max_pos = 0, .flags = CW_CMD_DB, .run = run_nightly,
+};
+const struct cw_cmd cw_cmd_flags = {
+	.name = "flags", .summary = "placement-restriction flags for the quality manager to review",
+	.opts = flags_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_flags,
+};
+const struct cw_cmd cw_cmd_flag_accept = {
+	.name = "flag accept", .synopsis = "FLAG", .summary = "accept a flag: restrict placements",
+	.opts = accept_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_accept,
+};
+const struct cw_cmd cw_cmd_flag_dismiss = {
+	.name = "flag dismiss", .synopsis = "FLAG", .summary = "dismiss a flag after review",
+	.opts = dismiss_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_dismiss,
+};

@@ -1,0 +1,499 @@
+/*
+ * nightly.c - the nightly batch (see nightly.h for the design).
+ *
+ * Two connections: `db` (the caller's) holds the run lock and does every
+ * write in one transaction; `rd` streams the intelligence with COPY TO
+ * STDOUT.  A COPY can't run in both directions on one connection, and this
+ * way the results stream into the staging table while the records stream out,
+ * so neither side buffers the night's work in memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "carewatch/calendar.h"
+#include "carewatch/nightly.h"
+#include "carewatch/record.h"
+#include "carewatch/scoring.h"
+
+#define NIGHTLY_LOCK "4242003"
+
+struct prov {
+	char id[CW_UUID_LEN];
+	enum cw_care_type care_type;
+	int beds;
+};
+
+/* A growable text buffer for one COPY line. */
+struct line {
+	char *p;
+	size_t n, cap;
+};
+
+static bool
+line_add(struct line *l, const char *s, size_t n)
+{
+	if (l->n + n + 1 > l->cap) {
+		size_t cap = l->cap ? l->cap : 4096;
+		char *np;
+		while (cap < l->n + n + 1)
+			cap *= 2;
+		np = realloc(l->p, cap);
+		if (np == NULL)
+			return false;
+		l->p = np;
+		l->cap = cap;
+	}
+	memcpy(l->p + l->n, s, n);
+	l->n += n;
+	l->p[l->n] = '\0';
+	return true;
+}
+
+/* Append s escaped for COPY text format. */
+static bool
+line_field(struct line *l, const char *s)
+{
+	for (; *s; s++) {
+		const char *e = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n"
+			      : *s == '\r' ? "\\r" : NULL;
+		if (!(e ? line_add(l, e, 2) : line_add(l, s, 1)))
+			return false;
+	}
+	return true;
+}
+
+struct run {
+	struct cw_db *db, *rd;
+	const struct cw_ruleset *rs;
+	const struct cw_nightly_opts *opts;
+	struct cw_nightly_report *rep;
+	struct prov *provs;
+	size_t nprovs, next;
+	struct cw_provider_intel pi;
+	struct line out;
+	char asof[40];
+};
+
+static bool
+copy_put(struct run *r, struct cw_error *err)
+{
+	if (PQputCopyData(cw_db_conn(r->db), r->out.p, (int)r->out.n) != 1)
+		return cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection while writing scores");
+	return true;
+}
+
+/* Score the provider whose records are in r->pi and stream the result. */
+static bool
+emit(struct run *r, const struct prov *p, struct cw_error *err)
+{
+	struct cw_score s;
+	char num[32];
+	char *json;
+	bool ok;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(r->pi.provider_id, sizeof(r->pi.provider_id), "%s", p->id);
+	r->pi.care_type = p->care_type;
+	r->pi.beds = p->beds;
+	if (!cw_score_evaluate(r->rs, &r->pi, r->opts->as_of, &s, err))
+		return false;
+	json = cw_score_to_json(&s);
+	snprintf(num, sizeof(num), "%.2f", s.total);
+	r->out.n = 0;
+	ok = json != NULL && line_add(&r->out, p->id, strlen(p->id)) && line_add(&r->out, "\t", 1) &&
+	     line_add(&r->out, num, strlen(num)) && line_add(&r->out, "\t", 1) &&
+	     line_field(&r->out, cw_vocab_word(&cw_vocab_risk, (int)s.band)) &&
+	     line_add(&r->out, s.flag ? "\tt\t" : "\tf\t", 3) && line_field(&r->out, json) &&
+	     line_add(&r->out, "\t", 1) && line_field(&r->out, s.flag_reasons) &&
+	     line_add(&r->out, "\n", 1);
+	free(json);
+	cw_score_free(&s);
+	if (!ok)
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	r->rep->providers++;
+	if (r->opts->progress && r->rep->providers % 500 == 0)
+		fprintf(r->opts->progress, "\rnightly: scored %ld of %zu providers", r->rep->providers,
+			r->nprovs);
+	return copy_put(r, err);
+}
+
+/* Score every listed provider before `upto` (NULL: all), in id order. */
+static bool
+flush_until(struct run *r, const char *upto, struct cw_error *err)
+{
+	while (r->next < r->nprovs && (upto == NULL || strcmp(r->provs[r->next].id, upto) < 0)) {
+		if (!emit(r, &r->provs[r->next], err))
+			return false;
+		cw_intel_reset(&r->pi);
+		r->next++;
+	}
+	return true;
+}
+
+/* Split one COPY text line into at most n fields in place (\N -> NULL). */
+static int
+split(char *s, char **f, int n)
+{
+	int k = 0;
+
+	while (k < n) {
+		char *tab = strchr(s, '\t');
+		char *nl = strchr(s, '\n');
+		if (nl && (!tab || nl < tab))
+			*nl = '\0', tab = NULL;
+		if (tab)
+			*tab = '\0';
+		f[k++] = strcmp(s, "\\N") == 0 ? NULL : s;
+		if (!tab)
+			break;
+		s = tab + 1;
+	}
+	return k;
+}
+
+static bool
+load_providers(struct run *r, struct cw_error *err)
+{
+	PGresult *res = cw_db_query(r->rd, "SELECT id, care_type, coalesce(beds, -1) FROM provider"
+					   " WHERE status = 'active' ORDER BY id", 0, NULL, err);
+	if (res == NULL)
+		return false;
+	r->nprovs = (size_t)PQntuples(res);
+	r->provs = calloc(r->nprovs + 1, sizeof(*r->provs));
+	if (r->provs == NULL) {
+		PQclear(res);
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	}
+	for (size_t i = 0; i < r->nprovs; i++) {
+		int ct = cw_vocab_parse(&cw_vocab_care_type, PQgetvalue(res, (int)i, 1));
+		snprintf(r->provs[i].id, sizeof(r->provs[i].id), "%s", PQgetvalue(res, (int)i, 0));
+		r->provs[i].care_type = ct < 0 ? CW_CARE_HOME_CARE : (enum cw_care_type)ct;
+		r->provs[i].beds = atoi(PQgetvalue(res, (int)i, 2));
+	}
+	PQclear(res);
+	return true;
+}
+
+/* Stream every record (ordered by provider) and score as providers end. */
+static bool
+stream_and_score(struct run *r, struct cw_error *err)
+{
+	PGconn *rc = cw_db_conn(r->rd);
+	size_t cmdlen = strlen(cw_intel_rows_sql) + 32;
+	char *cmd = malloc(cmdlen);
+	char *row = NULL;
+	int n;
+	char cur[CW_UUID_LEN] = "";
+	bool skipping = false;
+
+	if (cmd == NULL)
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	snprintf(cmd, cmdlen, "COPY (%s) TO STDOUT", cw_intel_rows_sql);
+	if (!cw_db_exec(r->rd, "SET work_mem = '256MB'", 0, NULL, err)) {
+		free(cmd);
+		return false;
+	}
+	{
+		PGresult *res = cw_db_query(r->rd, cmd, 0, NULL, err);
+		free(cmd);
+		if (res == NULL)
+			return false;
+		PQclear(res);
+	}
+	while ((n = PQgetCopyData(rc, &row, 0)) > 0) {
+		char *f[7];
+
+		if (split(row, f, 7) != 7 || f[0] == NULL || f[1] == NULL) {
+			PQfreemem(row);
+			return cw_error_set(err, CW_EXIT_FAIL, "malformed intelligence row from the database");
+		}
+		r->rep->records++;
+		if (strcmp(f[0], cur) != 0) {
+			/* A new provider: finish every listed provider before it. */
+			if (cur[0] && !skipping) {
+				if (!emit(r, &r->provs[r->next], err)) {
+					PQfreemem(row);
+					return false;
+				}
+				cw_intel_reset(&r->pi);
+				r->next++;
+			}
+			snprintf(cur, sizeof(cur), "%s", f[0]);
+			if (!flush_until(r, cur, err)) {
+				PQfreemem(row);
+				return false;
+			}
+			/* Records of a closed (unlisted) provider are not scored. */
+			skipping = !(r->next < r->nprovs && strcmp(r->provs[r->next].id, cur) == 0);
+		}
+		if (!skipping && !cw_intel_add_row(&r->pi, f[1], f[2] ? f[2] : "", f[3], f[4], f[5], f[6])) {
+			PQfreemem(row);
+			return cw_error_set(err, CW_EXIT_FAIL, "unexpected %s record %s", f[1], f[2] ? f[2] : "");
+		}
+		PQfreemem(row);
+	}
+	if (n == -2) {
+		return cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection while reading: %s",
+				    PQerrorMessage(rc));
+	}
+	{
+		PGresult *res;
+		while ((res = PQgetResult(rc)) != NULL) {
+			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+				cw_error_set(err, CW_EXIT_FAIL, "reading intelligence failed: %s",
+					     PQresultErrorMessage(res));
+				PQclear(res);
+				return false;
+			}
+			PQclear(res);
+		}
+	}
+	if (cur[0] && !skipping) {
+		if (!emit(r, &r->provs[r->next], err))
+			return false;
+		cw_intel_reset(&r->pi);
+		r->next++;
+	}
+	return flush_until(r, NULL, err);
+}
+
+static long
+count_of(PGresult *res)
+{
+	long n = res ? atol(PQcmdTuples(res)) : 0;
+	PQclear(res);
+	return n;
+}
+
+/* Publish the staged scores set-based; everything in the open transaction. */
+static bool
+publish(struct run *r, struct cw_error *err)
+{
+	const char *p[4] = {r->asof, r->rep->ruleset, r->rep->hash, r->rep->run_id};
+	PGresult *res;
+
+	if (!r->opts->dry_run) {
+		/* Which providers change band (for the report), before publishing. */
+		res = cw_db_query(r->db,
+				  "SELECT count(*) FROM nightly_score n LEFT JOIN provider_current_score c"
+				  " ON c.provider_id = n.provider_id WHERE c.band IS DISTINCT FROM n.band",
+				  0, NULL, err);
+		if (res == NULL)
+			return false;
+		r->rep->band_changes = atol(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	/* A rerun for the same as-of, rules and data adds nothing. */
+	res = cw_db_query(r->db,
+			  "INSERT INTO provider_score (provider_id, as_of, ruleset_name, ruleset_hash, score,"
+			  " band, flag, detail, cause, run_id)"
+			  " SELECT n.provider_id, $1, $2, $3, n.score, n.band, n.flag, n.detail, 'nightly', $4"
+			  " FROM nightly_score n"
+			  " LEFT JOIN provider_current_score c ON c.provider_id = n.provider_id"
+			  " LEFT JOIN provider_score ps ON ps.id = c.score_id"
+			  " WHERE c.provider_id IS NULL OR c.as_of <> $1::timestamptz"
+			  "  OR ps.ruleset_hash <> $3 OR c.score <> n.score OR c.band <> n.band"
+			  "  OR c.flag <> n.flag ORDER BY n.provider_id",
+			  4, p, err);
+	if (res == NULL)
+		return false;
+	r->rep->scores_written = count_of(res);
+	/* Raise a flag unless one is open, the manager dismissed one at a score
+	 * at least as high, or placements are already restricted; the id is
+	 * derived so a rerun adds none. */
+	res = cw_db_query(r->db,
+			  "INSERT INTO restriction_flag (id, provider_id, run_id, as_of, score, band, reasons)"
+			  " SELECT md5(n.provider_id::text || $1::timestamptz::text)::uuid, n.provider_id,"
+			  "  $2::uuid, $1, n.score, n.band, n.reasons FROM nightly_score n"
+			  " WHERE n.flag AND NOT EXISTS (SELECT 1 FROM restriction_flag f"
+			  "  WHERE f.provider_id = n.provider_id AND (f.state = 'open'"
+			  "   OR (f.state = 'dismissed' AND f.score >= n.score)))"
+			  " AND NOT EXISTS (SELECT 1 FROM restriction_current x WHERE x.provider_id = n.provider_id"
+			  "  AND x.kind = 'all' AND x.starts_on <= $1::timestamptz::date"
+			  "  AND (x.ends_on IS NULL OR x.ends_on >= $1::timestamptz::date)"
+			  "  AND NOT EXISTS (SELECT 1 FROM restriction_lift l WHERE l.restriction_id = x.id"
+			  "   AND l.lifted_on <= $1::timestamptz::date))"
+			  " ON CONFLICT DO NOTHING",
+			  2, (const char *const[]){r->asof, r->rep->run_id}, err);
+	if (res == NULL)
+		return false;
+	r->rep->flags_raised = count_of(res);
+	res = cw_db_query(r->db,
+			  "UPDATE restriction_flag f SET state = 'lapsed' FROM nightly_score n"
+			  " WHERE f.provider_id = n.provider_id AND f.state = 'open' AND NOT n.flag",
+			  0, NULL, err);
+	if (res == NULL)
+		return false;
+	r->rep->flags_lapsed = count_of(res);
+	res = cw_db_query(r->db,
+			  "UPDATE case_file SET overdue_at = due_at WHERE state = 'open'"
+			  " AND due_at < $1::timestamptz AND overdue_at IS NULL",
+			  1, p, err);
+	if (res == NULL)
+		return false;
+	r->rep->cases_overdue = count_of(res);
+	return true;
+}
+
+static bool
+finish_run_row(struct cw_db *db, const struct cw_nightly_report *rep, const char *outcome,
+	       const char *message, struct cw_error *err)
+{
+	char n[7][24];
+	const char *p[10];
+
+	snprintf(n[0], sizeof(n[0]), "%ld", rep->providers);
+	snprintf(n[1], sizeof(n[1]), "%ld", rep->records);
+	snprintf(n[2], sizeof(n[2]), "%ld", rep->scores_written);
+	snprintf(n[3], sizeof(n[3]), "%ld", rep->flags_raised);
+	snprintf(n[4], sizeof(n[4]), "%ld", rep->flags_lapsed);
+	snprintf(n[5], sizeof(n[5]), "%ld", rep->cases_overdue);
+	p[0] = rep->run_id;
+	p[1] = outcome;
+	p[2] = message;
+	for (int i = 0; i < 6; i++)
+		p[3 + i] = n[i];
+	return cw_db_exec(db,
+			  "UPDATE nightly_run SET outcome = $2, message = $3, finished_at = clock_timestamp(),"
+			  " providers = $4, records = $5, scores_written = $6, flags_raised = $7,"
+			  " flags_lapsed = $8, cases_overdue = $9 WHERE id = $1",
+			  9, p, err);
+}
+
+static bool
+busy_error(struct cw_db *db, struct cw_error *err)
+{
+	char who[200] = "";
+	struct cw_error ign;
+
+	if (!cw_db_value(db, "SELECT to_char(started_at, 'YYYY-MM-DD HH24:MI:SS') || ' by ' || recorded_by"
+			     " FROM nightly_run WHERE outcome = 'running' ORDER BY started_at DESC LIMIT 1",
+			 0, NULL, who, sizeof(who), NULL, &ign))
+		who[0] = '\0';
+	cw_error_set(err, CW_EXIT_BUSY, "another nightly run is in progress%s%s%s", who[0] ? " (started " : "",
+		     who, who[0] ? ")" : "");
+	cw_error_hint(err, "wait for it to finish; runs never overlap");
+	return false;
+}
+
+bool
+cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts, struct cw_nightly_report *rep,
+	       struct cw_error *err)
+{
+	const char *lock[1] = {NIGHTLY_LOCK};
+	struct run r;
+	struct timespec t0, t1;
+	char got[8];
+	bool none, ok = false, in_txn = false;
+	struct cw_error ign;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&r, 0, sizeof(r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r.db = db;
+	r.opts = opts;
+	r.rep = rep;
+	cw_time_format_utc(opts->as_of, r.asof, sizeof(r.asof));
+	if (!cw_db_value(db, "SELECT pg_try_advisory_lock($1::bigint)", 1, lock, got, sizeof(got), NULL, err))
+		return false;
+	if (got[0] != 't')
+		return busy_error(db, err);
+	r.rs = cw_scoring_active(db, &none, err);
+	if (r.rs == NULL) {
+		if (none) {
+			cw_error_set(err, CW_EXIT_NOTFOUND, "no ruleset is active");
+			cw_error_hint(err, "activate one with 'carewatch rules activate rules/default.rules'");
+		}
+		goto unlock;
+	}
+	snprintf(rep->ruleset, sizeof(rep->ruleset), "%s", cw_rules_name(r.rs));
+	snprintf(rep->hash, sizeof(rep->hash), "%s", cw_rules_hash(r.rs));
+	cw_uuid_new(rep->run_id);
+	if (!opts->dry_run) {
+		const char *p[4] = {rep->run_id, r.asof, rep->ruleset, rep->hash};
+		/* We hold the lock, so a 'running' row is a run that was killed. */
+		if (!cw_db_exec(db, "UPDATE nightly_run SET outcome = 'abandoned', finished_at = clock_timestamp(),"
+				    " message = 'the run was interrupted before it finished; nothing it computed"
+				    " was published' WHERE outcome = 'running'", 0, NULL, err) ||
+		    !cw_db_exec(db, "INSERT INTO nightly_run (id, as_of, ruleset_name, ruleset_hash)"
+				    " VALUES ($1, $2, $3, $4)", 4, p, err))
+			goto unlock;
+	}
+	r.rd = cw_db_open(opts->conninfo, err);
+	if (r.rd == NULL)
+		goto fail;
+	cw_intel_init(&r.pi);
+	if (!load_providers(&r, err) || !cw_db_exec(db, "BEGIN", 0, NULL, err))
+		goto fail;
+	in_txn = true;
+	if (!cw_db_exec(db, "CREATE TEMP TABLE nightly_score (provider_id uuid PRIMARY KEY,"
+			    " score numeric(10,2) NOT NULL, band text NOT NULL, flag boolean NOT NULL,"
+			    " detail jsonb NOT NULL, reasons text NOT NULL) ON COMMIT DROP", 0, NULL, err))
+		goto fail;
+	{
+		PGresult *res = cw_db_query(db, "COPY nightly_score FROM STDIN", 0, NULL, err);
+		if (res == NULL)
+			goto fail;
+		PQclear(res);
+	}
+	if (!stream_and_score(&r, err)) {
+		PQputCopyEnd(cw_db_conn(db), "aborted");
+		goto drain;
+	}
+	if (PQputCopyEnd(cw_db_conn(db), NULL) != 1) {
+		cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection while writing scores");
+		goto fail;
+	}
+	{
+		PGresult *res;
+		bool copy_ok = true;
+		while ((res = PQgetResult(cw_db_conn(db))) != NULL) {
+			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+				cw_error_set(err, CW_EXIT_FAIL, "storing scores failed: %s",
+					     PQresultErrorMessage(res));
+				copy_ok = false;
+			}
+			PQclear(res);
+		}
+		if (!copy_ok)
+			goto fail;
+	}
+	if (opts->progress && rep->providers >= 500)
+		fputc('\n', opts->progress);
+	if (!publish(&r, err))
+		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (opts->dry_run) {
+		ok = cw_db_exec(db, "ROLLBACK", 0, NULL, err);
+		in_txn = false;
+		goto done;
+	}
+	if (!finish_run_row(db, rep, "succeeded", NULL, err) || !cw_db_exec(db, "COMMIT", 0, NULL, err))
+		goto fail;
+	in_txn = false;
+	ok = true;
+	goto done;
+drain:
+	{
+		PGresult *res;
+		while ((res = PQgetResult(cw_db_conn(db))) != NULL)
+			PQclear(res);
+	}
+fail:
+	if (in_txn && !cw_db_exec(db, "ROLLBACK", 0, NULL, &ign))
+		in_txn = false;
+	if (!opts->dry_run && !finish_run_row(db, rep, "failed", err->msg, &ign))
+		cw_error_detail(err, "the run could not be logged as failed either");
+done:
+	cw_intel_free(&r.pi);
+	free(r.provs);
+	free(r.out.p);
+	cw_db_close(r.rd);
+unlock:
+	if (!cw_db_exec(db, "SELECT pg_advisory_unlock($1::bigint)", 1, lock, &ign))
+		ok = false;
+	return ok;
+}

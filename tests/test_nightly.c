@@ -1,0 +1,286 @@
+/*
+ * test_nightly.c - the nightly batch on a real database: it scores every
+ * active provider and a rerun for the same as-of changes nothing; flags are
+ * raised once and reviewed by the manager only; a second concurrent run is
+ * refused with exit 6; a run killed mid-way leaves the previous scores and
+ * flags as they were, and the rerun gives the scores of an uninterrupted run.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static const char *dbname;
+static PGconn *owner;
+
+#define BATCH "PGUSER=cwt_batch"
+#define MANAGER "PGUSER=cwt_mgr"
+
+static char *
+run_out(const char *const argv[], const char *env, int want)
+{
+	char *out, *err;
+	int rc = tl_run(argv, NULL, &out, &err, env);
+
+	if (rc != want)
+		fail_msg("%s: exit %d (wanted %d)\nstdout: %s\nstderr: %s", argv[0], rc, want, out, err);
+	free(err);
+	return out;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (!tl_db_available())
+		return 0;
+	dbname = tl_db_create("cwt_nightly", true);
+	free(run_out(TL_ARGV("db", "role", "add", "cwt_batch", "--as", "batch"), NULL, 0));
+	free(run_out(TL_ARGV("db", "role", "add", "cwt_mgr", "--as", "manager"), NULL, 0));
+	free(run_out(TL_ARGV("db", "role", "add", "cwt_ollie", "--as", "officer"), NULL, 0));
+	free(run_out(TL_ARGV("officer", "add", "cwt_ollie", "--name", "Ollie", "--fte", "1", "--locality",
+			     "south"), NULL, 0));
+	free(run_out(TL_ARGV("provider", "add", "Beech Court", "--care-type", "nursing", "--locality",
+			     "south"), NULL, 0));
+	free(run_out(TL_ARGV("provider", "add", "Cedar Homecare", "--care-type", "home_care",
+			     "--locality", "south"), NULL, 0));
+	free(run_out(TL_ARGV("provider", "add", "Damson Day Centre", "--care-type", "day_care",
+			     "--locality", "south"), NULL, 0));
+	free(run_out(TL_ARGV("cqc", "add", "Beech Court", "--published", "2024-01-10", "--safe",
+			     "inadequate", "--well-led", "inadequate", "--overall", "inadequate"), NULL, 0));
+	free(run_out(TL_ARGV("safeguarding", "add", "Beech Court", "--category", "neglect", "--outcome",
+			     "substantiated", "--referred", "2024-06-01"), NULL, 0));
+	free(run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
+	free(run_out(TL_ARGV("concern", "add", "Cedar Homecare", "--risk", "medium", "--category",
+			     "staffing", "--source", "family", "--received", "2024-06-10 09:00",
+			     "--summary", "Late calls"), "PGUSER=cwt_ollie", 0));
+	owner = tl_connect(NULL);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (owner)
+		PQfinish(owner);
+	if (dbname)
+		tl_db_drop(dbname);
+	return 0;
+}
+
+static void
+test_nightly_scores_everyone_and_a_rerun_changes_nothing(void **state)
+{
+	char *out;
+	long scores, flags, audit;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	out = run_out(TL_ARGV("nightly", "--as-of", "2024-06-30"), BATCH, 0);
+	assert_non_null(strstr(out, "nightly run as of 2024-06-30 23:59 BST under 'norfolk-default'"));
+	assert_non_null(strstr(out, ": 3 providers, "));
+	assert_non_null(strstr(out, "wrote 3 scores"));
+	assert_non_null(strstr(out, "1 flag raised"));
+	free(out);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score WHERE cause = 'nightly'"
+					 " AND as_of = '2024-06-30 22:59:59+00' AND recorded_by = 'cwt_batch'"), 3);
+	assert_string_equal(tl_query1(owner, "SELECT s.band FROM provider_current_score s JOIN provider p"
+					     " ON p.id = s.provider_id WHERE p.name = 'Beech Court'"), "very_high");
+	scores = tl_count(owner, "SELECT count(*) FROM provider_score");
+	flags = tl_count(owner, "SELECT count(*) FROM restriction_flag");
+	audit = tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl <> 'nightly_run'");
+	out = run_out(TL_ARGV("nightly", "--as-of", "2024-06-30"), BATCH, 0);
+	assert_non_null(strstr(out, "wrote 0 scores, 0 band changes, 0 flags raised, 0 lapsed, 0 cases newly overdue"));
+	free(out);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score"), scores);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM restriction_flag"), flags);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl <> 'nightly_run'"), audit);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM nightly_run WHERE outcome = 'succeeded'"), 2);
+	/* A dry run writes nothing at all, not even its log. */
+	out = run_out(TL_ARGV("nightly", "--as-of", "2024-07-31", "--dry-run"), BATCH, 0);
+	assert_non_null(strstr(out, "dry run as of 2024-07-31"));
+	assert_non_null(strstr(out, "would write 3 scores"));
+	free(out);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score"), scores);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM nightly_run"), 2);
+	/* The medium concern's case fell due in June and had no response. */
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_file WHERE overdue_at IS NOT NULL"), 1);
+}
+
+static void
+test_nightly_flags_are_reviewed_by_the_manager(void **state)
+{
+	char *out, *err;
+	char number[16];
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	out = run_out(TL_ARGV("flags", "--format", "csv"), MANAGER, 0);
+	assert_non_null(strstr(out, "flag,provider,care_type,locality,score,band,raised,state,reasons\n"));
+	assert_non_null(strstr(out, ",Beech Court,nursing,south,"));
+	free(out);
+	snprintf(number, sizeof(number), "%s", tl_query1(owner, "SELECT number FROM restriction_flag"));
+	/* An officer may not decide flags; the batch may not either. */
+	assert_int_equal(tl_run(TL_ARGV("flag", "accept", number, "--note", "x"), NULL, &out, &err,
+				"PGUSER=cwt_ollie"), 4);
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("flag", "accept", number), NULL, &out, &err, MANAGER), 2);
+	assert_string_equal(err, "carewatch: error: missing --note TEXT\n");
+	free(out);
+	free(err);
+	out = run_out(TL_ARGV("flag", "accept", number, "--note", "Agreed at QA meeting", "--from",
+			      "2024-07-01"), MANAGER, 0);
+	assert_non_null(strstr(out, "on all placements from 2024-07-01"));
+	free(out);
+	assert_string_equal(tl_query1(owner, "SELECT f.state || ' ' || f.decided_by || ' ' || r.kind"
+					     " FROM restriction_flag f JOIN restriction r ON r.id = f.restriction_id"),
+			    "accepted cwt_mgr all");
+	assert_int_equal(tl_run(TL_ARGV("flag", "dismiss", number, "--note", "x"), NULL, &out, &err, MANAGER), 7);
+	assert_non_null(strstr(err, "is already accepted"));
+	free(out);
+	free(err);
+	/* Restricted now: a later night raises no new flag for it. */
+	out = run_out(TL_ARGV("nightly", "--as-of", "2024-07-15"), BATCH, 0);
+	assert_non_null(strstr(out, "0 flags raised"));
+	free(out);
+}
+
+static void
+test_nightly_second_concurrent_run_is_refused(void **state)
+{
+	PGconn *holder;
+	PGresult *r;
+	char *out, *err;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	holder = tl_connect(NULL);
+	r = PQexec(holder, "SELECT pg_advisory_lock(4242003)");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	assert_int_equal(tl_run(TL_ARGV("nightly", "--as-of", "2024-08-01"), NULL, &out, &err, BATCH), 6);
+	assert_non_null(strstr(err, "carewatch: error: another nightly run is in progress"));
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+	PQfinish(holder);
+}
+
+static pid_t
+spawn(const char *const argv[], const char *env)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		const char *args[16] = {getenv("CW_BIN")};
+		int n = 0;
+		while (argv[n] && n < 14) {
+			args[n + 1] = argv[n];
+			n++;
+		}
+		putenv((char *)env);
+		if (freopen("/dev/null", "w", stdout) == NULL || freopen("/dev/null", "w", stderr) == NULL)
+			_exit(126);
+		execv(args[0], (char *const *)args);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void
+test_nightly_killed_run_leaves_previous_results(void **state)
+{
+	PGconn *blocker, *super;
+	PGresult *r;
+	char before[4096], after[4096];
+	pid_t pid;
+	int status, waited = 0;
+	char *out;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	free(run_out(TL_ARGV("concern", "add", "Damson Day Centre", "--risk", "very_high", "--category",
+			     "care_practice", "--source", "professional", "--safeguarding", "--received",
+			     "2024-08-20 10:00", "--summary", "Attendee injured"), "PGUSER=cwt_ollie", 0));
+	snprintf(before, sizeof(before), "%s",
+		 tl_query1(owner, "SELECT string_agg(provider_id || ':' || score || ':' || band || ':' || flag, ','"
+				  " ORDER BY provider_id) FROM provider_current_score"));
+	/* Hold the current-score table so the run blocks while publishing... */
+	blocker = tl_connect(NULL);
+	r = PQexec(blocker, "BEGIN; LOCK TABLE provider_current_score IN ACCESS EXCLUSIVE MODE");
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	pid = spawn(TL_ARGV("nightly", "--as-of", "2024-08-31"), BATCH);
+	assert_true(pid > 0);
+	/* ...wait until it is blocked on our lock, then kill it outright
+	 * (only a superuser sees other roles' wait events). */
+	super = tl_connect("postgres");
+	while (tl_count(super, "SELECT count(*) FROM pg_stat_activity WHERE usename = 'cwt_batch'"
+			       " AND wait_event_type = 'Lock'") == 0) {
+		usleep(50 * 1000);
+		assert_true(++waited < 400);
+	}
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	r = PQexec(blocker, "ROLLBACK");
+	PQclear(r);
+	PQfinish(blocker);
+	/* The server ends the killed client's transaction: nothing published. */
+	waited = 0;
+	while (tl_count(super, "SELECT count(*) FROM pg_stat_activity WHERE usename = 'cwt_batch'") > 0) {
+		usleep(50 * 1000);
+		assert_true(++waited < 400);
+	}
+	PQfinish(super);
+	snprintf(after, sizeof(after), "%s",
+		 tl_query1(owner, "SELECT string_agg(provider_id || ':' || score || ':' || band || ':' || flag, ','"
+				  " ORDER BY provider_id) FROM provider_current_score"));
+	assert_string_equal(before, after);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score WHERE as_of = '2024-08-31 22:59:59+00'"), 0);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM nightly_run WHERE outcome = 'running'"), 1);
+	/* The rerun completes; the killed run is recorded as abandoned. */
+	out = run_out(TL_ARGV("nightly", "--as-of", "2024-08-31"), BATCH, 0);
+	assert_non_null(strstr(out, "wrote 3 scores"));
+	free(out);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM nightly_run WHERE outcome = 'abandoned'"), 1);
+	/* Its scores are exactly those of a fresh, uninterrupted computation. */
+	{
+		PGresult *ps = PQexec(owner, "SELECT p.name, s.score::text FROM provider_current_score s"
+					     " JOIN provider p ON p.id = s.provider_id ORDER BY p.name");
+		assert_int_equal(PQntuples(ps), 3);
+		for (int i = 0; i < 3; i++) {
+			char *json = run_out(TL_ARGV("provider", "explain", PQgetvalue(ps, i, 0), "--as-of",
+						     "2024-08-31", "--format", "json"), NULL, 0);
+			char want[64];
+			snprintf(want, sizeof(want), "{\"total\":%s,", PQgetvalue(ps, i, 1));
+			if (strncmp(json, want, strlen(want)) != 0)
+				fail_msg("%s: stored %s, explain gives %.40s", PQgetvalue(ps, i, 0),
+					 PQgetvalue(ps, i, 1), json);
+			free(json);
+		}
+		PQclear(ps);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nightly_scores_everyone_and_a_rerun_changes_nothing),
+		cmocka_unit_test(test_nightly_flags_are_reviewed_by_the_manager),
+		cmocka_unit_test(test_nightly_second_concurrent_run_is_refused),
+		cmocka_unit_test(test_nightly_killed_run_leaves_previous_results),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
