@@ -402,6 +402,9 @@ record_work(struct cw_db *db, void *ctx, struct cw_error *err)
 		snprintf(job->res->due, sizeof(job->res->due), "%s", open.due);
 		snprintf(job->res->assigned_to, sizeof(job->res->assigned_to), "%s", open.assigned_to);
 	}
+	/* A retried write whose first attempt committed changes nothing more. */
+	if (job->res->already)
+		return true;
 	return cw_scoring_refresh_in_txn(db, job->params[1], job->res->score,
 					 sizeof(job->res->score), job->res->band,
 					 sizeof(job->res->band), err);
