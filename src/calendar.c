@@ -295,7 +295,7 @@ quote(const char *s, char *buf, size_t size)
 
 	if (s == NULL)
 		s = "";
-	for (; s[i] != '\0' && i < 40 && i + 4 < size; i++)
+	for (; i < 40 && i + 4 < size && s[i] != '\0'; i++)
 		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
 	if (s[i] != '\0') {
 		memcpy(buf + i, "...", 3);

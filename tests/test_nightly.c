@@ -183,7 +183,7 @@ spawn(const char *const argv[], const char *env)
 	if (pid == 0) {
 		const char *args[16] = {getenv("CW_BIN")};
 		int n = 0;
-		while (argv[n] && n < 14) {
+		while (n < 14 && argv[n]) {
 			args[n + 1] = argv[n];
 			n++;
 		}

@@ -128,8 +128,10 @@ slurp_fd(int fd)
 	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
 		len += (size_t)n;
 		if (cap - len < 2) {
+			char *nb = realloc(buf, cap * 2);
+			assert_non_null(nb);
+			buf = nb;
 			cap *= 2;
-			buf = realloc(buf, cap);
 		}
 	}
 	buf[len] = '\0';
