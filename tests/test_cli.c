@@ -118,6 +118,30 @@ test_cli_unreachable_database_is_exit_3(void **state)
 	free(err);
 }
 
+static void
+test_cli_rules_check_shows_file_line_column_and_caret(void **state)
+{
+	char *out, *err, path[1100];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s", tl_path("rules/bad/02-unknown-section.rules"));
+	assert_int_equal(tl_run(TL_ARGV("rules", "check", path), NULL, &out, &err, NULL), 2);
+	assert_non_null(strstr(err, "02-unknown-section.rules:"));
+	assert_non_null(strstr(err, ": error: "));
+	assert_non_null(strstr(err, "\n  ^") ? strstr(err, "\n  ^") : strstr(err, "^\n"));
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+	snprintf(path, sizeof(path), "%s", tl_path("../rules/default.rules"));
+	assert_int_equal(tl_run(TL_ARGV("rules", "check", path), NULL, &out, &err, NULL), 0);
+	assert_non_null(strstr(out, ": ok: ruleset 'norfolk-default', sha256 "));
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("rules", "check", "/nonexistent.rules"), NULL, &out, &err, NULL), 1);
+	free(out);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -126,6 +150,7 @@ main(void)
 		cmocka_unit_test(test_cli_wrong_usage_is_exit_2_with_a_clear_message),
 		cmocka_unit_test(test_cli_help_lists_every_group_and_command_help_shows_options),
 		cmocka_unit_test(test_cli_unreachable_database_is_exit_3),
+		cmocka_unit_test(test_cli_rules_check_shows_file_line_column_and_caret),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
