@@ -100,10 +100,10 @@ run_add(struct cw_ctx *ctx, const struct cw_args *a)
 			free(locs);
 			return cw_fail(&err);
 		}
-		if (strlen(job.localities) + strlen(code) + 2 < sizeof(job.localities)) {
-			if (job.localities[0])
-				strcat(job.localities, ",");
-			strcat(job.localities, code);
+		{
+			size_t len = strlen(job.localities);
+			snprintf(job.localities + len, sizeof(job.localities) - len, "%s%s",
+				 len ? "," : "", code);
 		}
 	}
 	free(locs);

@@ -26,7 +26,7 @@ cw_sha256_hex(const void *data, size_t len, char out[65])
 
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
 	for (unsigned int i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+		snprintf(out + (size_t)2 * i, 3, "%02x", md[i]);
 	out[64] = '\0';
 }
 

@@ -468,12 +468,10 @@ cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts, struct cw_n
 	rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (opts->dry_run) {
 		ok = cw_db_exec(db, "ROLLBACK", 0, NULL, err);
-		in_txn = false;
 		goto done;
 	}
 	if (!finish_run_row(db, rep, "succeeded", NULL, err) || !cw_db_exec(db, "COMMIT", 0, NULL, err))
 		goto fail;
-	in_txn = false;
 	ok = true;
 	goto done;
 drain:
@@ -484,7 +482,7 @@ drain:
 	}
 fail:
 	if (in_txn && !cw_db_exec(db, "ROLLBACK", 0, NULL, &ign))
-		in_txn = false;
+		cw_error_hint(err, "the session ended; the server rolled the run back");
 	if (!opts->dry_run && !finish_run_row(db, rep, "failed", err->msg, &ign))
 		cw_error_detail(err, "the run could not be logged as failed either");
 done:

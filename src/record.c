@@ -256,7 +256,7 @@ cw_field_check(const struct cw_field *f, const char *value, char *out, size_t si
 			if (f->vocab) {
 				char exp[512];
 				return cw_error_field(err, f->name, "missing --%s (expected %s)", f->name,
-						      cw_vocab_expected(f->vocab, exp, size < 512 ? 512 : 512));
+						      cw_vocab_expected(f->vocab, exp, sizeof(exp)));
 			}
 			return cw_error_field(err, f->name, "missing --%s %s", f->name,
 					      f->metavar ? f->metavar : "");
