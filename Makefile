@@ -8,6 +8,7 @@
 #   make bench      benchmarks (never part of check)
 #   make fuzz       bounded fuzzing of the parsers (clang/libFuzzer)
 #   make lint       cppcheck and clang-tidy
+#   make screenshots  every report as HTML and PNG (headless Chromium) in build/screenshots
 #
 # Sources are found by wildcard: a new src/foo.c is part of the binary, and a
 # new tests/test_foo.c is a new test program.
@@ -34,7 +35,7 @@ TLIBOBJ  := $(filter-out build/test/main.o,$(TOBJ)) build/test/testlib.o
 TESTSRC  := $(wildcard tests/test_*.c)
 TESTS    := $(TESTSRC:tests/%.c=build/test/%)
 
-.PHONY: all check unit deps test-build demo bench fuzz lint clean man
+.PHONY: all check unit deps test-build demo bench fuzz lint clean man soak screenshots
 all: bin/carewatch
 
 bin/carewatch: $(OBJ)
@@ -80,7 +81,7 @@ deps:
 	@tools/install-deps.sh
 
 test-build: deps
-	@$(MAKE) --no-print-directory build/test/carewatch $(TESTS)
+	@$(MAKE) --no-print-directory build/test/carewatch build/cwgen $(TESTS)
 
 check: test-build
 	tests/run-tests.sh $(TESTS)
@@ -88,11 +89,27 @@ check: test-build
 unit: test-build
 	CW_UNIT_ONLY=1 tests/run-tests.sh $(TESTS)
 
-demo: all
+demo: all build/cwgen
 	tools/demo.sh
 
-bench: all
+bench: all build/cwgen
 	tools/bench.sh
+
+# The data generator (tools/cwgen.c): links the pure modules it shares with
+# carewatch (calendar, rules, balancer, vocabularies) and the SQL wrapper.
+CWGEN_OBJ := $(addprefix build/rel/,calendar.o vocab.o rules.o balance.o db.o error.o)
+build/cwgen: tools/cwgen.c $(CWGEN_OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tools/cwgen.c $(CWGEN_OBJ) $(LDLIBS)
+
+# Mixed officer traffic for SOAK_SECONDS (default 120): throughput, p50/p99, errors.
+soak: all
+	tools/soak.sh
+
+# Every report rendered to PNG by headless Chromium (build/screenshots/), to
+# look at the charts; chromium is installed here, not for make check.
+screenshots: all
+	@tools/install-deps.sh chromium
+	tools/screenshots.sh build/screenshots
 
 fuzz:
 	@tools/install-deps.sh clang libclang-rt-14-dev
@@ -110,4 +127,4 @@ man: bin/carewatch
 clean:
 	rm -rf bin build
 
--include $(wildcard build/rel/*.d build/test/*.d)
+-include $(wildcard build/rel/*.d build/test/*.d build/cwgen.d)

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test program against a throwaway PostgreSQL 15 cluster of its own.
 #
-# The cluster lives in a fresh temp dir with a private socket and port; as root
-# it is run by the unprivileged `postgres` user (PostgreSQL refuses root).  A
-# template database `carewatch_tmpl` is migrated once; integration tests clone
-# it (tests/testlib.c).  The server is stopped by a trap even after a failure,
+# The cluster (tools/pgcluster.sh) lives in a fresh temp dir with a private
+# socket and port, fsync off; as root it is run by the unprivileged `postgres`
+# user (PostgreSQL refuses root).  A template database `carewatch_tmpl` is
+# migrated once; integration tests clone it (tests/testlib.c).  The server is stopped by a trap even after a failure,
 # and its log is printed when anything failed.
 #
 #   tests/run-tests.sh build/test/test_a build/test/test_b ...
 #   CW_UNIT_ONLY=1 ...   skip the server; integration tests skip themselves
 #   CW_KEEP=1 ...        keep the cluster's directory for a post-mortem
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 top=$(pwd)
 
 [ $# -gt 0 ] || { echo "usage: $0 TEST..." >&2; exit 2; }
@@ -23,16 +23,14 @@ export NO_COLOR=1
 export TZ=UTC
 unset PGSERVICE PGDATABASE PGPASSWORD PGOPTIONS
 
+# shellcheck source=../tools/pgcluster.sh
+. "$top/tools/pgcluster.sh"
 tmp=""
-pgbin=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
-as_pg=()
 failed=0
 
 stop_server() {
-	if [ -n "$tmp" ] && [ -f "$tmp/data/postmaster.pid" ]; then
-		"${as_pg[@]}" "$pgbin/pg_ctl" -D "$tmp/data" -m immediate -w stop >/dev/null 2>&1
-	fi
 	if [ -n "$tmp" ]; then
+		pgc_stop immediate
 		if [ "$failed" -ne 0 ] && [ -f "$tmp/server.log" ]; then
 			echo "---- PostgreSQL server log ($tmp/server.log) ----"
 			tail -n 60 "$tmp/server.log"
@@ -46,42 +44,18 @@ trap 'failed=1; exit 130' INT TERM
 
 start_server() {
 	tmp=$(mktemp -d /tmp/carewatch-test.XXXXXX)
-	chmod 755 "$tmp"
-	if [ "$(id -u)" -eq 0 ]; then
-		chown postgres: "$tmp"
-		as_pg=(runuser -u postgres --)
-	fi
+	pgc_use "$tmp" && pgc_init --no-sync || { failed=1; return 1; }
 	# A port of our own: start from one derived from our pid and move on if taken.
-	local port=$((20000 + $$ % 20000)) i
-	for i in $(seq 1 20); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-		port=$((port + 1))
-	done
-	if ! "${as_pg[@]}" "$pgbin/initdb" -D "$tmp/data" -U postgres -A trust -E UTF8 \
-		--locale=C.UTF-8 --no-sync >"$tmp/initdb.log" 2>&1; then
-		cat "$tmp/initdb.log"; failed=1; return 1
-	fi
-	cat >>"$tmp/data/postgresql.conf" <<-CONF
-	listen_addresses = ''
-	port = $port
-	unix_socket_directories = '$tmp'
-	fsync = off
-	synchronous_commit = off
-	full_page_writes = off
-	max_connections = 60
-	shared_buffers = 128MB
-	timezone = 'UTC'
-	log_min_messages = warning
-	CONF
-	if ! "${as_pg[@]}" "$pgbin/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 60 start >/dev/null; then
-		failed=1; return 1
-	fi
-	export PGHOST="$tmp" PGPORT="$port" PGUSER=cw_owner PGDATABASE=carewatch_tmpl
-	"$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres \
+	pgc_configure "$(pgc_free_port $((20000 + $$ % 20000)))" off \
+		"max_connections = 60" "shared_buffers = 128MB" || { failed=1; return 1; }
+	pgc_start "$tmp/server.log" || { failed=1; return 1; }
+	pgc_env
+	export PGUSER=cw_owner PGDATABASE=carewatch_tmpl
+	pgc_psql -d postgres \
 		-c "CREATE ROLE cw_owner LOGIN CREATEROLE CREATEDB" \
 		-c "CREATE DATABASE carewatch_tmpl OWNER cw_owner" || { failed=1; return 1; }
 	"$CW_BIN" db migrate >"$tmp/migrate.log" 2>&1 || { cat "$tmp/migrate.log"; failed=1; return 1; }
-	export CW_TEST_TEMPLATE=carewatch_tmpl CW_TEST_PGBIN="$pgbin"
+	export CW_TEST_TEMPLATE=carewatch_tmpl CW_TEST_PGBIN="$PGC_BIN"
 }
 
 if [ -z "${CW_UNIT_ONLY:-}" ]; then
