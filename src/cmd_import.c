@@ -1,0 +1,226 @@
+/*
+ * cmd_import.c - `carewatch import cqc-directory | cqc-ratings FILE`.
+ *
+ * The file is read and checked whole before anything is written: every
+ * rejected row is listed on stderr as FILE:LINE:COLUMN with the reason and
+ * (for the first few) the line with a caret, and with any rejected row
+ * nothing is imported unless --skip-bad is given.  Then one transaction
+ * stores it (import_db.c) and the summary says what happened to every row.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "carewatch/cmd.h"
+#include "carewatch/import.h"
+
+#define EXCERPTS 10     /* rejected rows shown with their line and a caret */
+
+static void
+print_reject(const char *file, const struct cw_import_reject *rj, bool excerpt)
+{
+	if (rj->line > 0)
+		fprintf(stderr, "%s:%ld:%d: %s\n", file, rj->line, rj->column, rj->msg);
+	else
+		fprintf(stderr, "%s: %s\n", file, rj->msg);
+	if (excerpt && rj->excerpt[0])
+		fprintf(stderr, "%s\n", rj->excerpt);
+}
+
+static void
+print_rejects(const struct cw_import_batch *b)
+{
+	for (size_t i = 0; i < b->nrejects; i++)
+		print_reject(b->file, &b->rejects[i], i < EXCERPTS);
+	if (b->rejected > (long)b->nrejects)
+		fprintf(stderr, "%s: ... and %ld more rejected rows (the first %zu are listed)\n", b->file,
+			b->rejected - (long)b->nrejects, b->nrejects);
+}
+
+static void
+add_row(struct cw_table *t, const char *outcome, const char *reason, long n)
+{
+	char num[24];
+	const char *cells[3] = {outcome, reason, num};
+
+	snprintf(num, sizeof(num), "%ld", n);
+	cw_table_add(t, cells);
+}
+
+static const struct cw_col summary_cols[] = {
+	{"outcome", "Outcome", false},
+	{"reason", "Reason", false},
+	{"rows", "Rows", true},
+};
+
+static struct cw_table *
+summary(const struct cw_import_batch *b, const struct cw_import_result *res, bool skip_bad)
+{
+	char title[400], footer[1024];
+	size_t len = 0;
+	struct cw_table *t;
+
+	snprintf(title, sizeof(title), "CQC %s import: %s",
+		 b->kind == CW_IMPORT_DIRECTORY ? "care directory" : "ratings", b->file);
+	t = cw_table_new(title, summary_cols, 3);
+	if (t == NULL)
+		return NULL;
+	add_row(t, "read", "", b->read);
+	add_row(t, "imported", "", res->imported);
+	if (b->kind == CW_IMPORT_DIRECTORY)
+		add_row(t, "updated", "", res->updated);
+	add_row(t, "unchanged", "", res->unchanged);
+	for (int i = 0; i < CW_SKIP__N; i++)
+		if (b->skipped[i])
+			add_row(t, "skipped", cw_import_skip_label((enum cw_import_skip)i), b->skipped[i]);
+	add_row(t, "rejected", skip_bad && b->rejected ? "not imported (--skip-bad)" : "", b->rejected);
+	if (b->kind == CW_IMPORT_DIRECTORY) {
+		add_row(t, "organisations created", "", res->organisations_created);
+		add_row(t, "organisations updated", "", res->organisations_updated);
+	}
+	add_row(t, "providers rescored", "", res->rescored);
+
+	/* Table only: what the counts do not say. */
+#define FOOT(...) do { int k_ = snprintf(footer + len, sizeof(footer) - len, __VA_ARGS__); \
+	if (k_ > 0 && (size_t)k_ < sizeof(footer) - len) len += (size_t)k_; } while (0)
+	FOOT("stored in %.2f s in one transaction", res->seconds);
+	if (res->previous[0])
+		FOOT("; this same file was imported %s", res->previous);
+	if (b->n_not_rating) {
+		FOOT("\nnot ratings:");
+		for (int i = 0; i < b->n_not_rating; i++)
+			FOOT("%s '%s' %ld", i ? "," : "", b->not_rating[i].value, b->not_rating[i].n);
+	}
+	if (res->n_districts) {
+		FOOT("\npostcode districts not mapped to a locality:");
+		for (int i = 0; i < res->n_districts; i++)
+			FOOT("%s %s (%ld)", i ? "," : "", res->districts[i].value, res->districts[i].n);
+		FOOT("\n(a manager adds one with: INSERT INTO postcode_district (district, locality) ...;"
+		     " see docs/import.md)");
+	}
+	if (b->skipped[CW_SKIP_UNKNOWN_LOCATION])
+		FOOT("\nratings for locations carewatch does not hold are skipped:"
+		     " import the care directory first");
+#undef FOOT
+	cw_table_footer(t, footer);
+	return t;
+}
+
+static int
+run_import(struct cw_ctx *ctx, const struct cw_args *a, enum cw_import_kind kind)
+{
+	const char *path = a->pos[0];
+	struct cw_import_opts o = {.file = path, .local_authority = cw_arg(a, "local-authority")};
+	bool skip_bad = cw_flag(a, "skip-bad"), is_stdin = strcmp(path, "-") == 0;
+	struct cw_import_batch b;
+	struct cw_import_result res;
+	struct cw_error err;
+	struct cw_table *t;
+	struct cw_csv *r;
+	FILE *f;
+	bool ok;
+
+	cw_error_clear(&err);
+	if (o.local_authority && o.local_authority[0] == '\0') {
+		cw_error_field(&err, "local-authority", "empty --local-authority (e.g. Norfolk)");
+		return cw_fail(&err);
+	}
+	/* Refuse before reading a national file, not after. */
+	if (!cw_import_may(ctx->db, &err))
+		return cw_fail(&err);
+	f = is_stdin ? stdin : fopen(path, "rb");
+	if (f == NULL) {
+		cw_error_set(&err, CW_EXIT_FAIL, "cannot open '%s': %s", path, strerror(errno));
+		return cw_fail(&err);
+	}
+	r = cw_csv_open(f);
+	if (r == NULL) {
+		if (!is_stdin)
+			fclose(f);
+		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+		return cw_fail(&err);
+	}
+	cw_import_batch_init(&b, kind);
+	ok = cw_import_parse(&b, r, &o, &err);
+	cw_csv_free(r);
+	if (!is_stdin)
+		fclose(f);
+	if (!ok) {
+		if (b.fatal.line > 0)
+			print_reject(b.file, &b.fatal, true);
+		cw_import_batch_free(&b);
+		return cw_fail(&err);
+	}
+	print_rejects(&b);
+	if (b.rejected > 0 && !skip_bad) {
+		cw_error_set(&err, CW_EXIT_USAGE, "%ld of %ld rows in %s rejected; nothing imported",
+			     b.rejected, b.read, b.file);
+		cw_error_hint(&err, "correct the rows listed above, or pass --skip-bad to import the rest");
+		cw_import_batch_free(&b);
+		return cw_fail(&err);
+	}
+	if (!cw_import_store(ctx->db, &b, &o, &res, &err)) {
+		cw_import_batch_free(&b);
+		return cw_fail(&err);
+	}
+	t = summary(&b, &res, skip_bad);
+	cw_import_batch_free(&b);
+	if (t == NULL) {
+		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+		return cw_fail(&err);
+	}
+	return cw_emit(ctx, t);
+}
+
+static int
+run_directory(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	return run_import(ctx, a, CW_IMPORT_DIRECTORY);
+}
+
+static int
+run_ratings(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	return run_import(ctx, a, CW_IMPORT_RATINGS);
+}
+
+static const struct cw_opt import_opts[] = {
+	{"local-authority", "NAME", "only rows of this local authority, e.g. Norfolk (default: all)", NULL},
+	{"skip-bad", NULL, "import the other rows when some are rejected (default: import nothing)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+
+const struct cw_cmd cw_cmd_import_directory = {
+	.name = "import cqc-directory", .synopsis = "FILE",
+	.summary = "import CQC's care directory: providers and organisations",
+	.help = "Reads CQC's \"Care directory with ratings\" CSV as published (preamble lines,"
+		" then the header, checked exactly; quoted fields, UTF-8 BOM, CRLF or LF; FILE - is"
+		" standard input).  Creates or updates providers by CQC location ID and organisations"
+		" by CQC provider ID.  The care type comes from Service types (nursing homes, else"
+		" residential homes, homecare agencies, supported living, Extra Care housing); other"
+		" services (GPs, dentists, hospitals...) are skipped and counted.  A new provider's"
+		" locality comes from its postcode district (table postcode_district).  Rejected rows"
+		" are listed as FILE:LINE:COLUMN with the reason; with any, nothing is imported"
+		" unless --skip-bad.  Re-importing a file changes nothing.  Needs the manager role.",
+	.opts = import_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT,
+	.run = run_directory,
+};
+
+const struct cw_cmd cw_cmd_import_ratings = {
+	.name = "import cqc-ratings", .synopsis = "FILE",
+	.summary = "import CQC's latest ratings (Locations sheet as CSV): the rating history",
+	.help = "Reads the Locations sheet of CQC's \"Latest ratings\" file saved as CSV (header"
+		" checked exactly; quoted fields, UTF-8 BOM, CRLF or LF; dates dd/mm/yyyy; FILE - is"
+		" standard input).  Only Social Care Org rows; a rating under both the Overall and"
+		" Care Homes population groups is stored once, and values that are not ratings (Not"
+		" rated, Insufficient evidence to rate) are skipped and counted.  Each location,"
+		" domain and publication date is stored once, so importing each month's file builds"
+		" the rating history and re-importing one changes nothing.  Locations carewatch does"
+		" not hold are skipped: import the care directory first.  The providers whose ratings"
+		" changed are rescored under the active ruleset in the same transaction.  Rejected"
+		" rows are listed as FILE:LINE:COLUMN; with any, nothing is imported unless"
+		" --skip-bad.  Needs the manager role.",
+	.opts = import_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT,
+	.run = run_ratings,
+};
