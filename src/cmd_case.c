@@ -10,6 +10,7 @@
 #include "carewatch/cases.h"
 #include "carewatch/cmd.h"
 #include "carewatch/record.h"
+#include "carewatch/worklist.h"
 
 static const struct cw_col case_cols[] = {
 	{"case", "Case", true}, {"provider", "Provider", false}, {"risk", "Risk", false},
@@ -108,7 +109,9 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 			" coalesce(to_char(c.responded_at, 'YYYY-MM-DD HH24:MI TZ'), '-'),"
 			" coalesce(to_char(c.closed_at, 'YYYY-MM-DD HH24:MI TZ'), '-'),"
 			" coalesce(c.assigned_to, '(unassigned)'), coalesce(k.category, ''),"
-			" coalesce(k.summary, ''), coalesce(c.closure_note, '')"
+			" coalesce(k.summary, ''), coalesce(c.closure_note, ''),"
+			" extract(epoch FROM c.opened_at)::bigint,"
+			" coalesce(extract(epoch FROM c.due_at)::bigint::text, '')"
 			" FROM case_file c JOIN provider p ON p.id = c.provider_id"
 			" LEFT JOIN concern k ON k.id = c.concern_id WHERE c.id = $1",
 			1, p, &err);
@@ -117,8 +120,21 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 	printf("Case %s: %s\n", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 4));
 	printf("  provider   %s\n  risk       %s\n  state      %s\n  officer    %s\n",
 	       PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 9));
-	printf("  opened     %s\n  due        %s\n  responded  %s\n  closed     %s\n",
-	       PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6), PQgetvalue(r, 0, 7), PQgetvalue(r, 0, 8));
+	printf("  opened     %s\n  due        %s\n", PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6));
+	/* Deadlines that explain themselves: which days were counted, and why. */
+	if (PQgetvalue(r, 0, 14)[0]) {
+		char why[512];
+		cw_time opened = strtoll(PQgetvalue(r, 0, 13), NULL, 10);
+		cw_time due = strtoll(PQgetvalue(r, 0, 14), NULL, 10);
+
+		if (!cw_worklist_explain_due(ctx->db, PQgetvalue(r, 0, 2), opened, due, why, sizeof(why),
+					     &err)) {
+			PQclear(r);
+			return cw_fail(&err);
+		}
+		printf("             %s\n", why);
+	}
+	printf("  responded  %s\n  closed     %s\n", PQgetvalue(r, 0, 7), PQgetvalue(r, 0, 8));
 	if (PQgetvalue(r, 0, 10)[0])
 		printf("  concern    %s: %s\n", PQgetvalue(r, 0, 10), PQgetvalue(r, 0, 11));
 	if (PQgetvalue(r, 0, 12)[0])

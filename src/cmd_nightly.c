@@ -15,6 +15,7 @@
 #include "carewatch/cmd.h"
 #include "carewatch/nightly.h"
 #include "carewatch/record.h"
+#include "carewatch/scoring.h"
 
 static int
 run_nightly(struct cw_ctx *ctx, const struct cw_args *a)
@@ -25,6 +26,11 @@ run_nightly(struct cw_ctx *ctx, const struct cw_args *a)
 	char asof[40];
 
 	cw_error_clear(&err);
+	if (cw_flag(a, "show-query")) {
+		/* The one statement the run streams, for EXPLAIN and benchmarks. */
+		printf("%s\n", cw_intel_rows_sql);
+		return CW_EXIT_OK;
+	}
 	opts.conninfo = ctx->conninfo;
 	opts.dry_run = cw_flag(a, "dry-run");
 	opts.as_of = (cw_time)time(NULL);
@@ -217,6 +223,7 @@ static const struct cw_opt nightly_opts[] = {
 	{"as-of", "DATE", "score as known at the end of DATE (default now)", NULL},
 	{"dry-run", NULL, "compute and report what would change, write nothing", NULL},
 	{"quiet", NULL, "print nothing unless something fails (for cron)", NULL},
+	{"show-query", NULL, "print the query that streams the intelligence, and exit", NULL},
 	{NULL, NULL, NULL, NULL},
 };
 static const struct cw_opt flags_opts[] = {

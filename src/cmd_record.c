@@ -9,11 +9,9 @@
 
 #include "carewatch/calendar.h"
 #include "carewatch/cmd.h"
+#include "carewatch/form.h"
 #include "carewatch/provider.h"
 #include "carewatch/record.h"
-
-/* Shared by the guided form (cmd_form.c). */
-int cw_record_print(const struct cw_kind *kind, const struct cw_record_result *res);
 
 int
 cw_record_print(const struct cw_kind *kind, const struct cw_record_result *res)
@@ -52,19 +50,36 @@ run_record(struct cw_ctx *ctx, const struct cw_args *a)
 	struct cw_error err;
 
 	cw_error_clear(&err);
+	/* No P: the guided form on a terminal (form.h), a usage error
+	 * elsewhere -- checked before connecting, as the dispatcher would. */
+	if (a->npos == 0 && !ctx->interactive) {
+		cw_error_set(&err, CW_EXIT_USAGE, "'carewatch %s' needs P", a->cmd->name);
+		cw_error_hint(&err, "usage: carewatch %s P (on a terminal, with no P, it asks for each field)",
+			      a->cmd->name);
+		return cw_fail(&err);
+	}
+	if (ctx->db == NULL && (ctx->db = cw_db_open(ctx->conninfo, &err)) == NULL)
+		return cw_fail(&err);
 	for (int i = 0; i < kind->nfields; i++)
 		values[i] = cw_arg(a, kind->fields[i].name);
+	if (a->npos == 0)
+		return cw_form_record(ctx, kind, values, cw_arg(a, "id"));
 	if (!cw_record(ctx->db, kind, a->pos[0], values, cw_arg(a, "id"), &res, &err))
 		return cw_fail(&err);
 	return cw_record_print(kind, &res);
 }
 
+/* One entry per kind; var and kindv are a declarator and an object name,
+ * which cannot be parenthesised. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define RECORD_CMD(var, kindv, nm, sum)                                                      \
 	const struct cw_cmd var = {.name = nm, .synopsis = "P", .summary = sum,                \
 				   .help = "P is a provider's name (or an unambiguous part of it), " \
-					   "CQC location ID or UUID.",                       \
-				   .kind = &kindv, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, \
-				   .run = run_record}
+					   "CQC location ID or UUID.  With no P on a terminal, " \
+					   "asks for each field in turn (a guided form).",   \
+				   .kind = &kindv, .min_pos = 0, .max_pos = 1,               \
+				   .run = run_record}     /* connects itself: see run_record */
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 RECORD_CMD(cw_cmd_concern_add, cw_kind_concern, "concern add",
 	   "log a concern; opens a case with a due time and an officer");

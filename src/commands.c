@@ -4,7 +4,7 @@
  */
 #include "carewatch/cmd.h"
 
-extern const struct cw_cmd cw_cmd_help, cw_cmd_version;
+extern const struct cw_cmd cw_cmd_help, cw_cmd_version, cw_cmd_shell;
 extern const struct cw_cmd cw_cmd_db_migrate, cw_cmd_db_status, cw_cmd_db_role_add;
 extern const struct cw_cmd cw_cmd_officer_add, cw_cmd_officer_leave, cw_cmd_officer_list;
 extern const struct cw_cmd cw_cmd_provider_add, cw_cmd_provider_find, cw_cmd_provider_list,
@@ -15,10 +15,17 @@ extern const struct cw_cmd cw_cmd_concern_add, cw_cmd_visit_add, cw_cmd_safeguar
 extern const struct cw_cmd cw_cmd_rules_check, cw_cmd_rules_activate, cw_cmd_rules_show,
 	cw_cmd_rules_diff, cw_cmd_provider_explain;
 extern const struct cw_cmd cw_cmd_audit;
-extern const struct cw_cmd cw_cmd_import_directory, cw_cmd_import_ratings;
 extern const struct cw_cmd cw_cmd_nightly, cw_cmd_flags, cw_cmd_flag_accept, cw_cmd_flag_dismiss;
 extern const struct cw_cmd cw_cmd_case_list, cw_cmd_case_show, cw_cmd_case_respond,
 	cw_cmd_case_close, cw_cmd_case_assign, cw_cmd_worklist;
+extern const struct cw_cmd cw_cmd_report_ratings, cw_cmd_report_trend,
+	cw_cmd_report_ratings_by_locality, cw_cmd_report_ratings_by_care_type, cw_cmd_report_shift,
+	cw_cmd_report_underperforming, cw_cmd_report_concerns, cw_cmd_report_response,
+	cw_cmd_report_active_cases, cw_cmd_report_safeguarding, cw_cmd_report_risk_bands,
+	cw_cmd_report_restrictions, cw_cmd_report_loss, cw_cmd_report_dashboard,
+	cw_cmd_report_annual, cw_cmd_report_target;
+extern const struct cw_cmd cw_cmd_caseload, cw_cmd_response;
+extern const struct cw_cmd cw_cmd_import_directory, cw_cmd_import_ratings;
 
 const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_db_migrate,
@@ -48,6 +55,8 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_case_close,
 	&cw_cmd_case_assign,
 	&cw_cmd_worklist,
+	&cw_cmd_caseload,
+	&cw_cmd_response,
 	&cw_cmd_nightly,
 	&cw_cmd_flags,
 	&cw_cmd_flag_accept,
@@ -58,7 +67,24 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_rules_diff,
 	&cw_cmd_import_directory,
 	&cw_cmd_import_ratings,
+	&cw_cmd_report_dashboard,
+	&cw_cmd_report_annual,
+	&cw_cmd_report_ratings,
+	&cw_cmd_report_trend,
+	&cw_cmd_report_ratings_by_locality,
+	&cw_cmd_report_ratings_by_care_type,
+	&cw_cmd_report_shift,
+	&cw_cmd_report_underperforming,
+	&cw_cmd_report_concerns,
+	&cw_cmd_report_response,
+	&cw_cmd_report_active_cases,
+	&cw_cmd_report_safeguarding,
+	&cw_cmd_report_risk_bands,
+	&cw_cmd_report_restrictions,
+	&cw_cmd_report_loss,
+	&cw_cmd_report_target,
 	&cw_cmd_audit,
+	&cw_cmd_shell,
 	&cw_cmd_help,
 	&cw_cmd_version,
 	NULL,

@@ -113,6 +113,36 @@ cw_table_rows(const struct cw_table *t)
 	return t->nrows;
 }
 
+int
+cw_table_ncols(const struct cw_table *t)
+{
+	return t->ncols;
+}
+
+const struct cw_col *
+cw_table_col(const struct cw_table *t, int col)
+{
+	return col >= 0 && col < t->ncols ? &t->cols[col] : NULL;
+}
+
+const char *
+cw_table_cell(const struct cw_table *t, size_t row, int col)
+{
+	return row < t->nrows && col >= 0 && col < t->ncols ? t->rows[row][col] : NULL;
+}
+
+const char *
+cw_table_title(const struct cw_table *t)
+{
+	return t->title;
+}
+
+const char *
+cw_table_footer_text(const struct cw_table *t)
+{
+	return t->footer;
+}
+
 /* Decode one UTF-8 sequence at s; returns its length (0 at NUL) and sets *cp,
  * or -1 for an invalid sequence (one byte consumed). */
 static int
@@ -160,7 +190,14 @@ cp_width(uint32_t cp)
 	w = wcwidth((wchar_t)cp);
 	if (w >= 0)
 		return w;
-	/* No UTF-8 locale: treat the common wide ranges by hand. */
+	/* No UTF-8 locale (cron, CI): treat the common zero-width and wide
+	 * ranges by hand, so a combining accent does not shift a column. */
+	if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x0483 && cp <= 0x0489) ||
+	    (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) ||
+	    (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2060 && cp <= 0x2064) ||
+	    (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+	    (cp >= 0xFE20 && cp <= 0xFE2F) || cp == 0xFEFF || (cp >= 0xE0100 && cp <= 0xE01EF))
+		return 0;
 	if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
 	    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
 	    (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0x1F300 && cp <= 0x1FAFF))
@@ -224,6 +261,29 @@ put_cell(FILE *f, const char *s, int maxw, int pad, bool right)
 			fputc(' ', f);
 }
 
+/* Titles and footers may carry names typed by users (an officer's login,
+ * a provider): newlines are kept, other control characters and invalid
+ * UTF-8 are shown as U+FFFD as in cells. */
+static void
+put_lines(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	int n;
+
+	while ((n = utf8_next(p, &cp)) != 0) {
+		if (n > 0 && cp == '\n') {
+			fputc('\n', f);
+		} else if (n < 0 || cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
+			fputs("\xEF\xBF\xBD", f);
+			n = n < 0 ? 1 : n;
+		} else {
+			fwrite(p, 1, (size_t)n, f);
+		}
+		p += n;
+	}
+}
+
 static void
 print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 {
@@ -258,9 +318,9 @@ print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 	}
 	if (t->title) {
 		if (colour)
-			fprintf(f, "\033[1m%s\033[0m\n", t->title);
-		else
-			fprintf(f, "%s\n", t->title);
+			fputs("\033[1m", f);
+		put_lines(f, t->title);
+		fputs(colour ? "\033[0m\n" : "\n", f);
 	}
 	if (marks)
 		fputs("  ", f);
@@ -303,9 +363,10 @@ print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 			fputs("\033[0m", f);
 		fputc('\n', f);
 	}
-	if (t->footer)
-		fprintf(f, "%s\n", t->footer);
-	else
+	if (t->footer) {
+		put_lines(f, t->footer);
+		fputc('\n', f);
+	} else
 		fprintf(f, "(%zu row%s)\n", t->nrows, t->nrows == 1 ? "" : "s");
 	free(w);
 }

@@ -66,7 +66,7 @@ tl_db_create(const char *prefix, bool migrated)
 	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", name);
 	exec_ok(c, sql);
 	if (migrated)
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE %s OWNER cw_owner", name,
+		snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE %s OWNER cw_owner STRATEGY FILE_COPY", name,
 			 getenv("CW_TEST_TEMPLATE"));
 	else
 		snprintf(sql, sizeof(sql), "CREATE DATABASE %s OWNER cw_owner", name);

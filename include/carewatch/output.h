@@ -43,6 +43,14 @@ void cw_table_footer(struct cw_table *t, const char *footer);
 
 size_t cw_table_rows(const struct cw_table *t);
 
+/* Reading a built table back (renderers such as html.c).  Strings are owned
+ * by t; a cell may be NULL (null).  Out-of-range indexes give NULL / 0. */
+int cw_table_ncols(const struct cw_table *t);
+const struct cw_col *cw_table_col(const struct cw_table *t, int col);
+const char *cw_table_cell(const struct cw_table *t, size_t row, int col);
+const char *cw_table_title(const struct cw_table *t);
+const char *cw_table_footer_text(const struct cw_table *t);
+
 /* Print in format to f.  width: terminal columns (0: unlimited).  colour:
  * use ANSI colour (callers pass cw_output_colour()). */
 void cw_table_print(const struct cw_table *t, FILE *f, enum cw_format format, int width,

@@ -1,0 +1,386 @@
+/*
+ * test_output.c - tables, CSV and JSON (output.h) without a server: display
+ * widths of UTF-8 (wide and combining characters), cutting to the terminal
+ * width, stored text that must never reach the terminal raw (control
+ * characters, invalid UTF-8), CSV quoting, JSON escaping, numbers aligned
+ * right, and colour only when asked for.
+ */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testlib.h"
+#include "carewatch/output.h"
+
+/* Print t in format into a string (caller frees). */
+static char *
+render(const struct cw_table *t, enum cw_format format, int width, bool colour)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	cw_table_print(t, f, format, width, colour);
+	fclose(f);
+	return buf;
+}
+
+static struct cw_table *
+table1(const struct cw_col *cols, int ncols, const char *const *cells)
+{
+	struct cw_table *t = cw_table_new(NULL, cols, ncols);
+
+	assert_non_null(t);
+	assert_true(cw_table_add(t, cells));
+	return t;
+}
+
+static const char *const locales[] = {"C", "C.UTF-8"};
+
+static void
+test_output_display_width_counts_columns(void **state)
+{
+	static const struct {
+		const char *s;
+		int w;
+	} cases[] = {
+		{"", 0},
+		{"Ashfield House", 14},
+		{"Caf\xC3\xA9", 4},                          /* é, precomposed */
+		{"Cafe\xCC\x81", 4},                         /* e + combining acute */
+		{"\xE6\x97\xA5\xE6\x9C\xAC", 4},             /* 日本: wide */
+		{"\xEA\xB0\x80", 2},                         /* 가: Hangul, wide */
+		{"\xF0\x9F\x98\x80", 2},                     /* 😀: wide */
+		{"a\x01" "b", 3},                            /* control: one column (U+FFFD) */
+		{"a\xFF" "b", 3},                            /* invalid byte: one column */
+		{"\xE2\x80\x8B", 0},                         /* zero width space */
+	};
+
+	(void)state;
+	/* The same answer with and without a UTF-8 locale (cron has none). */
+	for (size_t l = 0; l < sizeof(locales) / sizeof(locales[0]); l++) {
+		if (setlocale(LC_CTYPE, locales[l]) == NULL)
+			continue;
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			if (cw_display_width(cases[i].s) != cases[i].w)
+				fail_msg("locale %s, case %zu: width %d, expected %d", locales[l], i,
+					 cw_display_width(cases[i].s), cases[i].w);
+	}
+	setlocale(LC_CTYPE, "C.UTF-8");
+}
+
+/* Every line of s is at most width display columns. */
+static void
+assert_lines_fit(const char *s, int width)
+{
+	char *copy = strdup(s), *save = NULL;
+
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (cw_display_width(line) > width)
+			fail_msg("line wider than %d columns (%d): %s", width, cw_display_width(line), line);
+	free(copy);
+}
+
+static void
+test_output_table_is_cut_to_the_terminal_width(void **state)
+{
+	static const struct cw_col cols[] = {
+		{"name", "Provider", false}, {"score", "Score", true}, {"note", "Note", false},
+	};
+	const char *cells[3] = {"The Old Rectory Residential and Nursing Home for the Elderly", "812.50",
+				"Requires improvement in the safe and well-led domains after inspection"};
+	struct cw_table *t = table1(cols, 3, cells);
+	char *wide, *narrow;
+
+	(void)state;
+	wide = render(t, CW_FMT_TABLE, 0, false);
+	assert_non_null(strstr(wide, cells[0]));
+	assert_non_null(strstr(wide, cells[2]));
+	narrow = render(t, CW_FMT_TABLE, 60, false);
+	assert_lines_fit(narrow, 60);
+	/* Cut text ends in an ellipsis; the number is never cut. */
+	assert_non_null(strstr(narrow, "\xE2\x80\xA6"));
+	assert_non_null(strstr(narrow, "812.50"));
+	assert_null(strstr(narrow, cells[0]));
+	assert_non_null(strstr(narrow, "(1 row)\n"));
+	free(wide);
+	free(narrow);
+	cw_table_free(t);
+}
+
+static void
+test_output_wide_characters_keep_columns_aligned(void **state)
+{
+	static const struct cw_col cols[] = {{"name", "Name", false}, {"band", "Band", false}};
+	const char *rows[3][2] = {
+		{"\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E House", "high"},  /* 日本語 House */
+		{"Cafe\xCC\x81 Court", "low"},                          /* combining accent */
+		{"Ashfield", "medium"},
+	};
+	struct cw_table *t = cw_table_new(NULL, cols, 2);
+	char *out, *save = NULL, *line;
+	int col = -1, n = 0;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_true(cw_table_add(t, rows[i]));
+	out = render(t, CW_FMT_TABLE, 0, false);
+	/* The Band column starts at the same display column on every row. */
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *band = strstr(line, "high");
+		if (band == NULL)
+			band = strstr(line, "low");
+		if (band == NULL)
+			band = strstr(line, "medium");
+		if (band == NULL)
+			continue;
+		{
+			char save_c = *band;
+			int c;
+			*band = '\0';
+			c = cw_display_width(line);
+			*band = save_c;
+			if (col < 0)
+				col = c;
+			assert_int_equal(c, col);
+			n++;
+		}
+	}
+	assert_int_equal(n, 3);
+	assert_int_equal(col, 12 + 2);   /* "日本語 House" is 12 columns, then the gap */
+	free(out);
+	cw_table_free(t);
+}
+
+static void
+test_output_wide_characters_are_cut_whole(void **state)
+{
+	static const struct cw_col cols[] = {{"a", "A", false}, {"b", "B", false}};
+	/* Ten wide characters (20 columns) in a column cut to fit 14. */
+	const char *cells[2] = {"\xE6\x97\xA5\xE6\x97\xA5\xE6\x97\xA5\xE6\x97\xA5\xE6\x97\xA5"
+				"\xE6\x97\xA5\xE6\x97\xA5\xE6\x97\xA5\xE6\x97\xA5\xE6\x97\xA5", "x"};
+	struct cw_table *t = table1(cols, 2, cells);
+	char *out = render(t, CW_FMT_TABLE, 14, false);
+
+	(void)state;
+	assert_lines_fit(out, 14);
+	/* No half of a character: the output is valid UTF-8 made of whole 日. */
+	assert_non_null(strstr(out, "\xE6\x97\xA5\xE2\x80\xA6"));
+	free(out);
+	cw_table_free(t);
+}
+
+static void
+test_output_control_characters_and_bad_utf8_never_reach_the_terminal(void **state)
+{
+	static const struct cw_col cols[] = {{"summary", "Summary", false}};
+	const char *cells[1] = {"Red\x1b[31m alert\x07 \xFF\xFE end\r\n"};
+	static const struct cw_col hostile_cols[] = {{"k", "Bad\x1b]0;title\x07", false}};
+	const char *plain[1] = {"x"};
+	struct cw_table *t = table1(cols, 1, cells);
+	struct cw_table *h = table1(hostile_cols, 1, plain);
+	char *out = render(t, CW_FMT_TABLE, 0, false), *csv, *json, *hdr;
+
+	(void)state;
+	assert_null(strchr(out, '\x1b'));
+	assert_null(strchr(out, '\x07'));
+	assert_null(strchr(out, '\r'));
+	assert_null(strstr(out, "\xFF"));
+	assert_non_null(strstr(out, "Red\xEF\xBF\xBD[31m alert\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD end"));
+	/* Headers, titles and footers are text too (a title may name an
+	 * officer as typed); a footer keeps its line breaks. */
+	hdr = render(h, CW_FMT_TABLE, 0, false);
+	assert_null(strchr(hdr, '\x1b'));
+	free(hdr);
+	{
+		struct cw_table *titled = cw_table_new("Worklist of \x1b[2Jmallory\xC0", hostile_cols, 1);
+		assert_true(cw_table_add(titled, plain));
+		cw_table_footer(titled, "total 3\nflag:\x07 raised");
+		hdr = render(titled, CW_FMT_TABLE, 0, false);
+		assert_null(strchr(hdr, '\x1b'));
+		assert_null(strchr(hdr, '\x07'));
+		assert_non_null(strstr(hdr, "Worklist of \xEF\xBF\xBD[2Jmallory\xEF\xBF\xBD\n"));
+		assert_non_null(strstr(hdr, "total 3\nflag:\xEF\xBF\xBD raised\n"));
+		cw_table_free(titled);
+	}
+	/* CSV carries the stored text exactly; JSON escapes it. */
+	csv = render(t, CW_FMT_CSV, 0, false);
+	assert_string_equal(csv, "summary\n\"Red\x1b[31m alert\x07 \xFF\xFE end\r\n\"\n");
+	json = render(t, CW_FMT_JSON, 0, false);
+	assert_string_equal(json, "[\n {\"summary\": \"Red\\u001b[31m alert\\u0007 \\ufffd\\ufffd end\\r\\n\"}\n]\n");
+	free(out);
+	free(hdr);
+	free(csv);
+	free(json);
+	cw_table_free(t);
+	cw_table_free(h);
+}
+
+static void
+test_output_csv_quotes_what_needs_quoting(void **state)
+{
+	static const struct cw_col cols[] = {
+		{"name", "Name", false}, {"beds", "Beds", true}, {"note", "Note", false},
+		{"empty", "Empty", false},
+	};
+	const char *rows[3][4] = {
+		{"Smith, Jones & Co", "40", "said \"fine\"", NULL},
+		{"Plain", "7", "two\nlines", ""},
+		{" spaced ", "-1", "caf\xC3\xA9", "x"},
+	};
+	struct cw_table *t = cw_table_new("ignored in CSV", cols, 4);
+	char *csv;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_true(cw_table_add(t, rows[i]));
+	cw_table_footer(t, "ignored too");
+	csv = render(t, CW_FMT_CSV, 0, false);
+	assert_string_equal(csv, "name,beds,note,empty\n"
+				 "\"Smith, Jones & Co\",40,\"said \"\"fine\"\"\",\n"
+				 "Plain,7,\"two\nlines\",\n"
+				 " spaced ,-1,caf\xC3\xA9,x\n");
+	free(csv);
+	cw_table_free(t);
+}
+
+static void
+test_output_json_escapes_and_types(void **state)
+{
+	static const struct cw_col cols[] = {
+		{"name", "Name", false}, {"score", "Score", true}, {"code", "Code", true},
+		{"gone", "Gone", false},
+	};
+	const char *rows[2][4] = {
+		{"Quote \" back\\slash\ttab\x01", "812.5", "007", NULL},
+		{"\xE6\x97\xA5 ok", "-3", "1e3", "text"},
+	};
+	struct cw_table *t = cw_table_new(NULL, cols, 4), *empty = cw_table_new(NULL, cols, 4);
+	char *json, *none;
+
+	(void)state;
+	for (int i = 0; i < 2; i++)
+		assert_true(cw_table_add(t, rows[i]));
+	json = render(t, CW_FMT_JSON, 0, false);
+	assert_string_equal(json, "[\n"
+				  " {\"name\": \"Quote \\\" back\\\\slash\\ttab\\u0001\", \"score\": 812.5,"
+				  " \"code\": \"007\", \"gone\": null},\n"
+				  " {\"name\": \"\xE6\x97\xA5 ok\", \"score\": -3, \"code\": 1e3, \"gone\": \"text\"}\n"
+				  "]\n");
+	none = render(empty, CW_FMT_JSON, 0, false);
+	assert_string_equal(none, "[]\n");
+	free(json);
+	free(none);
+	cw_table_free(t);
+	cw_table_free(empty);
+}
+
+static void
+test_output_numbers_are_right_aligned(void **state)
+{
+	static const struct cw_col cols[] = {{"name", "Name", false}, {"score", "Score", true},
+					     {"band", "Band", false}};
+	const char *rows[3][3] = {{"A", "5", "low"}, {"B", "123.25", "high"}, {"C", NULL, "-"}};
+	struct cw_table *t = cw_table_new(NULL, cols, 3);
+	char *out;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_true(cw_table_add(t, rows[i]));
+	out = render(t, CW_FMT_TABLE, 0, false);
+	assert_string_equal(out, "Name   Score  Band\n"
+				 "\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80  "
+				 "\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80  "
+				 "\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80\xE2\x94\x80\n"
+				 "A          5  low\n"
+				 "B     123.25  high\n"
+				 "C             -\n"
+				 "(3 rows)\n");
+	free(out);
+	cw_table_free(t);
+}
+
+static void
+test_output_colour_only_when_asked_and_never_with_no_color(void **state)
+{
+	static const struct cw_col cols[] = {{"case", "Case", true}, {"status", "Status", false}};
+	const char *rows[2][2] = {{"1", "OVERDUE"}, {"2", ""}};
+	struct cw_table *t = cw_table_new("Worklist", cols, 2);
+	char *plain, *colour;
+
+	(void)state;
+	for (int i = 0; i < 2; i++)
+		assert_true(cw_table_add(t, rows[i]));
+	cw_table_mark_last(t, NULL);
+	assert_true(cw_table_add(t, rows[0]));
+	cw_table_mark_last(t, "!");
+	plain = render(t, CW_FMT_TABLE, 0, false);
+	assert_null(strchr(plain, '\x1b'));
+	/* Without colour a marked row shows its mark. */
+	assert_non_null(strstr(plain, "! "));
+	colour = render(t, CW_FMT_TABLE, 0, true);
+	assert_non_null(strstr(colour, "\x1b[1mWorklist\x1b[0m\n"));
+	assert_non_null(strstr(colour, "\x1b[1;31m"));
+	free(plain);
+	free(colour);
+	cw_table_free(t);
+	/* The decision: a terminal, and NO_COLOR unset or empty. */
+	setenv("NO_COLOR", "1", 1);
+	assert_false(cw_output_colour());
+	setenv("NO_COLOR", "", 1);
+	assert_int_equal(cw_output_colour(), isatty(STDOUT_FILENO) != 0);
+	unsetenv("NO_COLOR");
+	assert_int_equal(cw_output_colour(), isatty(STDOUT_FILENO) != 0);
+	setenv("NO_COLOR", "1", 1);
+}
+
+static void
+test_output_width_comes_from_columns_or_the_terminal(void **state)
+{
+	(void)state;
+	setenv("COLUMNS", "57", 1);
+	assert_int_equal(cw_output_width(), 57);
+	setenv("COLUMNS", "junk", 1);
+	if (!isatty(STDOUT_FILENO))
+		assert_int_equal(cw_output_width(), 0);
+	unsetenv("COLUMNS");
+	if (!isatty(STDOUT_FILENO))
+		assert_int_equal(cw_output_width(), 0);
+}
+
+static void
+test_output_format_names(void **state)
+{
+	(void)state;
+	assert_int_equal(cw_format_parse("table", false), CW_FMT_TABLE);
+	assert_int_equal(cw_format_parse("csv", false), CW_FMT_CSV);
+	assert_int_equal(cw_format_parse("json", false), CW_FMT_JSON);
+	assert_int_equal(cw_format_parse("html", false), -1);
+	assert_int_equal(cw_format_parse("html", true), CW_FMT_HTML);
+	assert_int_equal(cw_format_parse("JSON", false), -1);
+	assert_int_equal(cw_format_parse(NULL, false), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_output_display_width_counts_columns),
+		cmocka_unit_test(test_output_table_is_cut_to_the_terminal_width),
+		cmocka_unit_test(test_output_wide_characters_keep_columns_aligned),
+		cmocka_unit_test(test_output_wide_characters_are_cut_whole),
+		cmocka_unit_test(test_output_control_characters_and_bad_utf8_never_reach_the_terminal),
+		cmocka_unit_test(test_output_csv_quotes_what_needs_quoting),
+		cmocka_unit_test(test_output_json_escapes_and_types),
+		cmocka_unit_test(test_output_numbers_are_right_aligned),
+		cmocka_unit_test(test_output_colour_only_when_asked_and_never_with_no_color),
+		cmocka_unit_test(test_output_width_comes_from_columns_or_the_terminal),
+		cmocka_unit_test(test_output_format_names),
+	};
+
+	setlocale(LC_CTYPE, "C.UTF-8");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
