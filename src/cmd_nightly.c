@@ -54,6 +54,9 @@ run_nightly(struct cw_ctx *ctx, const struct cw_args *a)
 	       rep.band_changes, rep.band_changes == 1 ? "" : "s", rep.flags_raised,
 	       rep.flags_raised == 1 ? "" : "s", rep.flags_lapsed, rep.cases_overdue,
 	       rep.cases_overdue == 1 ? "" : "s");
+	if (rep.month_end[0])
+		printf("%s the month-end case counts for %s\n", opts.dry_run ? "would record" : "recorded",
+		       rep.month_end);
 	return CW_EXIT_OK;
 }
 

@@ -16,6 +16,7 @@
 #include "carewatch/nightly.h"
 #include "carewatch/record.h"
 #include "carewatch/scoring.h"
+#include "carewatch/worklist.h"
 
 #define NIGHTLY_LOCK "4242003"
 
@@ -267,6 +268,30 @@ count_of(PGresult *res)
 	return n;
 }
 
+/* The month-end case counts of the month before the as-of, the first time a
+ * run sees that month over (so a rerun changes nothing). */
+static bool
+record_month_end(struct run *r, struct cw_error *err)
+{
+	struct cw_date first = cw_london_date(r->opts->as_of), prev;
+	char month[16], have[8];
+	const char *p[1] = {month};
+
+	first.d = 1;
+	prev = cw_date_add_days(first, -1);
+	prev.d = 1;
+	cw_date_format(prev, month, sizeof(month));
+	if (!cw_db_value(r->db, "SELECT EXISTS (SELECT 1 FROM month_end_cases WHERE month = $1::date)",
+			 1, p, have, sizeof(have), NULL, err))
+		return false;
+	if (have[0] == 't')
+		return true;
+	if (!cw_worklist_record_month_end(r->db, prev, err))
+		return false;
+	snprintf(r->rep->month_end, sizeof(r->rep->month_end), "%.7s", month);
+	return true;
+}
+
 /* Publish the staged scores set-based; everything in the open transaction. */
 static bool
 publish(struct run *r, struct cw_error *err)
@@ -334,7 +359,7 @@ publish(struct run *r, struct cw_error *err)
 	if (res == NULL)
 		return false;
 	r->rep->cases_overdue = count_of(res);
-	return true;
+	return record_month_end(r, err);
 }
 
 static bool

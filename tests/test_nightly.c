@@ -87,6 +87,7 @@ test_nightly_scores_everyone_and_a_rerun_changes_nothing(void **state)
 	assert_non_null(strstr(out, ": 3 providers, "));
 	assert_non_null(strstr(out, "wrote 3 scores"));
 	assert_non_null(strstr(out, "1 flag raised"));
+	assert_non_null(strstr(out, "recorded the month-end case counts for 2024-05\n"));
 	free(out);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score WHERE cause = 'nightly'"
 					 " AND as_of = '2024-06-30 22:59:59+00' AND recorded_by = 'cwt_batch'"), 3);
@@ -96,7 +97,8 @@ test_nightly_scores_everyone_and_a_rerun_changes_nothing(void **state)
 	flags = tl_count(owner, "SELECT count(*) FROM restriction_flag");
 	audit = tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl <> 'nightly_run'");
 	out = run_out(TL_ARGV("nightly", "--as-of", "2024-06-30"), BATCH, 0);
-	assert_non_null(strstr(out, "wrote 0 scores, 0 band changes, 0 flags raised, 0 lapsed, 0 cases newly overdue"));
+	assert_non_null(strstr(out, "wrote 0 scores, 0 band changes, 0 flags raised, 0 lapsed, 0 cases newly overdue\n"));
+	assert_null(strstr(out, "month-end"));
 	free(out);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score"), scores);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM restriction_flag"), flags);

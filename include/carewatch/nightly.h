@@ -38,6 +38,7 @@ struct cw_nightly_report {
 	long flags_raised;
 	long flags_lapsed;
 	long cases_overdue;            /* cases newly marked overdue */
+	char month_end[8];             /* "YYYY-MM" whose month-end counts were recorded, or "" */
 	double seconds;
 };
 
