@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "carewatch/html.h"
+#include "carewatch/output.h"
 
 #define CHART_W 760.0
 #define FONT 12.0
@@ -24,39 +25,15 @@ static const char *const palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759"
 	"#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"};
 #define NPALETTE ((int)(sizeof(palette) / sizeof(palette[0])))
 
-/* Decode one UTF-8 sequence: its length (0 at NUL), or -1 when invalid. */
+/* One UTF-8 sequence (output.h's decoder), refusing also the non-characters
+ * U+FFFE and U+FFFF, which XML does not allow. */
 static int
 utf8_len(const unsigned char *s, uint32_t *cp)
 {
-	int len;
-	uint32_t c = s[0];
+	int len = cw_utf8_next(s, cp);
 
-	if (c == 0)
-		return 0;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xE0) == 0xC0) {
-		len = 2;
-		c &= 0x1F;
-	} else if ((c & 0xF0) == 0xE0) {
-		len = 3;
-		c &= 0x0F;
-	} else if ((c & 0xF8) == 0xF0) {
-		len = 4;
-		c &= 0x07;
-	} else
+	if (len > 0 && (*cp == 0xFFFE || *cp == 0xFFFF))
 		return -1;
-	for (int i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return -1;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || c == 0xFFFE || c == 0xFFFF)
-		return -1;
-	*cp = c;
 	return len;
 }
 

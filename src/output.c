@@ -143,10 +143,8 @@ cw_table_footer_text(const struct cw_table *t)
 	return t->footer;
 }
 
-/* Decode one UTF-8 sequence at s; returns its length (0 at NUL) and sets *cp,
- * or -1 for an invalid sequence (one byte consumed). */
-static int
-utf8_next(const unsigned char *s, uint32_t *cp)
+int
+cw_utf8_next(const unsigned char *s, uint32_t *cp)
 {
 	int len;
 	uint32_t c = s[0];
@@ -212,7 +210,7 @@ cw_display_width(const char *s)
 	int w = 0, n;
 	uint32_t cp;
 
-	while ((n = utf8_next(p, &cp)) != 0) {
+	while ((n = cw_utf8_next(p, &cp)) != 0) {
 		if (n < 0) {
 			w += 1;
 			p++;
@@ -238,7 +236,7 @@ put_cell(FILE *f, const char *s, int maxw, int pad, bool right)
 	if (right)
 		for (int i = (cut ? maxw : full); i < pad; i++)
 			fputc(' ', f);
-	while ((n = utf8_next(p, &cp)) != 0) {
+	while ((n = cw_utf8_next(p, &cp)) != 0) {
 		int w = n < 0 ? 1 : cp_width(cp);
 
 		if (used + w > limit)
@@ -271,7 +269,7 @@ put_lines(FILE *f, const char *s)
 	uint32_t cp;
 	int n;
 
-	while ((n = utf8_next(p, &cp)) != 0) {
+	while ((n = cw_utf8_next(p, &cp)) != 0) {
 		if (n > 0 && cp == '\n') {
 			fputc('\n', f);
 		} else if (n < 0 || cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
@@ -397,7 +395,7 @@ cw_json_string(FILE *f, const char *s)
 	int n;
 
 	fputc('"', f);
-	while ((n = utf8_next(p, &cp)) != 0) {
+	while ((n = cw_utf8_next(p, &cp)) != 0) {
 		if (n < 0) {           /* invalid UTF-8 cannot be JSON: replace */
 			fputs("\\ufffd", f);
 			p++;

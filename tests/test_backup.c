@@ -17,18 +17,6 @@ static const char *const tables[] = {
 	"provider_current_score",
 };
 
-static char *
-run_out(const char *const argv[], const char *env, int want)
-{
-	char *out, *err;
-	int rc = tl_run(argv, NULL, &out, &err, env);
-
-	if (rc != want)
-		fail_msg("%s: exit %d (wanted %d)\nstdout: %s\nstderr: %s", argv[0], rc, want, out, err);
-	free(err);
-	return out;
-}
-
 static void
 counts(PGconn *c, char *buf, size_t size)
 {
@@ -55,16 +43,16 @@ test_backup_dump_and_restore_round_trip(void **state)
 	if (!tl_db_available())
 		skip();
 	snprintf(name, sizeof(name), "%s", tl_db_create("cwt_backup", true));
-	free(run_out(TL_ARGV("db", "role", "add", "cwt_bk_off", "--as", "officer"), NULL, 0));
-	free(run_out(TL_ARGV("officer", "add", "cwt_bk_off", "--name", "B", "--fte", "1", "--locality",
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_bk_off", "--as", "officer"), NULL, 0));
+	free(tl_run_out(TL_ARGV("officer", "add", "cwt_bk_off", "--name", "B", "--fte", "1", "--locality",
 			     "west"), NULL, 0));
-	free(run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
-	free(run_out(TL_ARGV("provider", "add", "Hazel View", "--care-type", "residential", "--locality",
+	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
+	free(tl_run_out(TL_ARGV("provider", "add", "Hazel View", "--care-type", "residential", "--locality",
 			     "west"), NULL, 0));
-	free(run_out(TL_ARGV("concern", "add", "Hazel View", "--risk", "high", "--category",
+	free(tl_run_out(TL_ARGV("concern", "add", "Hazel View", "--risk", "high", "--category",
 			     "care_practice", "--source", "family", "--summary", "Pressure sores"),
 		     "PGUSER=cwt_bk_off", 0));
-	free(run_out(TL_ARGV("cqc", "add", "Hazel View", "--published", "2024-05-01", "--overall", "good"),
+	free(tl_run_out(TL_ARGV("cqc", "add", "Hazel View", "--published", "2024-05-01", "--overall", "good"),
 		     "PGUSER=cwt_bk_off", 0));
 	c = tl_connect(NULL);
 	counts(c, before, sizeof(before));
@@ -98,11 +86,11 @@ test_backup_dump_and_restore_round_trip(void **state)
 	}
 	PQfinish(c);
 	{
-		char *out = run_out(TL_ARGV("db", "migrate"), NULL, 0);
+		char *out = tl_run_out(TL_ARGV("db", "migrate"), NULL, 0);
 		assert_non_null(strstr(out, "database is up to date"));
 		free(out);
 	}
-	free(run_out(TL_ARGV("concern", "add", "Hazel View", "--risk", "low", "--category", "other",
+	free(tl_run_out(TL_ARGV("concern", "add", "Hazel View", "--risk", "low", "--category", "other",
 			     "--source", "public", "--summary", "After restore"), "PGUSER=cwt_bk_off", 0));
 	snprintf(cmd, sizeof(cmd), "DROP DATABASE %s WITH (FORCE)", copy);
 	tl_query1(su, cmd);

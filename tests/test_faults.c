@@ -19,18 +19,6 @@
 static const char *dbname;
 static char datadir[1024];
 
-static char *
-run_out(const char *const argv[], const char *env, int want)
-{
-	char *out, *err;
-	int rc = tl_run(argv, NULL, &out, &err, env);
-
-	if (rc != want)
-		fail_msg("%s: exit %d (wanted %d)\nstdout: %s\nstderr: %s", argv[0], rc, want, out, err);
-	free(err);
-	return out;
-}
-
 static int
 setup(void **state)
 {
@@ -50,16 +38,16 @@ setup(void **state)
 	}
 	snprintf(datadir, sizeof(datadir), "%s", tl_query1(su, "SHOW data_directory"));
 	PQfinish(su);
-	free(run_out(TL_ARGV("db", "role", "add", "cwt_fault_batch", "--as", "batch"), NULL, 0));
-	free(run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
-	free(run_out(TL_ARGV("provider", "add", "Fir Grange", "--care-type", "residential", "--locality",
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_fault_batch", "--as", "batch"), NULL, 0));
+	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
+	free(tl_run_out(TL_ARGV("provider", "add", "Fir Grange", "--care-type", "residential", "--locality",
 			     "east"), NULL, 0));
-	free(run_out(TL_ARGV("provider", "add", "Gorse Care", "--care-type", "home_care", "--locality",
+	free(tl_run_out(TL_ARGV("provider", "add", "Gorse Care", "--care-type", "home_care", "--locality",
 			     "east"), NULL, 0));
-	free(run_out(TL_ARGV("cqc", "add", "Fir Grange", "--published", "2024-02-01", "--safe",
+	free(tl_run_out(TL_ARGV("cqc", "add", "Fir Grange", "--published", "2024-02-01", "--safe",
 			     "requires_improvement", "--well-led", "requires_improvement", "--overall",
 			     "requires_improvement"), NULL, 0));
-	free(run_out(TL_ARGV("nightly", "--as-of", "2024-03-31"), "PGUSER=cwt_fault_batch", 0));
+	free(tl_run_out(TL_ARGV("nightly", "--as-of", "2024-03-31"), "PGUSER=cwt_fault_batch", 0));
 	return 0;
 }
 
@@ -128,7 +116,7 @@ test_faults_server_killed_during_nightly(void **state)
 	(void)state;
 	if (!tl_db_available())
 		skip();
-	free(run_out(TL_ARGV("safeguarding", "add", "Gorse Care", "--category", "financial_abuse",
+	free(tl_run_out(TL_ARGV("safeguarding", "add", "Gorse Care", "--category", "financial_abuse",
 			     "--outcome", "substantiated", "--referred", "2024-04-10"), NULL, 0));
 	owner = tl_connect(NULL);
 	snprintf(before, sizeof(before), "%s",
@@ -186,14 +174,14 @@ test_faults_server_killed_during_nightly(void **state)
 			    before);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score WHERE as_of = '2024-04-30 22:59:59+00'"), 0);
 	/* The rerun completes and matches a clean computation, provider by provider. */
-	free(run_out(TL_ARGV("nightly", "--as-of", "2024-04-30"), "PGUSER=cwt_fault_batch", 0));
+	free(tl_run_out(TL_ARGV("nightly", "--as-of", "2024-04-30"), "PGUSER=cwt_fault_batch", 0));
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM nightly_run WHERE outcome = 'abandoned'"), 1);
 	r = PQexec(owner, "SELECT p.name, s.score::text FROM provider_current_score s"
 			  " JOIN provider p ON p.id = s.provider_id ORDER BY p.name");
 	assert_int_equal(PQntuples(r), 2);
 	for (int i = 0; i < 2; i++) {
 		char want[64];
-		char *json = run_out(TL_ARGV("provider", "explain", PQgetvalue(r, i, 0), "--as-of",
+		char *json = tl_run_out(TL_ARGV("provider", "explain", PQgetvalue(r, i, 0), "--as-of",
 					     "2024-04-30", "--format", "json"), NULL, 0);
 		snprintf(want, sizeof(want), "{\"total\":%s,", PQgetvalue(r, i, 1));
 		if (strncmp(json, want, strlen(want)) != 0)

@@ -20,18 +20,6 @@ static PGconn *owner;
 #define BATCH "PGUSER=cwt_batch"
 #define MANAGER "PGUSER=cwt_mgr"
 
-static char *
-run_out(const char *const argv[], const char *env, int want)
-{
-	char *out, *err;
-	int rc = tl_run(argv, NULL, &out, &err, env);
-
-	if (rc != want)
-		fail_msg("%s: exit %d (wanted %d)\nstdout: %s\nstderr: %s", argv[0], rc, want, out, err);
-	free(err);
-	return out;
-}
-
 static int
 setup(void **state)
 {
@@ -39,23 +27,23 @@ setup(void **state)
 	if (!tl_db_available())
 		return 0;
 	dbname = tl_db_create("cwt_nightly", true);
-	free(run_out(TL_ARGV("db", "role", "add", "cwt_batch", "--as", "batch"), NULL, 0));
-	free(run_out(TL_ARGV("db", "role", "add", "cwt_mgr", "--as", "manager"), NULL, 0));
-	free(run_out(TL_ARGV("db", "role", "add", "cwt_ollie", "--as", "officer"), NULL, 0));
-	free(run_out(TL_ARGV("officer", "add", "cwt_ollie", "--name", "Ollie", "--fte", "1", "--locality",
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_batch", "--as", "batch"), NULL, 0));
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_mgr", "--as", "manager"), NULL, 0));
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_ollie", "--as", "officer"), NULL, 0));
+	free(tl_run_out(TL_ARGV("officer", "add", "cwt_ollie", "--name", "Ollie", "--fte", "1", "--locality",
 			     "south"), NULL, 0));
-	free(run_out(TL_ARGV("provider", "add", "Beech Court", "--care-type", "nursing", "--locality",
+	free(tl_run_out(TL_ARGV("provider", "add", "Beech Court", "--care-type", "nursing", "--locality",
 			     "south"), NULL, 0));
-	free(run_out(TL_ARGV("provider", "add", "Cedar Homecare", "--care-type", "home_care",
+	free(tl_run_out(TL_ARGV("provider", "add", "Cedar Homecare", "--care-type", "home_care",
 			     "--locality", "south"), NULL, 0));
-	free(run_out(TL_ARGV("provider", "add", "Damson Day Centre", "--care-type", "day_care",
+	free(tl_run_out(TL_ARGV("provider", "add", "Damson Day Centre", "--care-type", "day_care",
 			     "--locality", "south"), NULL, 0));
-	free(run_out(TL_ARGV("cqc", "add", "Beech Court", "--published", "2024-01-10", "--safe",
+	free(tl_run_out(TL_ARGV("cqc", "add", "Beech Court", "--published", "2024-01-10", "--safe",
 			     "inadequate", "--well-led", "inadequate", "--overall", "inadequate"), NULL, 0));
-	free(run_out(TL_ARGV("safeguarding", "add", "Beech Court", "--category", "neglect", "--outcome",
+	free(tl_run_out(TL_ARGV("safeguarding", "add", "Beech Court", "--category", "neglect", "--outcome",
 			     "substantiated", "--referred", "2024-06-01"), NULL, 0));
-	free(run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
-	free(run_out(TL_ARGV("concern", "add", "Cedar Homecare", "--risk", "medium", "--category",
+	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
+	free(tl_run_out(TL_ARGV("concern", "add", "Cedar Homecare", "--risk", "medium", "--category",
 			     "staffing", "--source", "family", "--received", "2024-06-10 09:00",
 			     "--summary", "Late calls"), "PGUSER=cwt_ollie", 0));
 	owner = tl_connect(NULL);
@@ -82,7 +70,7 @@ test_nightly_scores_everyone_and_a_rerun_changes_nothing(void **state)
 	(void)state;
 	if (!tl_db_available())
 		skip();
-	out = run_out(TL_ARGV("nightly", "--as-of", "2024-06-30"), BATCH, 0);
+	out = tl_run_out(TL_ARGV("nightly", "--as-of", "2024-06-30"), BATCH, 0);
 	assert_non_null(strstr(out, "nightly run as of 2024-06-30 23:59 BST under 'norfolk-default'"));
 	assert_non_null(strstr(out, ": 3 providers, "));
 	assert_non_null(strstr(out, "wrote 3 scores"));
@@ -96,7 +84,7 @@ test_nightly_scores_everyone_and_a_rerun_changes_nothing(void **state)
 	scores = tl_count(owner, "SELECT count(*) FROM provider_score");
 	flags = tl_count(owner, "SELECT count(*) FROM restriction_flag");
 	audit = tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl <> 'nightly_run'");
-	out = run_out(TL_ARGV("nightly", "--as-of", "2024-06-30"), BATCH, 0);
+	out = tl_run_out(TL_ARGV("nightly", "--as-of", "2024-06-30"), BATCH, 0);
 	assert_non_null(strstr(out, "wrote 0 scores, 0 band changes, 0 flags raised, 0 lapsed, 0 cases newly overdue\n"));
 	assert_null(strstr(out, "month-end"));
 	free(out);
@@ -105,7 +93,7 @@ test_nightly_scores_everyone_and_a_rerun_changes_nothing(void **state)
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl <> 'nightly_run'"), audit);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM nightly_run WHERE outcome = 'succeeded'"), 2);
 	/* A dry run writes nothing at all, not even its log. */
-	out = run_out(TL_ARGV("nightly", "--as-of", "2024-07-31", "--dry-run"), BATCH, 0);
+	out = tl_run_out(TL_ARGV("nightly", "--as-of", "2024-07-31", "--dry-run"), BATCH, 0);
 	assert_non_null(strstr(out, "dry run as of 2024-07-31"));
 	assert_non_null(strstr(out, "would write 3 scores"));
 	free(out);
@@ -124,7 +112,7 @@ test_nightly_flags_are_reviewed_by_the_manager(void **state)
 	(void)state;
 	if (!tl_db_available())
 		skip();
-	out = run_out(TL_ARGV("flags", "--format", "csv"), MANAGER, 0);
+	out = tl_run_out(TL_ARGV("flags", "--format", "csv"), MANAGER, 0);
 	assert_non_null(strstr(out, "flag,provider,care_type,locality,score,band,raised,state,reasons\n"));
 	assert_non_null(strstr(out, ",Beech Court,nursing,south,"));
 	free(out);
@@ -138,7 +126,7 @@ test_nightly_flags_are_reviewed_by_the_manager(void **state)
 	assert_string_equal(err, "carewatch: error: missing --note TEXT\n");
 	free(out);
 	free(err);
-	out = run_out(TL_ARGV("flag", "accept", number, "--note", "Agreed at QA meeting", "--from",
+	out = tl_run_out(TL_ARGV("flag", "accept", number, "--note", "Agreed at QA meeting", "--from",
 			      "2024-07-01"), MANAGER, 0);
 	assert_non_null(strstr(out, "on all placements from 2024-07-01"));
 	free(out);
@@ -150,7 +138,7 @@ test_nightly_flags_are_reviewed_by_the_manager(void **state)
 	free(out);
 	free(err);
 	/* Restricted now: a later night raises no new flag for it. */
-	out = run_out(TL_ARGV("nightly", "--as-of", "2024-07-15"), BATCH, 0);
+	out = tl_run_out(TL_ARGV("nightly", "--as-of", "2024-07-15"), BATCH, 0);
 	assert_non_null(strstr(out, "0 flags raised"));
 	free(out);
 }
@@ -211,7 +199,7 @@ test_nightly_killed_run_leaves_previous_results(void **state)
 	(void)state;
 	if (!tl_db_available())
 		skip();
-	free(run_out(TL_ARGV("concern", "add", "Damson Day Centre", "--risk", "very_high", "--category",
+	free(tl_run_out(TL_ARGV("concern", "add", "Damson Day Centre", "--risk", "very_high", "--category",
 			     "care_practice", "--source", "professional", "--safeguarding", "--received",
 			     "2024-08-20 10:00", "--summary", "Attendee injured"), "PGUSER=cwt_ollie", 0));
 	snprintf(before, sizeof(before), "%s",
@@ -252,7 +240,7 @@ test_nightly_killed_run_leaves_previous_results(void **state)
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score WHERE as_of = '2024-08-31 22:59:59+00'"), 0);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM nightly_run WHERE outcome = 'running'"), 1);
 	/* The rerun completes; the killed run is recorded as abandoned. */
-	out = run_out(TL_ARGV("nightly", "--as-of", "2024-08-31"), BATCH, 0);
+	out = tl_run_out(TL_ARGV("nightly", "--as-of", "2024-08-31"), BATCH, 0);
 	assert_non_null(strstr(out, "wrote 3 scores"));
 	free(out);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM nightly_run WHERE outcome = 'abandoned'"), 1);
@@ -262,7 +250,7 @@ test_nightly_killed_run_leaves_previous_results(void **state)
 					     " JOIN provider p ON p.id = s.provider_id ORDER BY p.name");
 		assert_int_equal(PQntuples(ps), 3);
 		for (int i = 0; i < 3; i++) {
-			char *json = run_out(TL_ARGV("provider", "explain", PQgetvalue(ps, i, 0), "--as-of",
+			char *json = tl_run_out(TL_ARGV("provider", "explain", PQgetvalue(ps, i, 0), "--as-of",
 						     "2024-08-31", "--format", "json"), NULL, 0);
 			char want[64];
 			snprintf(want, sizeof(want), "{\"total\":%s,", PQgetvalue(ps, i, 1));

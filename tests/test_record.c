@@ -16,19 +16,6 @@ static PGconn *owner;
 
 #define ALICE "PGUSER=cwt_alice"
 
-static void
-run_ok(const char *const argv[], const char *env)
-{
-	char *out, *err;
-	int rc = tl_run(argv, NULL, &out, &err, env);
-
-	if (rc != 0)
-		fprintf(stderr, "exit %d\nstdout: %s\nstderr: %s\n", rc, out, err);
-	assert_int_equal(rc, 0);
-	free(out);
-	free(err);
-}
-
 static int
 setup(void **state)
 {
@@ -36,16 +23,16 @@ setup(void **state)
 	if (!tl_db_available())
 		return 0;
 	dbname = tl_db_create("cwt_record", true);
-	run_ok(TL_ARGV("db", "role", "add", "cwt_alice", "--as", "officer"), NULL);
-	run_ok(TL_ARGV("db", "role", "add", "cwt_mary", "--as", "manager"), NULL);
-	run_ok(TL_ARGV("officer", "add", "cwt_alice", "--name", "Alice Example", "--fte", "1",
-		       "--locality", "north,west"), NULL);
-	run_ok(TL_ARGV("provider", "add", "Ashfield House", "--care-type", "residential",
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_alice", "--as", "officer"), NULL, 0));
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_mary", "--as", "manager"), NULL, 0));
+	free(tl_run_out(TL_ARGV("officer", "add", "cwt_alice", "--name", "Alice Example", "--fte", "1",
+		       "--locality", "north,west"), NULL, 0));
+	free(tl_run_out(TL_ARGV("provider", "add", "Ashfield House", "--care-type", "residential",
 		       "--locality", "north", "--cqc-id", "1-1010701645", "--beds", "40",
-		       "--id", "11111111-1111-4111-8111-111111111111"), NULL);
-	run_ok(TL_ARGV("provider", "add", "Ashfield Lodge", "--care-type", "nursing",
-		       "--locality", "west"), NULL);
-	run_ok(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL);
+		       "--id", "11111111-1111-4111-8111-111111111111"), NULL, 0));
+	free(tl_run_out(TL_ARGV("provider", "add", "Ashfield Lodge", "--care-type", "nursing",
+		       "--locality", "west"), NULL, 0));
+	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
 	owner = tl_connect(NULL);
 	return 0;
 }
@@ -111,7 +98,7 @@ test_record_each_kind_round_trips(void **state)
 		skip();
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		long expect = strcmp(kinds[i].argv[0], "cqc") == 0 ? 3 : 1;
-		run_ok(kinds[i].argv, ALICE);
+		free(tl_run_out(kinds[i].argv, ALICE, 0));
 		if (tl_count(owner, kinds[i].check) != expect)
 			fail_msg("%s: expected %ld row(s) from: %s", kinds[i].argv[0], expect, kinds[i].check);
 	}
@@ -119,8 +106,8 @@ test_record_each_kind_round_trips(void **state)
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_file c JOIN concern k"
 					 " ON k.id = c.concern_id WHERE c.risk = 'high'"), 1);
 	/* Lifting the restriction is a record too. */
-	run_ok(TL_ARGV("restriction", "lift", "Ashfield House", "--on", "2024-06-01", "--note", "Improved"),
-	       ALICE);
+	free(tl_run_out(TL_ARGV("restriction", "lift", "Ashfield House", "--on", "2024-06-01", "--note", "Improved"),
+	       ALICE, 0));
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM restriction_lift WHERE lifted_on = '2024-06-01'"), 1);
 }
 
@@ -315,17 +302,17 @@ test_record_each_write_is_audited_with_its_role(void **state)
 	if (!tl_db_available())
 		skip();
 	before = tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl = 'survey'");
-	run_ok(TL_ARGV("survey", "add", "Ashfield Lodge", "--satisfaction", "91", "--respondents", "11",
-		       "--id", "33333333-3333-4333-8333-333333333333"), ALICE);
+	free(tl_run_out(TL_ARGV("survey", "add", "Ashfield Lodge", "--satisfaction", "91", "--respondents", "11",
+		       "--id", "33333333-3333-4333-8333-333333333333"), ALICE, 0));
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl = 'survey'"), before + 1);
 	assert_string_equal(tl_query1(owner, "SELECT role || ' ' || op || ' ' || (change->>'satisfaction')"
 					     " FROM audit_log WHERE tbl = 'survey'"
 					     " AND row_id = '33333333-3333-4333-8333-333333333333'"),
 			    "cwt_alice INSERT 91");
 	/* Free text is audited by length, never copied into the audit trail. */
-	run_ok(TL_ARGV("concern", "add", "Ashfield Lodge", "--risk", "low", "--category", "other",
+	free(tl_run_out(TL_ARGV("concern", "add", "Ashfield Lodge", "--risk", "low", "--category", "other",
 		       "--source", "public", "--summary", "Secret details about a named person",
-		       "--id", "44444444-4444-4444-8444-444444444444"), ALICE);
+		       "--id", "44444444-4444-4444-8444-444444444444"), ALICE, 0));
 	assert_string_equal(tl_query1(owner, "SELECT change->>'summary' FROM audit_log WHERE tbl = 'concern'"
 					     " AND row_id = '44444444-4444-4444-8444-444444444444'"),
 			    "<text, 35 chars>");

@@ -15,19 +15,6 @@
 static const char *dbname;
 static PGconn *owner;
 
-static char *
-run_out(const char *const argv[], const char *env, int want)
-{
-	char *out, *err;
-	int rc = tl_run(argv, NULL, &out, &err, env);
-
-	if (rc != want)
-		fail_msg("%s %s: exit %d (wanted %d)\nstdout: %s\nstderr: %s", argv[0], argv[1], rc,
-			 want, out, err);
-	free(err);
-	return out;
-}
-
 static int
 setup(void **state)
 {
@@ -35,14 +22,14 @@ setup(void **state)
 	if (!tl_db_available())
 		return 0;
 	dbname = tl_db_create("cwt_scoring", true);
-	free(run_out(TL_ARGV("db", "role", "add", "cwt_sam", "--as", "officer"), NULL, 0));
-	free(run_out(TL_ARGV("officer", "add", "cwt_sam", "--name", "Sam", "--fte", "0.8", "--locality",
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_sam", "--as", "officer"), NULL, 0));
+	free(tl_run_out(TL_ARGV("officer", "add", "cwt_sam", "--name", "Sam", "--fte", "0.8", "--locality",
 			     "east"), NULL, 0));
-	free(run_out(TL_ARGV("provider", "add", "Beech Court", "--care-type", "nursing", "--locality",
+	free(tl_run_out(TL_ARGV("provider", "add", "Beech Court", "--care-type", "nursing", "--locality",
 			     "east", "--beds", "52"), NULL, 0));
-	free(run_out(TL_ARGV("provider", "add", "Cedar Homecare", "--care-type", "home_care",
+	free(tl_run_out(TL_ARGV("provider", "add", "Cedar Homecare", "--care-type", "home_care",
 			     "--locality", "east"), NULL, 0));
-	free(run_out(TL_ARGV("cqc", "add", "Beech Court", "--published", "2024-01-10", "--safe",
+	free(tl_run_out(TL_ARGV("cqc", "add", "Beech Court", "--published", "2024-01-10", "--safe",
 			     "inadequate", "--well-led", "inadequate", "--overall", "inadequate"), NULL, 0));
 	owner = tl_connect(NULL);
 	return 0;
@@ -69,7 +56,7 @@ test_scoring_activate_stores_by_hash_and_rescores(void **state)
 	(void)state;
 	if (!tl_db_available())
 		skip();
-	out = run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0);
+	out = tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0);
 	assert_non_null(strstr(out, "activated ruleset 'norfolk-default' (sha256 "));
 	assert_non_null(strstr(out, "rescored 2 providers\n"));
 	free(out);
@@ -85,10 +72,10 @@ test_scoring_activate_stores_by_hash_and_rescores(void **state)
 					     " provider_current_score s JOIN provider p ON p.id = s.provider_id"
 					     " WHERE p.name = 'Beech Court'"), "t");
 	/* Activating the same file again stores the ruleset once. */
-	free(run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
+	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM ruleset"), 1);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM ruleset_activation"), 2);
-	out = run_out(TL_ARGV("rules", "show", "--summary"), NULL, 0);
+	out = tl_run_out(TL_ARGV("rules", "show", "--summary"), NULL, 0);
 	assert_non_null(strstr(out, "# active ruleset 'norfolk-default'\n# sha256 "));
 	assert_non_null(strstr(out, hash));
 	free(out);
@@ -105,7 +92,7 @@ test_scoring_recording_updates_the_score_at_once(void **state)
 		skip();
 	before = tl_count(owner, "SELECT count(*) FROM provider_score s JOIN provider p"
 				 " ON p.id = s.provider_id WHERE p.name = 'Cedar Homecare'");
-	out = run_out(TL_ARGV("concern", "add", "Cedar Homecare", "--risk", "very_high", "--category",
+	out = tl_run_out(TL_ARGV("concern", "add", "Cedar Homecare", "--risk", "very_high", "--category",
 			      "medication", "--source", "health", "--safeguarding", "--summary",
 			      "Insulin not given"), "PGUSER=cwt_sam", 0);
 	assert_non_null(strstr(out, "score now "));
@@ -132,15 +119,15 @@ test_scoring_explain_is_reproducible(void **state)
 	(void)state;
 	if (!tl_db_available())
 		skip();
-	a = run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2024-06-30", "--format",
+	a = tl_run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2024-06-30", "--format",
 			    "json"), NULL, 0);
-	b = run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2024-06-30", "--format",
+	b = tl_run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2024-06-30", "--format",
 			    "json"), NULL, 0);
 	assert_string_equal(a, b);
 	assert_non_null(strstr(a, "\"ruleset\""));
 	assert_non_null(strstr(a, "\"contributions\""));
 	assert_non_null(strstr(a, "well_led"));
-	table = run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2024-06-30"), NULL, 0);
+	table = tl_run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2024-06-30"), NULL, 0);
 	assert_non_null(strstr(table, "Beech Court: score as of 2024-06-30 23:59"));
 	assert_non_null(strstr(table, "total "));
 	assert_non_null(strstr(table, "band "));
@@ -148,7 +135,7 @@ test_scoring_explain_is_reproducible(void **state)
 	free(b);
 	free(table);
 	/* Before the rating was published it does not count. */
-	a = run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2023-12-31", "--format",
+	a = tl_run_out(TL_ARGV("provider", "explain", "Beech Court", "--as-of", "2023-12-31", "--format",
 			    "json"), NULL, 0);
 	assert_null(strstr(a, "well_led"));
 	free(a);
@@ -175,11 +162,11 @@ test_scoring_diff_writes_nothing(void **state)
 	assert_int_equal(system(cmd), 0);
 	scores = tl_count(owner, "SELECT count(*) FROM provider_score");
 	audit = tl_count(owner, "SELECT count(*) FROM audit_log");
-	out = run_out(TL_ARGV("rules", "diff", path), NULL, 0);
+	out = tl_run_out(TL_ARGV("rules", "diff", path), NULL, 0);
 	assert_non_null(strstr(out, "Bands: active (rows) against candidate (columns)"));
 	assert_non_null(strstr(out, "Providers that change band"));
 	free(out);
-	out = run_out(TL_ARGV("rules", "diff", path, "--format", "csv"), NULL, 0);
+	out = tl_run_out(TL_ARGV("rules", "diff", path, "--format", "csv"), NULL, 0);
 	assert_non_null(strstr(out, "provider,from_band,to_band,from_score,to_score,id\n"));
 	free(out);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score"), scores);

@@ -22,19 +22,6 @@ static PGconn *owner;
 #define BATCH "PGUSER=cwt_sec_batch"
 #define READONLY "PGUSER=cwt_sec_ro"
 
-static char *
-run_out(const char *const argv[], const char *env, int want)
-{
-	char *out, *err;
-	int rc = tl_run(argv, NULL, &out, &err, env);
-
-	if (rc != want)
-		fail_msg("%s %s: exit %d (wanted %d)\nstdout: %s\nstderr: %s", argv[0],
-			 argv[1] ? argv[1] : "", rc, want, out, err);
-	free(err);
-	return out;
-}
-
 static int
 setup(void **state)
 {
@@ -42,16 +29,16 @@ setup(void **state)
 	if (!tl_db_available())
 		return 0;
 	dbname = tl_db_create("cwt_security", true);
-	free(run_out(TL_ARGV("db", "role", "add", "cwt_sec_off", "--as", "officer"), NULL, 0));
-	free(run_out(TL_ARGV("db", "role", "add", "cwt_sec_mgr", "--as", "manager"), NULL, 0));
-	free(run_out(TL_ARGV("db", "role", "add", "cwt_sec_batch", "--as", "batch"), NULL, 0));
-	free(run_out(TL_ARGV("db", "role", "add", "cwt_sec_ro", "--as", "readonly"), NULL, 0));
-	free(run_out(TL_ARGV("officer", "add", "cwt_sec_off", "--name", "Sec Officer", "--fte", "1",
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_sec_off", "--as", "officer"), NULL, 0));
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_sec_mgr", "--as", "manager"), NULL, 0));
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_sec_batch", "--as", "batch"), NULL, 0));
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_sec_ro", "--as", "readonly"), NULL, 0));
+	free(tl_run_out(TL_ARGV("officer", "add", "cwt_sec_off", "--name", "Sec Officer", "--fte", "1",
 			     "--locality", "norwich"), NULL, 0));
-	free(run_out(TL_ARGV("provider", "add", "Elm House", "--care-type", "residential", "--locality",
+	free(tl_run_out(TL_ARGV("provider", "add", "Elm House", "--care-type", "residential", "--locality",
 			     "norwich", "--id", "55555555-5555-4555-8555-555555555555"), NULL, 0));
-	free(run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
-	free(run_out(TL_ARGV("concern", "add", "Elm House", "--risk", "high", "--category", "staffing",
+	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
+	free(tl_run_out(TL_ARGV("concern", "add", "Elm House", "--risk", "high", "--category", "staffing",
 			     "--source", "public", "--summary", "Seed concern"), OFFICER, 0));
 	owner = tl_connect(NULL);
 	return 0;
@@ -157,17 +144,17 @@ test_security_commands_refused_by_role(void **state)
 	free(err);
 	assert_int_equal(tl_count(owner, "SELECT count(id) FROM concern"), before);
 	/* Read-only can still look at the ranked list. */
-	free(run_out(TL_ARGV("provider", "list"), READONLY, 0));
+	free(tl_run_out(TL_ARGV("provider", "list"), READONLY, 0));
 	/* Only managers read the audit trail. */
 	assert_int_equal(tl_run(TL_ARGV("audit"), NULL, &out, &err, OFFICER), 4);
 	free(out);
 	free(err);
-	out = run_out(TL_ARGV("audit", "--provider", "Elm House", "--format", "csv"), MANAGER, 0);
+	out = tl_run_out(TL_ARGV("audit", "--provider", "Elm House", "--format", "csv"), MANAGER, 0);
 	assert_non_null(strstr(out, "at,role,table,op,row_id,change\n"));
 	assert_non_null(strstr(out, ",cwt_sec_off,concern,INSERT,"));
 	assert_null(strstr(out, "Seed concern"));
 	free(out);
-	out = run_out(TL_ARGV("audit", "--role", "cwt_sec_off", "--table", "case_file", "--since",
+	out = tl_run_out(TL_ARGV("audit", "--role", "cwt_sec_off", "--table", "case_file", "--since",
 			      "2020-01-01"), MANAGER, 0);
 	assert_non_null(strstr(out, "case_file"));
 	free(out);
@@ -194,7 +181,7 @@ test_security_hostile_text_is_stored_exactly(void **state)
 		PGresult *r;
 
 		snprintf(id, sizeof(id), "66666666-6666-4666-8666-%012zu", i);
-		free(run_out(TL_ARGV("concern", "add", "Elm House", "--risk", "low", "--category", "other",
+		free(tl_run_out(TL_ARGV("concern", "add", "Elm House", "--risk", "low", "--category", "other",
 				     "--source", "anonymous", "--summary", hostile[i], "--id", id),
 			     OFFICER, 0));
 		snprintf(sql, sizeof(sql), "SELECT summary FROM concern WHERE id = $1");
@@ -205,12 +192,12 @@ test_security_hostile_text_is_stored_exactly(void **state)
 	}
 	assert_string_equal(tl_query1(owner, "SELECT to_regclass('concern') IS NOT NULL"), "t");
 	/* A provider name with quotes and SQL in it, and a find with '%'. */
-	free(run_out(TL_ARGV("provider", "add", "St Mary's; DELETE FROM provider; --", "--care-type",
+	free(tl_run_out(TL_ARGV("provider", "add", "St Mary's; DELETE FROM provider; --", "--care-type",
 			     "nursing", "--locality", "west"), NULL, 0));
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider WHERE name = "
 					 "'St Mary''s; DELETE FROM provider; --'"), 1);
 	{
-		char *out = run_out(TL_ARGV("provider", "find", "%", "--format", "csv"), NULL, 0);
+		char *out = tl_run_out(TL_ARGV("provider", "find", "%", "--format", "csv"), NULL, 0);
 		/* '%' is matched literally: no provider name contains it. */
 		assert_string_equal(out, "name,care_type,locality,cqc_location_id,score,band,trend,open_cases,id\n");
 		free(out);
@@ -262,7 +249,7 @@ test_security_free_text_never_reaches_the_server_log(void **state)
 	if (!tl_db_available())
 		skip();
 	/* A write that fails on the server (the batch role may not insert). */
-	free(run_out(TL_ARGV("concern", "add", "Elm House", "--risk", "high", "--category", "other",
+	free(tl_run_out(TL_ARGV("concern", "add", "Elm House", "--risk", "high", "--category", "other",
 			     "--source", "family", "--summary", secret), BATCH, 4));
 	su = tl_connect("postgres");
 	snprintf(path, sizeof(path), "%s", tl_query1(su, "SHOW data_directory"));

@@ -187,6 +187,19 @@ tl_run(const char *const argv[], const char *stdin_text, char **out, char **err,
 	return WEXITSTATUS(status);
 }
 
+char *
+tl_run_out(const char *const argv[], const char *extra_env, int want)
+{
+	char *out, *err;
+	int rc = tl_run(argv, NULL, &out, &err, extra_env);
+
+	if (rc != want)
+		fail_msg("%s %s: exit %d (wanted %d)\nstdout: %s\nstderr: %s", argv[0],
+			 argv[1] ? argv[1] : "", rc, want, out, err);
+	free(err);
+	return out;
+}
+
 const char *
 tl_path(const char *rel)
 {

@@ -40,7 +40,11 @@ long tl_count(PGconn *c, const char *sql);
 int tl_run(const char *const argv[], const char *stdin_text, char **out, char **err,
 	   const char *extra_env);
 
-/* Convenience: tl_run with a printf-less list; asserts the exit code. */
+/* Run the binary as tl_run does and fail the test, showing both outputs,
+ * unless it exits with want; returns stdout (caller frees). */
+char *tl_run_out(const char *const argv[], const char *extra_env, int want);
+
+/* A NULL-terminated argument list for tl_run and tl_run_out. */
 #define TL_ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* Path of a file under tests/ (static buffer). */

@@ -13,6 +13,7 @@
 #define CAREWATCH_OUTPUT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum cw_format { CW_FMT_TABLE, CW_FMT_CSV, CW_FMT_JSON, CW_FMT_HTML };
@@ -63,6 +64,11 @@ int cw_format_parse(const char *s, bool allow_html);
 int cw_output_width(void);
 /* True when stdout is a terminal and NO_COLOR is unset or empty. */
 bool cw_output_colour(void);
+
+/* Decode one UTF-8 sequence at s: returns its length in bytes and sets *cp,
+ * 0 at the terminating NUL, or -1 for an invalid or overlong sequence or a
+ * surrogate (the caller skips one byte).  Never reads past a NUL. */
+int cw_utf8_next(const unsigned char *s, uint32_t *cp);
 
 /* Display width of UTF-8 text (invalid bytes count one column each). */
 int cw_display_width(const char *s);
