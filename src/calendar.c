@@ -465,8 +465,8 @@ cw_time_parse_utc(const char *s, const char *field, cw_time *out, struct cw_erro
 		return false;
 	if (hh > 23 || mi > 59 || ss > 59 || oh > 23 || om > 59)
 		goto bad;
-	*out = days_from_civil(y, m, d) * CW_DAY + hh * 3600 + mi * 60 + ss -
-	       sign * (oh * 3600 + om * 60);
+	*out = days_from_civil(y, m, d) * CW_DAY + (cw_time)hh * 3600 + (cw_time)mi * 60 + ss -
+	       sign * ((cw_time)oh * 3600 + (cw_time)om * 60);
 	return true;
 bad:
 	return cw_error_field(err, field, "invalid timestamp '%s' (expected YYYY-MM-DDTHH:MM:SSZ)",

@@ -24,7 +24,7 @@
 #include "carewatch/rules.h"
 
 #define MAX_LINE 4096           /* bytes in one line, without its line end */
-#define MAX_FILE (1024 * 1024)  /* cw_rules_load refuses bigger files */
+#define MAX_FILE 1048576  /* cw_rules_load refuses bigger files (1 MiB) */
 #define MAX_KEY 63
 #define MAX_TOKENS 64           /* tokens in one condition line */
 #define MAX_RULES 256           /* floors, overrides, flags: each */
@@ -451,7 +451,7 @@ factor_key(struct parser *p, enum cw_factor f, const char *k, size_t n, int *par
 		if (!dot && n > 6 && memcmp(k, "below_", 6) == 0) {
 			int64_t v = 0;
 			if (parse_fixed(k + 6, n - 6, &v) != 0 || k[6] == '-' || k[6] == '+' ||
-			    v % 100 != 0 || v < 100 || v > CW_SURVEY_BANDS * 100)
+			    v % 100 != 0 || v < 100 || v > (int64_t)CW_SURVEY_BANDS * 100)
 				return fail(p, k + 6, "invalid survey band '%s' (expected below_N with N a "
 					    "whole percent from 1 to 100)", shown(b, sizeof(b), k, n));
 			*param = CW_P_SURVEY_BELOW + (int)(v / 100) - 1;
@@ -1267,7 +1267,7 @@ sha256_hex(const char *text, size_t len, char out[65])
 		return;
 	}
 	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+		snprintf(out + (size_t)2 * i, 3, "%02x", md[i]);
 }
 
 struct cw_ruleset *

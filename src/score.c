@@ -414,7 +414,7 @@ apply_cap(struct eval *x, struct item *it, size_t n, char *adjust, size_t adjust
 
 	int64_t target = cap - neg, given = 0;
 	size_t np = 0;
-	struct item **byrem = malloc(n * sizeof(*byrem));
+	struct item **byrem = malloc(n * sizeof(struct item *));
 	if (byrem == NULL)
 		return false;
 	for (size_t i = 0; i < n; i++) {
@@ -425,7 +425,7 @@ apply_cap(struct eval *x, struct item *it, size_t n, char *adjust, size_t adjust
 		given += it[i].cap;
 		byrem[np++] = &it[i];
 	}
-	qsort(byrem, np, sizeof(*byrem), rem_cmp);
+	qsort(byrem, np, sizeof(struct item *), rem_cmp);
 	for (size_t i = 0; given < target && i < np; i++, given++)
 		byrem[i]->cap++;
 	free(byrem);
