@@ -4,7 +4,9 @@
  * Opening gathers the balancer's input with a few set-based queries and
  * serialises assignment with a transaction-scoped advisory lock, so eight
  * officers logging concerns at once still see each other's new cases when
- * loads are compared.
+ * loads are compared.  The reads travel in one round trip and the writes
+ * (case and first assignment, one statement) in another, alongside whatever
+ * else the caller sends (record.c sends the concern and the score with them).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,43 +22,67 @@
 
 #define ASSIGN_LOCK "4242002"
 
-/* A calendar with the council's closure days (caller frees). */
+#define CLOSURE_SQL "SELECT to_char(day, 'YYYY-MM-DD'), reason FROM closure_day"
+#define LOCALITY_SQL "SELECT locality FROM provider WHERE id = $1"
+/* One row per (officer, locality covered): FTE, active, on leave today, open
+ * cases by risk level, and whether they hold an open case here. */
+#define TEAM_SQL                                                                                 \
+	"SELECT o.login, o.fte::float8, o.active,"                                                \
+	" EXISTS (SELECT 1 FROM officer_leave v WHERE v.login = o.login"                           \
+	"   AND (now() AT TIME ZONE 'Europe/London')::date BETWEEN v.first_day AND v.last_day),"    \
+	" coalesce(l.locality, ''), k.low, k.medium, k.high, k.very_high, k.here"                \
+	" FROM officer o"                                                                          \
+	" LEFT JOIN officer_locality l ON l.login = o.login"                                      \
+	" CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE c.risk = 'low') AS low,"               \
+	"   count(*) FILTER (WHERE c.risk = 'medium') AS medium,"                                  \
+	"   count(*) FILTER (WHERE c.risk = 'high') AS high,"                                      \
+	"   count(*) FILTER (WHERE c.risk = 'very_high') AS very_high,"                            \
+	"   coalesce(bool_or(c.provider_id = $1), false) AS here"                                 \
+	"   FROM case_file c WHERE c.assigned_to = o.login AND c.state <> 'closed') k"            \
+	" ORDER BY o.login, l.locality"
+/* The case and its first assignment in one statement; neither is written if
+ * the case exists already (then no row comes back). */
+#define INSERT_SQL                                                                               \
+	"WITH c AS (INSERT INTO case_file (id, provider_id, concern_id, risk, title, opened_at,"    \
+	"  due_at, assigned_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"                           \
+	"  ON CONFLICT (id) DO NOTHING RETURNING id, number),"                                     \
+	" a AS (INSERT INTO case_assignment (id, case_id, officer, reason)"                        \
+	"  SELECT $9, c.id, $8, $10 FROM c)"                                                       \
+	" SELECT number FROM c"
+#define EXISTING_SQL                                                                             \
+	"SELECT number, coalesce(to_char(due_at AT TIME ZONE 'UTC',"                               \
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), coalesce(assigned_to, '')"                       \
+	" FROM case_file WHERE id = $1"
+
+/* A calendar with the council's closure days from r (caller frees). */
 static struct cw_calendar *
-load_calendar(struct cw_db *db, struct cw_error *err)
+calendar_from(const PGresult *r, struct cw_error *err)
 {
 	struct cw_calendar *cal = cw_calendar_new();
-	PGresult *r;
 
 	if (cal == NULL) {
 		cw_error_set(err, CW_EXIT_FAIL, "out of memory");
-		return NULL;
-	}
-	r = cw_db_query(db, "SELECT to_char(day, 'YYYY-MM-DD'), reason FROM closure_day", 0, NULL, err);
-	if (r == NULL) {
-		cw_calendar_free(cal);
 		return NULL;
 	}
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct cw_date d;
 		if (!cw_date_parse(PQgetvalue(r, i, 0), "day", &d, err) ||
 		    !cw_calendar_add_closure(cal, d, PQgetvalue(r, i, 1), err)) {
-			PQclear(r);
 			cw_calendar_free(cal);
 			return NULL;
 		}
 	}
-	PQclear(r);
 	return cal;
 }
 
 /* Ask the balancer (balance.h) who should take a new case of risk at
- * provider_id, given every officer's cover, leave and open cases now. */
+ * provider_id in locality, given every officer's cover, leave and open cases
+ * now (r: TEAM_SQL's rows). */
 static bool
-choose_officer(struct cw_db *db, const struct cw_ruleset *rs, const char *provider_id,
-	       enum cw_risk risk, char *out, size_t size, char *why, size_t why_size,
-	       const char **reason, struct cw_error *err)
+choose_officer(const PGresult *r, const struct cw_ruleset *rs, const char *provider_id,
+	       const char *locality, enum cw_risk risk, char *out, size_t size, char *why,
+	       size_t why_size, const char **reason, struct cw_error *err)
 {
-	const char *p[1] = {provider_id};
 	double weights[CW_RISK__N];
 	struct cw_officer *team;
 	const char **locs;
@@ -64,38 +90,19 @@ choose_officer(struct cw_db *db, const struct cw_ruleset *rs, const char *provid
 	size_t nholders = 0, nlocs = 0, nteam;
 	struct cw_new_case nc;
 	struct cw_assignment choice;
-	char locality[40];
-	PGresult *r;
-	int n, rc;
+	int n = PQntuples(r), rc;
 
 	for (int i = 0; i < CW_RISK__N; i++)
 		weights[i] = rs ? cw_rules_case_weight(rs, (enum cw_risk)i) : 1.0;
-	if (!cw_db_value(db, "SELECT locality FROM provider WHERE id = $1", 1, p, locality,
-			 sizeof(locality), NULL, err))
-		return false;
-	/* One row per (officer, locality covered): FTE, active, on leave today,
-	 * open cases by risk level, and whether they hold an open case here. */
-	r = cw_db_query(db,
-			"SELECT o.login, o.fte::float8, o.active,"
-			" EXISTS (SELECT 1 FROM officer_leave v WHERE v.login = o.login"
-			"   AND (now() AT TIME ZONE 'Europe/London')::date BETWEEN v.first_day AND v.last_day),"
-			" coalesce(l.locality, ''), k.low, k.medium, k.high, k.very_high, k.here"
-			" FROM officer o"
-			" LEFT JOIN officer_locality l ON l.login = o.login"
-			" CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE c.risk = 'low') AS low,"
-			"   count(*) FILTER (WHERE c.risk = 'medium') AS medium,"
-			"   count(*) FILTER (WHERE c.risk = 'high') AS high,"
-			"   count(*) FILTER (WHERE c.risk = 'very_high') AS very_high,"
-			"   coalesce(bool_or(c.provider_id = $1), false) AS here"
-			"   FROM case_file c WHERE c.assigned_to = o.login AND c.state <> 'closed') k"
-			" ORDER BY o.login, l.locality",
-			1, p, err);
-	if (r == NULL)
-		return false;
-	n = PQntuples(r);
 	team = calloc((size_t)n + 1, sizeof(*team));
 	locs = calloc((size_t)n + 1, sizeof(*locs));
 	holders = calloc((size_t)n + 1, sizeof(*holders));
+	if (team == NULL || locs == NULL || holders == NULL) {
+		free(team);
+		free(locs);
+		free(holders);
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	}
 	nteam = 0;
 	for (int i = 0, t = -1; i < n; i++) {
 		if (t < 0 || strcmp(team[t].login, PQgetvalue(r, i, 0)) != 0) {
@@ -126,7 +133,6 @@ choose_officer(struct cw_db *db, const struct cw_ruleset *rs, const char *provid
 		free(team);
 		free(locs);
 		free(holders);
-		PQclear(r);
 		return false;
 	}
 	if (choice.officer >= 0) {
@@ -140,97 +146,157 @@ choose_officer(struct cw_db *db, const struct cw_ruleset *rs, const char *provid
 	free(team);
 	free(locs);
 	free(holders);
+	return true;
+}
+
+bool
+cw_case_open_queue(struct cw_db_batch *reads, struct cw_case_open *c, struct cw_error *err)
+{
+	const char *lock[1] = {ASSIGN_LOCK};
+	const char *p[1] = {c->provider_id};
+
+	c->number = 0;
+	c->due[0] = c->assigned_to[0] = c->why[0] = '\0';
+	c->already = false;
+	c->q_closure = c->q_locality = c->q_team = c->q_insert = -1;
+	if ((c->risk_index = cw_vocab_parse(&cw_vocab_risk, c->risk)) < 0)
+		return cw_error_field(err, "risk", "invalid risk level '%.20s'", c->risk);
+	if (c->opened_at == NULL || strcmp(c->opened_at, "now") == 0) {
+		c->at = (cw_time)time(NULL);
+	} else if (!cw_time_parse_utc(c->opened_at, "received", &c->at, err)) {
+		/* record.c hands over the normalised UTC form of the received time. */
+		return false;
+	}
+	cw_time_format_utc(c->at, c->opened, sizeof(c->opened));
+	/* A case opened from a concern has an id derived from the concern's,
+	 * so a retried concern finds its case rather than opening another. */
+	if (c->concern_id)
+		cw_uuid_derive(c->concern_id, "case", c->id);
+	else
+		cw_uuid_new(c->id);
+	c->q_closure = cw_db_batch_add(reads, CLOSURE_SQL, 0, NULL);
+	/* Assignment is serialised: the loads are read under the lock, so eight
+	 * officers logging concerns at once still see each other's new cases.
+	 * The batch runs in order, so the lock is held before they are read. */
+	(void)cw_db_batch_add(reads, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock);
+	c->q_locality = cw_db_batch_add(reads, LOCALITY_SQL, 1, p);
+	c->q_team = cw_db_batch_add(reads, TEAM_SQL, 1, p);
+	return true;
+}
+
+bool
+cw_case_open_finish(const struct cw_db_batch *reads, struct cw_case_open *c,
+		    const struct cw_ruleset *rs, struct cw_db_batch *writes, struct cw_error *err)
+{
+	const PGresult *closure = cw_db_batch_result(reads, c->q_closure);
+	const PGresult *locality = cw_db_batch_result(reads, c->q_locality);
+	const PGresult *team = cw_db_batch_result(reads, c->q_team);
+	const char *reason = "unassigned";
+	char title[200], aid[CW_UUID_LEN];
+	int days;
+
+	if (closure == NULL || locality == NULL || team == NULL)
+		return cw_error_set(err, CW_EXIT_FAIL, "the case's calendar and team were not read");
+	if (PQntuples(locality) != 1)
+		return cw_error_set(err, CW_EXIT_NOTFOUND, "no provider with id %s", c->provider_id);
+	days = rs ? cw_rules_response_days(rs, (enum cw_risk)c->risk_index) : -1;
+	if (days >= 0) {
+		struct cw_calendar *cal = calendar_from(closure, err);
+		if (cal == NULL)
+			return false;
+		cw_time_format_utc(cw_calendar_due(cal, c->at, days), c->due, sizeof(c->due));
+		cw_calendar_free(cal);
+	}
+	if (!choose_officer(team, rs, c->provider_id, PQgetvalue(locality, 0, 0),
+			    (enum cw_risk)c->risk_index, c->assigned_to, sizeof(c->assigned_to), c->why,
+			    sizeof(c->why), &reason, err))
+		return false;
+	if (c->title)
+		snprintf(title, sizeof(title), "%s", c->title);
+	else
+		snprintf(title, sizeof(title), "%s risk concern",
+			 cw_vocab_label(&cw_vocab_risk, c->risk_index));
+	cw_uuid_new(aid);
+	{
+		const char *p[10] = {c->id, c->provider_id, c->concern_id, c->risk, title, c->opened,
+				     c->due[0] ? c->due : NULL, c->assigned_to[0] ? c->assigned_to : NULL,
+				     aid, reason};
+		c->q_insert = cw_db_batch_add(writes, INSERT_SQL, 10, p);
+	}
+	return true;
+}
+
+/* Fill c from the existing case (id c->id), if there is one. */
+static bool
+find_existing(struct cw_db *db, struct cw_case_open *c, bool *found, struct cw_error *err)
+{
+	const char *p[1] = {c->id};
+	PGresult *r = cw_db_query(db, EXISTING_SQL, 1, p, err);
+
+	if (r == NULL)
+		return false;
+	*found = PQntuples(r) == 1;
+	if (*found) {
+		c->number = atol(PQgetvalue(r, 0, 0));
+		snprintf(c->due, sizeof(c->due), "%s", PQgetvalue(r, 0, 1));
+		snprintf(c->assigned_to, sizeof(c->assigned_to), "%s", PQgetvalue(r, 0, 2));
+		c->why[0] = '\0';
+		c->already = true;
+	}
 	PQclear(r);
+	return true;
+}
+
+bool
+cw_case_open_done(struct cw_db *db, const struct cw_db_batch *writes, struct cw_case_open *c,
+		  struct cw_error *err)
+{
+	const PGresult *r = cw_db_batch_result(writes, c->q_insert);
+	bool found;
+
+	if (r == NULL)
+		return cw_error_set(err, CW_EXIT_FAIL, "the case was not written");
+	if (PQntuples(r) == 1) {
+		c->number = atol(PQgetvalue(r, 0, 0));
+		return true;
+	}
+	/* It existed: the caller was wrong to think it could not. */
+	if (!find_existing(db, c, &found, err))
+		return false;
+	if (!found)
+		return cw_error_set(err, CW_EXIT_FAIL, "case %s was neither opened nor found", c->id);
 	return true;
 }
 
 bool
 cw_case_open_in_txn(struct cw_db *db, struct cw_case_open *c, struct cw_error *err)
 {
-	const struct cw_ruleset *rs;
-	struct cw_calendar *cal;
-	char opened[40], title[200], aid[CW_UUID_LEN];
-	const char *reason = "unassigned";
-	const char *lock[1] = {ASSIGN_LOCK};
-	bool none;
-	int risk, days;
-	cw_time at;
-	PGresult *r;
+	struct cw_db_batch reads, writes;
+	bool none, found, ok;
+	int qr;
 
-	c->number = 0;
-	c->due[0] = c->assigned_to[0] = c->why[0] = '\0';
-	c->already = false;
-	if ((risk = cw_vocab_parse(&cw_vocab_risk, c->risk)) < 0)
+	if (cw_vocab_parse(&cw_vocab_risk, c->risk) < 0)
 		return cw_error_field(err, "risk", "invalid risk level '%.20s'", c->risk);
-	/* A case opened from a concern has an id derived from the concern's,
-	 * so a retried concern finds its case rather than opening another. */
 	if (c->concern_id) {
 		cw_uuid_derive(c->concern_id, "case", c->id);
-	} else {
-		cw_uuid_new(c->id);
-	}
-	{
-		const char *p[1] = {c->id};
-		r = cw_db_query(db, "SELECT number, coalesce(to_char(due_at AT TIME ZONE 'UTC',"
-				    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), coalesce(assigned_to, '')"
-				    " FROM case_file WHERE id = $1", 1, p, err);
-		if (r == NULL)
+		if (!find_existing(db, c, &found, err))
 			return false;
-		if (PQntuples(r) == 1) {
-			c->number = atol(PQgetvalue(r, 0, 0));
-			snprintf(c->due, sizeof(c->due), "%s", PQgetvalue(r, 0, 1));
-			snprintf(c->assigned_to, sizeof(c->assigned_to), "%s", PQgetvalue(r, 0, 2));
-			c->already = true;
-			PQclear(r);
+		if (found)
 			return true;
-		}
-		PQclear(r);
 	}
-	if (c->opened_at == NULL || strcmp(c->opened_at, "now") == 0) {
-		at = (cw_time)time(NULL);
-	} else if (!cw_time_parse_utc(c->opened_at, "received", &at, err)) {
-		/* record.c hands over the normalised UTC form of the received time. */
-		return false;
+	cw_db_batch_init(&reads, db);
+	cw_db_batch_init(&writes, db);
+	ok = cw_case_open_queue(&reads, c, err);
+	qr = cw_scoring_active_queue(&reads);
+	ok = ok && cw_db_batch_run(&reads, err);
+	if (ok) {
+		const struct cw_ruleset *rs = cw_scoring_active_take(&reads, qr, &none, err);
+		ok = (rs != NULL || none) && cw_case_open_finish(&reads, c, rs, &writes, err) &&
+		     cw_db_batch_run(&writes, err) && cw_case_open_done(db, &writes, c, err);
 	}
-	cw_time_format_utc(at, opened, sizeof(opened));
-	rs = cw_scoring_active(db, &none, err);
-	if (rs == NULL && !none)
-		return false;
-	days = rs ? cw_rules_response_days(rs, (enum cw_risk)risk) : -1;
-	if (days >= 0) {
-		cal = load_calendar(db, err);
-		if (cal == NULL)
-			return false;
-		cw_time_format_utc(cw_calendar_due(cal, at, days), c->due, sizeof(c->due));
-		cw_calendar_free(cal);
-	}
-	if (!cw_db_exec(db, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock, err))
-		return false;
-	if (!choose_officer(db, rs, c->provider_id, (enum cw_risk)risk, c->assigned_to,
-			    sizeof(c->assigned_to), c->why, sizeof(c->why), &reason, err))
-		return false;
-	if (c->title)
-		snprintf(title, sizeof(title), "%s", c->title);
-	else
-		snprintf(title, sizeof(title), "%s risk concern", cw_vocab_label(&cw_vocab_risk, risk));
-	{
-		const char *p[8] = {c->id, c->provider_id, c->concern_id, c->risk, title, opened,
-				    c->due[0] ? c->due : NULL, c->assigned_to[0] ? c->assigned_to : NULL};
-		r = cw_db_query(db,
-				"INSERT INTO case_file (id, provider_id, concern_id, risk, title, opened_at,"
-				" due_at, assigned_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING number",
-				8, p, err);
-		if (r == NULL)
-			return false;
-		c->number = atol(PQgetvalue(r, 0, 0));
-		PQclear(r);
-	}
-	cw_uuid_new(aid);
-	{
-		const char *p[4] = {aid, c->id, c->assigned_to[0] ? c->assigned_to : NULL, reason};
-		return cw_db_exec(db, "INSERT INTO case_assignment (id, case_id, officer, reason)"
-				      " VALUES ($1, $2, $3, $4)", 4, p, err);
-	}
+	cw_db_batch_free(&writes);
+	cw_db_batch_free(&reads);
+	return ok;
 }
 
 bool

@@ -1,14 +1,20 @@
 /*
  * db.c - the SQL wrapper (see db.h for the contract).
  *
- * Statements are identified by their text.  The first run of a statement uses
- * PQexecParams (one round trip, best for one-shot commands); a statement run
- * again on the same connection is prepared once and then executed by name,
- * which is what the nightly batch and the shell want.
+ * Statements are identified by their text.  The first two runs of a
+ * statement use unnamed statements (PQexecParams: one round trip each, best
+ * for one-shot commands, which run nothing more often than that); a
+ * statement run a third time on the same connection is prepared once and
+ * then executed by name, which is what the nightly batch and the shell want.
+ *
+ * Round trips are the one-shot command's other cost, so a transaction's
+ * BEGIN is deferred and sent in the same pipeline as the work's first
+ * statement, and callers can batch independent statements (cw_db_batch_*).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,10 +29,15 @@ struct stmt {
 	bool prepared;
 };
 
+/* Runs before a statement is prepared: the third run prepares it. */
+#define PREPARE_AFTER 2
+
 struct cw_db {
 	PGconn *conn;
 	char *conninfo;         /* NULL: libpq defaults */
 	char user[128];
+	const char *begin;      /* a transaction's BEGIN not sent yet, or NULL */
+	bool in_batch;          /* a batch has the connection in pipeline mode */
 	struct stmt stmts[STMT_CACHE];
 	int nstmts;
 };
@@ -56,6 +67,8 @@ connect_now(struct cw_db *db, struct cw_error *err)
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	db->nstmts = 0;
 	db->user[0] = '\0';
+	db->begin = NULL;
+	db->in_batch = false;
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		const char *m = PQerrorMessage(db->conn);
 		size_t len = strlen(m);
@@ -103,9 +116,19 @@ cw_db_close(struct cw_db *db)
 	free(db);
 }
 
+/* Send a deferred BEGIN now, on its own (before COPY or raw libpq use). */
+static bool
+flush_begin(struct cw_db *db, struct cw_error *err);
+
 PGconn *
 cw_db_conn(struct cw_db *db)
 {
+	struct cw_error ignore;
+
+	/* A failure here is a lost connection, which the caller's next call on
+	 * the connection reports. */
+	if (db->begin)
+		(void)flush_begin(db, &ignore);
 	return db->conn;
 }
 
@@ -113,8 +136,16 @@ const char *
 cw_db_user(struct cw_db *db)
 {
 	if (db->user[0] == '\0') {
-		PGresult *r = PQexec(db->conn, "SELECT session_user");
+		/* The server reports session_authorization (the session user) at
+		 * start-up; ask only if it did not (a pooler may hide it). */
+		const char *who = PQparameterStatus(db->conn, "session_authorization");
+		PGresult *r;
 
+		if (who && *who) {
+			snprintf(db->user, sizeof(db->user), "%s", who);
+			return db->user;
+		}
+		r = PQexec(db->conn, "SELECT session_user");
 		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
 			snprintf(db->user, sizeof(db->user), "%s", PQgetvalue(r, 0, 0));
 		PQclear(r);
@@ -190,18 +221,80 @@ stmt_for(struct cw_db *db, const char *sql, int *index)
 	return &db->stmts[db->nstmts++];
 }
 
+/* The name a cached statement is prepared under. */
+static void
+stmt_name(int index, char *name, size_t size)
+{
+	snprintf(name, size, "cw%d", index);
+}
+
+static bool
+result_ok(const PGresult *r)
+{
+	ExecStatusType s = PQresultStatus(r);
+
+	return s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK || s == PGRES_COPY_IN ||
+	       s == PGRES_COPY_OUT;
+}
+
+/* COPY cannot run in a pipeline: it needs the BEGIN sent first. */
+static bool
+is_copy(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	return strncasecmp(sql, "COPY", 4) == 0;
+}
+
+static bool
+flush_begin(struct cw_db *db, struct cw_error *err)
+{
+	const char *begin = db->begin;
+	PGresult *r;
+
+	db->begin = NULL;
+	r = PQexec(db->conn, begin);
+	if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+		PQclear(r);
+		return true;
+	}
+	fill_error(db, r, err);
+	PQclear(r);
+	return false;
+}
+
 PGresult *
 cw_db_query(struct cw_db *db, const char *sql, int n, const char *const *params,
 	    struct cw_error *err)
 {
 	int idx = -1;
-	struct stmt *st = stmt_for(db, sql, &idx);
+	struct stmt *st;
 	char name[16];
 	PGresult *r;
-	ExecStatusType s;
 
-	snprintf(name, sizeof(name), "cw%d", idx);
-	if (st && st->runs >= 1 && !st->prepared) {
+	if (db->in_batch) {
+		/* A caller bug: the batch's results would be taken for this one. */
+		cw_error_set(err, CW_EXIT_FAIL, "a statement was run while a batch was open");
+		return NULL;
+	}
+	if (db->begin) {
+		struct cw_db_batch b;
+
+		if (is_copy(sql)) {
+			if (!flush_begin(db, err))
+				return NULL;
+		} else {
+			/* BEGIN and this statement in one round trip. */
+			cw_db_batch_init(&b, db);
+			idx = cw_db_batch_add(&b, sql, n, params);
+			r = cw_db_batch_run(&b, err) ? cw_db_batch_take(&b, idx) : NULL;
+			cw_db_batch_free(&b);
+			return r;
+		}
+	}
+	st = stmt_for(db, sql, &idx);
+	stmt_name(idx, name, sizeof(name));
+	if (st && st->runs >= PREPARE_AFTER && !st->prepared) {
 		r = PQprepare(db->conn, name, sql, n, NULL);
 		if (PQresultStatus(r) == PGRES_COMMAND_OK)
 			st->prepared = true;
@@ -213,13 +306,272 @@ cw_db_query(struct cw_db *db, const char *sql, int n, const char *const *params,
 		r = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
 	if (st)
 		st->runs++;
-	s = PQresultStatus(r);
-	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK || s == PGRES_COPY_IN ||
-	    s == PGRES_COPY_OUT)
+	if (result_ok(r))
 		return r;
 	fill_error(db, r, err);
 	PQclear(r);
 	return NULL;
+}
+
+void
+cw_db_batch_init(struct cw_db_batch *b, struct cw_db *db)
+{
+	memset(b, 0, sizeof(*b));
+	b->db = db;
+}
+
+/* Refuse a statement: the batch will fail, saying why (NULL: as the
+ * connection says). */
+static int
+refuse(struct cw_db_batch *b, const char *why)
+{
+	b->broken = true;
+	if (b->why == NULL)
+		b->why = why;
+	return -1;
+}
+
+int
+cw_db_batch_add(struct cw_db_batch *b, const char *sql, int n, const char *const *params)
+{
+	PGconn *c = b->db->conn;
+	struct stmt *st;
+	int i = b->n, idx = -1;
+	char name[16];
+
+	if (b->broken)
+		return -1;
+	if (i == CW_DB_BATCH_MAX)
+		return refuse(b, "too many statements in one batch (at most " CW_DB_BATCH_MAX_TEXT ")");
+	if (!b->open) {
+		if (b->n > 0)
+			return refuse(b, "a batch that has run takes no more statements");
+		if (b->db->in_batch)
+			return refuse(b, "another batch was open");
+		if (PQstatus(c) != CONNECTION_OK || !PQenterPipelineMode(c))
+			return refuse(b, NULL);
+		b->open = true;
+		b->db->in_batch = true;
+		if (b->db->begin) {
+			if (!PQsendQueryParams(c, b->db->begin, 0, NULL, NULL, NULL, NULL, 0))
+				return refuse(b, NULL);
+			b->db->begin = NULL;
+			b->begin = true;
+		}
+	}
+	st = stmt_for(b->db, sql, &idx);
+	b->stmt[i] = (short)(st ? idx : -1);
+	b->prepare[i] = b->query[i] = false;
+	stmt_name(idx, name, sizeof(name));
+	if (st && st->runs >= PREPARE_AFTER && !st->prepared) {
+		/* Parse now, then run by name; undone if the Parse fails. */
+		if (!PQsendPrepare(c, name, sql, n, NULL))
+			return refuse(b, NULL);
+		st->prepared = true;
+		b->prepare[i] = true;
+		b->n = i + 1;           /* its answer is to be read */
+	}
+	if (st && st->prepared)
+		b->query[i] = PQsendQueryPrepared(c, name, n, params, NULL, NULL, 0);
+	else
+		b->query[i] = PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	if (!b->query[i])
+		return refuse(b, NULL);
+	if (st)
+		st->runs++;
+	b->n = i + 1;
+	return i;
+}
+
+/* The next result of the pipeline, having read past the NULL that ends a
+ * statement's results; NULL when the connection failed. */
+static PGresult *
+next_result(PGconn *c)
+{
+	PGresult *r = PQgetResult(c);
+
+	if (r && PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+		PGresult *x;
+		while ((x = PQgetResult(c)) != NULL)
+			PQclear(x);
+	}
+	return r;
+}
+
+/* Read the answers of an open batch up to (not including) statement upto:
+ * the BEGIN's first, then each statement's (after its Parse's, if any).
+ * False when the connection failed on the way. */
+static bool
+read_upto(struct cw_db_batch *b, int upto)
+{
+	PGconn *c = b->db->conn;
+	PGresult *r;
+
+	if (b->begin && b->begin_res == NULL && (b->begin_res = next_result(c)) == NULL)
+		return false;
+	for (; b->nread < upto; b->nread++) {
+		int i = b->nread;
+
+		if (b->prepare[i]) {
+			if ((r = next_result(c)) == NULL)
+				return false;
+			if (PQresultStatus(r) != PGRES_COMMAND_OK && b->stmt[i] >= 0)
+				b->db->stmts[b->stmt[i]].prepared = false;
+			b->prepare[i] = false;
+			PQclear(r);
+		}
+		if (b->query[i] && (b->res[i] = next_result(c)) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/* Read every answer of an open batch, the sync's last, and leave pipeline
+ * mode.  False when the connection failed on the way. */
+static bool
+batch_finish(struct cw_db_batch *b)
+{
+	PGconn *c = b->db->conn;
+	PGresult *r;
+	bool ok;
+
+	b->open = false;
+	b->db->in_batch = false;
+	ok = PQpipelineSync(c) == 1 && read_upto(b, b->n);
+	if (ok) {
+		r = next_result(c);
+		ok = r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+	}
+	if (!ok) {
+		/* A Parse whose answer never came may not exist on the server. */
+		for (int i = 0; i < b->n; i++)
+			if (b->prepare[i] && b->stmt[i] >= 0)
+				b->db->stmts[b->stmt[i]].prepared = false;
+		b->broken = true;
+	}
+	if (!PQexitPipelineMode(c))
+		ok = false;
+	return ok;
+}
+
+/* err from the first failure among the answers read so far. */
+static bool
+batch_error(struct cw_db_batch *b, struct cw_error *err)
+{
+	if (b->begin_res && !result_ok(b->begin_res)) {
+		fill_error(b->db, b->begin_res, err);
+		return true;
+	}
+	for (int i = 0; i < b->nread; i++)
+		if (b->res[i] && !result_ok(b->res[i])) {
+			/* The first failure; those after it were skipped. */
+			fill_error(b->db, b->res[i], err);
+			return true;
+		}
+	return false;
+}
+
+/* err for a batch that could not be sent or read. */
+static void
+batch_broken(struct cw_db_batch *b, struct cw_error *err)
+{
+	if (b->why) {
+		/* A caller's mistake, not the server's. */
+		cw_error_set(err, CW_EXIT_FAIL, "%s", b->why);
+		return;
+	}
+	fill_error(b->db, NULL, err);
+	if (err->code != CW_EXIT_UNAVAILABLE)
+		cw_error_set(err, CW_EXIT_FAIL, "unexpected reply from the database");
+}
+
+void
+cw_db_batch_send(struct cw_db_batch *b)
+{
+	/* The Flush message has the server send the results so far as soon as
+	 * it has them, rather than at the end of the batch.  Errors surface
+	 * when the results are read. */
+	if (b->open && !b->broken) {
+		if (b->flushed < b->n && PQsendFlushRequest(b->db->conn) == 1)
+			b->flushed = b->n;
+		(void)PQflush(b->db->conn);
+	}
+}
+
+bool
+cw_db_batch_wait(struct cw_db_batch *b, int i, struct cw_error *err)
+{
+	if (b->broken || !b->open || i < 0 || i >= b->n) {
+		if (!b->open && !b->broken && i >= 0 && i < b->n)
+			return !batch_error(b, err);       /* already run */
+		batch_broken(b, err);
+		return false;
+	}
+	if (i >= b->nread) {
+		cw_db_batch_send(b);
+		if (b->flushed <= i || PQflush(b->db->conn) != 0 || !read_upto(b, i + 1))
+			b->broken = true;
+	}
+	if (batch_error(b, err))
+		return false;
+	if (b->broken) {
+		batch_broken(b, err);
+		return false;
+	}
+	return true;
+}
+
+bool
+cw_db_batch_run(struct cw_db_batch *b, struct cw_error *err)
+{
+	bool read_ok;
+
+	if (!b->open) {
+		if (b->broken) {
+			batch_broken(b, err);
+			return false;
+		}
+		return true;            /* nothing added, or already run */
+	}
+	read_ok = batch_finish(b);
+	if (batch_error(b, err))
+		return false;
+	if (!read_ok || b->broken) {
+		batch_broken(b, err);
+		return false;
+	}
+	return true;
+}
+
+PGresult *
+cw_db_batch_result(const struct cw_db_batch *b, int i)
+{
+	return i >= 0 && i < b->nread ? b->res[i] : NULL;
+}
+
+PGresult *
+cw_db_batch_take(struct cw_db_batch *b, int i)
+{
+	PGresult *r = cw_db_batch_result(b, i);
+
+	if (r)
+		b->res[i] = NULL;
+	return r;
+}
+
+void
+cw_db_batch_free(struct cw_db_batch *b)
+{
+	if (b->open)
+		(void)batch_finish(b);
+	for (int i = 0; i < b->n; i++) {
+		PQclear(b->res[i]);
+		b->res[i] = NULL;
+	}
+	PQclear(b->begin_res);
+	b->begin_res = NULL;
+	b->n = b->nread = b->flushed = 0;
 }
 
 bool
@@ -254,8 +606,13 @@ cw_db_value(struct cw_db *db, const char *sql, int n, const char *const *params,
 bool
 cw_db_script(struct cw_db *db, const char *sql, struct cw_error *err)
 {
-	PGresult *r = PQexec(db->conn, sql);
-	ExecStatusType s = PQresultStatus(r);
+	PGresult *r;
+	ExecStatusType s;
+
+	if (db->begin && !flush_begin(db, err))
+		return false;
+	r = PQexec(db->conn, sql);
+	s = PQresultStatus(r);
 
 	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
 		PQclear(r);
@@ -274,6 +631,11 @@ commit(struct cw_db *db, struct cw_error *err)
 	static bool dropped;
 	PGresult *r;
 
+	if (db->begin) {
+		/* The work ran no statement: there is no transaction to end. */
+		db->begin = NULL;
+		return true;
+	}
 	if (!dropped && getenv("CW_TEST_DROP_AFTER_COMMIT")) {
 		dropped = true;
 		if (PQsendQuery(db->conn, "COMMIT")) {
@@ -296,6 +658,7 @@ commit(struct cw_db *db, struct cw_error *err)
 static void
 rollback_quietly(struct cw_db *db)
 {
+	db->begin = NULL;
 	if (PQstatus(db->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 		PGresult *r = PQexec(db->conn, "ROLLBACK");
@@ -316,7 +679,9 @@ cw_db_transaction(struct cw_db *db, const char *isolation, cw_db_work work, void
 	if (retried)
 		*retried = 0;
 	for (;;) {
-		if (cw_db_exec(db, begin, 0, NULL, err) && work(db, ctx, err) && commit(db, err))
+		/* BEGIN goes with the work's first statement (see cw_db_query). */
+		db->begin = begin;
+		if (work(db, ctx, err) && commit(db, err))
 			return true;
 		rollback_quietly(db);
 		if ((strcmp(err->sqlstate, "40001") == 0 || strcmp(err->sqlstate, "40P01") == 0) &&

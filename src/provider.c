@@ -31,27 +31,43 @@ cw_provider_resolve(struct cw_db *db, const char *ref, char id_out[CW_UUID_LEN],
 
 	if (ref == NULL || *ref == '\0')
 		return cw_error_field(err, "provider", "missing provider (a name, CQC location ID or UUID)");
-	if (cw_uuid_valid(ref))
+	if (cw_uuid_valid(ref)) {
 		r = cw_db_query(db, "SELECT id, name, care_type, locality, cqc_location_id"
 				    " FROM provider WHERE id = $1", 1, params, err);
-	else if (looks_like_cqc_id(ref))
+	} else if (looks_like_cqc_id(ref)) {
 		r = cw_db_query(db, "SELECT id, name, care_type, locality, cqc_location_id"
 				    " FROM provider WHERE cqc_location_id = $1", 1, params, err);
-	else
-		/* An exact name wins over fragments; LIKE's wildcards in the
-		 * user's text are escaped so they match literally. */
-		r = cw_db_query(db,
-				"WITH q AS (SELECT lower($1) AS t,"
-				"  '%' || replace(replace(replace(lower($1), '\\', '\\\\'), '%', '\\%'),"
-				"  '_', '\\_') || '%' AS pat)"
-				" SELECT id, name, care_type, locality, cqc_location_id FROM provider, q"
-				" WHERE lower(name) = q.t"
-				" UNION ALL"
-				" (SELECT id, name, care_type, locality, cqc_location_id FROM provider, q"
-				"  WHERE lower(name) LIKE q.pat AND NOT EXISTS"
-				"   (SELECT 1 FROM provider p2 WHERE lower(p2.name) = q.t)"
-				"  ORDER BY name LIMIT 11)",
-				1, params, err);
+	} else {
+		/* A name exactly as stored (what completion and copy-and-paste
+		 * give: the common case) is one lookup in provider_name and wins
+		 * outright, even over a name differing only in case.  Only when
+		 * it is not exactly one provider is the full search run: its plan
+		 * costs the trigram index's, which a one-shot command pays on
+		 * every run. */
+		r = cw_db_query(db, "SELECT id, name, care_type, locality, cqc_location_id"
+				    " FROM provider WHERE name = $1", 1, params, err);
+		if (r && PQntuples(r) != 1) {
+			PQclear(r);
+			/* An exact name, in any case, wins over fragments (the
+			 * fragment search is skipped when there is one); LIKE's
+			 * wildcards in the user's text are escaped so they match
+			 * literally.  The pattern is an expression of $1, so the
+			 * planner sees it and uses the trigram index when it is
+			 * selective; sorting by lower(name) keeps it from walking
+			 * provider_name in order instead. */
+			r = cw_db_query(db,
+					"WITH exact AS (SELECT id, name, care_type, locality, cqc_location_id"
+					"  FROM provider WHERE lower(name) = lower($1))"
+					" SELECT * FROM exact"
+					" UNION ALL"
+					" (SELECT id, name, care_type, locality, cqc_location_id FROM provider"
+					"  WHERE lower(name) LIKE '%' || replace(replace(replace(lower($1),"
+					"   '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
+					"   AND NOT EXISTS (SELECT 1 FROM exact)"
+					"  ORDER BY lower(name), name LIMIT 11)",
+					1, params, err);
+		}
+	}
 	if (r == NULL)
 		return false;
 	n = PQntuples(r);

@@ -339,22 +339,23 @@ struct record_job {
 };
 
 /* CQC: one row per domain given; each row's id is derived from the
- * record's id and the domain (UUID v5), so a retry inserts nothing new. */
-static bool
-record_cqc(struct cw_db *db, struct record_job *job, struct cw_error *err)
+ * record's id and the domain (UUID v5), so a retry inserts nothing new.
+ * Queues the INSERTs on b; returns how many were queued. */
+static int
+queue_cqc(struct cw_db_batch *b, struct record_job *job, int *first)
 {
 	static const char *const domains[] = {"safe", "effective", "caring", "responsive",
 					      "well_led", "overall"};
-	int inserted = 0, given = 0;
+	int given = 0;
 
+	*first = -1;
 	for (int d = 0; d < 6; d++) {
 		char rowid[CW_UUID_LEN];
 		const char *p[6];
-		PGresult *r;
+		int i;
 
 		if (job->params[2 + 2 + d] == NULL)
 			continue;
-		given++;
 		cw_uuid_derive(job->res->id, domains[d], rowid);
 		p[0] = rowid;
 		p[1] = job->params[1];
@@ -362,52 +363,112 @@ record_cqc(struct cw_db *db, struct record_job *job, struct cw_error *err)
 		p[3] = job->params[2 + 2 + d];
 		p[4] = job->params[2];
 		p[5] = job->params[3];
-		r = cw_db_query(db, job->kind->insert_sql, 6, p, err);
-		if (r == NULL)
-			return false;
-		inserted += PQntuples(r);
-		PQclear(r);
+		i = cw_db_batch_add(b, job->kind->insert_sql, 6, p);
+		if (given++ == 0)
+			*first = i;
 	}
-	job->res->already = given > 0 && inserted == 0;
-	return true;
+	return given;
 }
 
+/* The write, in two round trips after the BEGIN that goes with the first:
+ *
+ *   1. the active ruleset; the record's INSERT(s); for a concern, the case's
+ *      reads (closure days, the assignment lock, locality, officers' loads);
+ *      the provider's intelligence (read after the INSERT, so it includes
+ *      the new record);
+ *   2. for a concern, its case and first assignment; the new score.
+ *
+ * The due time, the officer and the score are worked out in between, here,
+ * overlapping the server where they can: the ruleset is parsed while the
+ * server runs the rest of the first batch, and the score is computed while
+ * it writes the case.  A retried write whose first attempt committed finds
+ * its rows: it writes nothing more and reports the case it opened then. */
 static bool
 record_work(struct cw_db *db, void *ctx, struct cw_error *err)
 {
 	struct record_job *job = ctx;
-	PGresult *r;
+	const bool concern = job->kind == &cw_kind_concern;
+	struct cw_case_open open = {
+		.provider_id = job->params[1],
+		.concern_id = job->res->id,
+		.risk = job->params[2],
+		.opened_at = job->params[6],
+	};
+	struct cw_db_batch reads, writes;
+	const struct cw_ruleset *rs = NULL;
+	struct cw_provider_intel pi;
+	struct cw_score s;
+	struct cw_error rules_err;
+	int q_ins, given = 1, inserted = 0, q_rules, q_intel;
+	bool ok = false, none = false;
 
-	if (job->kind == &cw_kind_cqc) {
-		if (!record_cqc(db, job, err))
-			return false;
+	cw_db_batch_init(&reads, db);
+	cw_db_batch_init(&writes, db);
+	cw_intel_init(&pi);
+	memset(&s, 0, sizeof(s));
+	cw_error_clear(&rules_err);
+	q_rules = cw_scoring_active_queue(&reads);
+	cw_db_batch_send(&reads);
+	if (job->kind == &cw_kind_cqc)
+		given = queue_cqc(&reads, job, &q_ins);
+	else
+		q_ins = cw_db_batch_add(&reads, job->kind->insert_sql, 2 + job->kind->nfields,
+					job->params);
+	if (concern && !cw_case_open_queue(&reads, &open, err))
+		goto out;
+	q_intel = cw_intel_load_queue(&reads, job->params[1]);
+	/* Parse the ruleset while the server runs the rest. */
+	if (!cw_db_batch_wait(&reads, q_rules, err))
+		goto out;
+	rs = cw_scoring_active_take(&reads, q_rules, &none, &rules_err);
+	if (!cw_db_batch_run(&reads, err))
+		goto out;
+	for (int i = 0; i < given; i++)
+		inserted += PQntuples(cw_db_batch_result(&reads, q_ins + i));
+	job->res->already = given > 0 && inserted == 0;
+	if (job->res->already) {
+		/* Nothing more is written; a concern reports its case. */
+		if (concern && !cw_case_open_in_txn(db, &open, err))
+			goto out;
 	} else {
-		r = cw_db_query(db, job->kind->insert_sql, 2 + job->kind->nfields, job->params, err);
-		if (r == NULL)
-			return false;
-		job->res->already = PQntuples(r) == 0;
-		PQclear(r);
+		if (rs == NULL && !none) {
+			*err = rules_err;
+			goto out;
+		}
+		if (concern) {
+			if (!cw_case_open_finish(&reads, &open, rs, &writes, err))
+				goto out;
+			/* The server writes the case while the score is worked out. */
+			cw_db_batch_send(&writes);
+		}
+		/* With no active ruleset there is no score to keep. */
+		if (rs && (!cw_intel_load_take(&reads, q_intel, job->params[1], &pi, err) ||
+			   !cw_score_evaluate(rs, &pi, (cw_time)time(NULL), &s, err) ||
+			   !cw_scoring_store_queue(&writes, job->params[1], &s, "record", NULL, err)))
+			goto out;
+		if (!cw_db_batch_run(&writes, err) ||
+		    (concern && !cw_case_open_done(db, &writes, &open, err)))
+			goto out;
+		if (rs) {
+			snprintf(job->res->score, sizeof(job->res->score), "%.2f", s.total);
+			snprintf(job->res->band, sizeof(job->res->band), "%s",
+				 cw_vocab_word(&cw_vocab_risk, (int)s.band));
+		}
 	}
-	if (job->kind == &cw_kind_concern) {
-		struct cw_case_open open = {
-			.provider_id = job->params[1],
-			.concern_id = job->res->id,
-			.risk = job->params[2],
-			.opened_at = job->params[6],
-		};
-		if (!cw_case_open_in_txn(db, &open, err))
-			return false;
+	if (concern) {
 		job->res->case_number = open.number;
 		snprintf(job->res->case_id, sizeof(job->res->case_id), "%s", open.id);
 		snprintf(job->res->due, sizeof(job->res->due), "%s", open.due);
-		snprintf(job->res->assigned_to, sizeof(job->res->assigned_to), "%s", open.assigned_to);
+		snprintf(job->res->assigned_to, sizeof(job->res->assigned_to), "%s",
+			 open.assigned_to);
 	}
-	/* A retried write whose first attempt committed changes nothing more. */
-	if (job->res->already)
-		return true;
-	return cw_scoring_refresh_in_txn(db, job->params[1], job->res->score,
-					 sizeof(job->res->score), job->res->band,
-					 sizeof(job->res->band), err);
+	ok = true;
+out:
+	cw_db_batch_free(&writes);
+	cw_db_batch_free(&reads);
+	cw_score_free(&s);
+	cw_intel_free(&pi);
+	return ok;
 }
 
 bool

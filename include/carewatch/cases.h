@@ -16,6 +16,7 @@
 
 #include "carewatch/db.h"
 #include "carewatch/intel.h"
+#include "carewatch/rules.h"
 
 struct cw_case_open {
 	/* in */
@@ -31,12 +32,41 @@ struct cw_case_open {
 	char assigned_to[64];          /* "" when unassigned */
 	char why[512];                 /* how the assignment was decided */
 	bool already;                  /* the case existed (a retried write) */
+	/* private: the steps' state */
+	int risk_index;
+	cw_time at;
+	char opened[40];
+	int q_closure, q_locality, q_team, q_insert;
 };
 
 /* Open (or find, for a retried concern) the case inside the caller's
  * transaction. */
 bool cw_case_open_in_txn(struct cw_db *db, struct cw_case_open *c, struct cw_error *err)
 	__attribute__((warn_unused_result));
+
+/* The same in steps, for a caller that sends the case's statements with
+ * its own (db.h batches) and knows the case cannot exist yet (its concern
+ * was inserted by this transaction):
+ *
+ *   cw_case_open_queue   checks c and queues the reads on a batch: closure
+ *                        days, the assignment lock, the provider's locality
+ *                        and every officer's cover, leave and load (the lock
+ *                        is taken before the loads are read);
+ *   cw_case_open_finish  once that batch has run: the due time (rs: the
+ *                        active ruleset or NULL), the balancer's choice, and
+ *                        the INSERTs of case and assignment queued on a second
+ *                        batch (skipped by the server if the case exists);
+ *   cw_case_open_done    once that has run: the case number (or, if the case
+ *                        existed after all, the existing case, already set).
+ *
+ * Each returns false with err filled. */
+bool cw_case_open_queue(struct cw_db_batch *reads, struct cw_case_open *c, struct cw_error *err)
+	__attribute__((warn_unused_result));
+bool cw_case_open_finish(const struct cw_db_batch *reads, struct cw_case_open *c,
+			 const struct cw_ruleset *rs, struct cw_db_batch *writes, struct cw_error *err)
+	__attribute__((warn_unused_result));
+bool cw_case_open_done(struct cw_db *db, const struct cw_db_batch *writes, struct cw_case_open *c,
+		       struct cw_error *err) __attribute__((warn_unused_result));
 
 /* Resolve a case reference (its number, or its UUID) to its id. */
 bool cw_case_resolve(struct cw_db *db, const char *ref, char id_out[CW_UUID_LEN], long *number,

@@ -5,8 +5,13 @@
  * active ruleset (cached by content hash), loads one provider's current
  * intelligence into a struct cw_provider_intel, and appends the result to
  * provider_score with the ruleset's name and hash and the as-of time.
- * Recording intelligence calls cw_scoring_refresh_in_txn so a provider's
- * score is always current ("ongoing"); the nightly batch recomputes all.
+ * Recording intelligence refreshes the provider's score in the same
+ * transaction so it is always current ("ongoing"); the nightly batch
+ * recomputes all.  The reads and the write each come in two halves, _queue
+ * (add the statement to a db.h batch) and _take (read its result once the
+ * batch has run), so a one-shot write can send them together with its own
+ * statements; cw_scoring_refresh_in_txn strings them together for a caller
+ * with nothing else to send.
  */
 #ifndef CAREWATCH_SCORING_H
 #define CAREWATCH_SCORING_H
@@ -24,9 +29,18 @@
  * module (valid until the next call). */
 const struct cw_ruleset *cw_scoring_active(struct cw_db *db, bool *none, struct cw_error *err);
 
-/* The intelligence rows of every provider (or one, when provider_id is set),
- * ordered by provider: the one query behind both the ongoing score and the
- * nightly batch.  Columns: provider_id, kind, id, at (epoch), a, b, c. */
+/* The same in halves: queue the query (returns its batch index), then take
+ * the ruleset from the run batch (same results as cw_scoring_active). */
+int cw_scoring_active_queue(struct cw_db_batch *b);
+const struct cw_ruleset *cw_scoring_active_take(const struct cw_db_batch *b, int i, bool *none,
+						struct cw_error *err);
+
+/* The intelligence rows of every provider (cw_intel_rows_sql, ordered by
+ * provider, read from the *_current views) or of the one provider $1
+ * (cw_intel_rows_one_sql, the same rows read from the tables with the same
+ * "nobody supersedes it" test, which plans faster on a new connection): the
+ * one query behind both the ongoing score and the nightly batch.  Columns:
+ * provider_id, kind, id, at (epoch), a, b, c. */
 extern const char cw_intel_rows_sql[];
 extern const char cw_intel_rows_one_sql[];
 
@@ -37,6 +51,14 @@ bool cw_intel_add_row(struct cw_provider_intel *pi, const char *kind, const char
 /* Load provider_id's facts and current intelligence into pi (reset first). */
 bool cw_intel_load(struct cw_db *db, const char *provider_id, struct cw_provider_intel *pi,
 		   struct cw_error *err) __attribute__((warn_unused_result));
+
+/* The same in halves: queue the two queries (returns the first's batch
+ * index), then fill pi from the run batch.  A provider that does not exist
+ * is CW_EXIT_NOTFOUND. */
+int cw_intel_load_queue(struct cw_db_batch *b, const char *provider_id);
+bool cw_intel_load_take(const struct cw_db_batch *b, int i, const char *provider_id,
+			struct cw_provider_intel *pi, struct cw_error *err)
+	__attribute__((warn_unused_result));
 
 /* Score provider_id now under the active ruleset and append the result.  With
  * no active ruleset it does nothing and leaves score/band "".  Must run inside
@@ -50,5 +72,11 @@ bool cw_scoring_refresh_in_txn(struct cw_db *db, const char *provider_id, char *
 bool cw_scoring_store(struct cw_db *db, const char *provider_id, const struct cw_score *s,
 		      const char *cause, const char *run_id, struct cw_error *err)
 	__attribute__((warn_unused_result));
+
+/* The same, queued on batch b (whose run reports any failure).  Returns
+ * false only when the score cannot be encoded (out of memory). */
+bool cw_scoring_store_queue(struct cw_db_batch *b, const char *provider_id,
+			    const struct cw_score *s, const char *cause, const char *run_id,
+			    struct cw_error *err) __attribute__((warn_unused_result));
 
 #endif
