@@ -35,7 +35,7 @@ TLIBOBJ  := $(filter-out build/test/main.o,$(TOBJ)) build/test/testlib.o
 TESTSRC  := $(wildcard tests/test_*.c)
 TESTS    := $(TESTSRC:tests/%.c=build/test/%)
 
-.PHONY: all check unit deps test-build demo bench fuzz lint clean man soak screenshots
+.PHONY: all check unit deps test-build demo bench fuzz lint clean man soak screenshots valgrind
 all: bin/carewatch
 
 bin/carewatch: $(OBJ)
@@ -76,6 +76,40 @@ build/test/test_%: build/test/test_%.o $(TLIBOBJ)
 # The sanitised binary the command-line tests run.
 build/test/carewatch: $(TOBJ)
 	$(CC) $(TCFLAGS) -o $@ $^ $(LDLIBS)
+
+# The valgrind build: the same tests without sanitisers (valgrind and ASan
+# cannot share a process).
+VGFLAGS  := -std=c11 $(WARN) -O1 -g -MMD -MP
+VOBJ     := $(SRC:src/%.c=build/vg/%.o) build/vg/migrations.o
+VLIBOBJ  := $(filter-out build/vg/main.o,$(VOBJ)) build/vg/testlib.o
+VTESTS   := $(TESTSRC:tests/%.c=build/vg/%)
+
+build/vg/%.o: src/%.c
+	@mkdir -p build/vg
+	$(CC) $(CPPFLAGS) $(VGFLAGS) -c -o $@ $<
+
+build/vg/migrations.o: build/gen/migrations.c
+	@mkdir -p build/vg
+	$(CC) $(CPPFLAGS) $(VGFLAGS) -c -o $@ $<
+
+build/vg/testlib.o: tests/testlib.c
+	@mkdir -p build/vg
+	$(CC) $(CPPFLAGS) -Itests $(VGFLAGS) -c -o $@ $<
+
+build/vg/test_%.o: tests/test_%.c
+	@mkdir -p build/vg
+	$(CC) $(CPPFLAGS) -Itests $(VGFLAGS) -c -o $@ $<
+
+build/vg/test_%: build/vg/test_%.o $(VLIBOBJ)
+	$(CC) $(VGFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+build/vg/carewatch: $(VOBJ)
+	$(CC) $(VGFLAGS) -o $@ $^ $(LDLIBS)
+
+# Every test under valgrind (slow: run it before a release, not on each edit).
+# VG_TESTS="test_record test_nightly" limits it to some programs.
+valgrind: deps build/vg/carewatch build/test/carewatch build/cwgen $(VTESTS)
+	CW_VALGRIND=1 tests/run-tests.sh $(if $(VG_TESTS),$(addprefix build/vg/,$(VG_TESTS)),$(VTESTS))
 
 deps:
 	@tools/install-deps.sh
@@ -127,4 +161,4 @@ man: bin/carewatch
 clean:
 	rm -rf bin build
 
--include $(wildcard build/rel/*.d build/test/*.d build/cwgen.d)
+-include $(wildcard build/rel/*.d build/test/*.d build/vg/*.d build/cwgen.d)

@@ -17,6 +17,14 @@ top=$(pwd)
 [ $# -gt 0 ] || { echo "usage: $0 TEST..." >&2; exit 2; }
 
 export CW_BIN="$top/build/test/carewatch" CW_TOP="$top"
+# make valgrind: the same tests, unsanitised, each program and every binary
+# they spawn under valgrind (tools/vg-carewatch); an error or a definite
+# leak makes the program exit 99.
+run=()
+if [ -n "${CW_VALGRIND:-}" ]; then
+	export CW_BIN="$top/tools/vg-carewatch"
+	run=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+fi
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export NO_COLOR=1
@@ -65,7 +73,7 @@ fi
 passed_n=0 failed_n=0
 for t in "$@"; do
 	out=$(mktemp)
-	"$t" 2>&1 | tee "$out"
+	"${run[@]}" "$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | awk '{s+=$1} END {print s+0}')
