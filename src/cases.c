@@ -19,10 +19,9 @@
 #include "carewatch/record.h"
 #include "carewatch/rules.h"
 #include "carewatch/scoring.h"
+#include "carewatch/worklist.h"
 
-#define ASSIGN_LOCK "4242002"
 
-#define CLOSURE_SQL "SELECT to_char(day, 'YYYY-MM-DD'), reason FROM closure_day"
 #define LOCALITY_SQL "SELECT locality FROM provider WHERE id = $1"
 /* One row per (officer, locality covered): FTE, active, on leave today, open
  * cases by risk level, and whether they hold an open case here. */
@@ -53,27 +52,6 @@
 	"SELECT number, coalesce(to_char(due_at AT TIME ZONE 'UTC',"                               \
 	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), coalesce(assigned_to, '')"                       \
 	" FROM case_file WHERE id = $1"
-
-/* A calendar with the council's closure days from r (caller frees). */
-static struct cw_calendar *
-calendar_from(const PGresult *r, struct cw_error *err)
-{
-	struct cw_calendar *cal = cw_calendar_new();
-
-	if (cal == NULL) {
-		cw_error_set(err, CW_EXIT_FAIL, "out of memory");
-		return NULL;
-	}
-	for (int i = 0; i < PQntuples(r); i++) {
-		struct cw_date d;
-		if (!cw_date_parse(PQgetvalue(r, i, 0), "day", &d, err) ||
-		    !cw_calendar_add_closure(cal, d, PQgetvalue(r, i, 1), err)) {
-			cw_calendar_free(cal);
-			return NULL;
-		}
-	}
-	return cal;
-}
 
 /* Ask the balancer (balance.h) who should take a new case of risk at
  * provider_id in locality, given every officer's cover, leave and open cases
@@ -152,7 +130,7 @@ choose_officer(const PGresult *r, const struct cw_ruleset *rs, const char *provi
 bool
 cw_case_open_queue(struct cw_db_batch *reads, struct cw_case_open *c, struct cw_error *err)
 {
-	const char *lock[1] = {ASSIGN_LOCK};
+	const char *lock[1] = {CW_ASSIGN_LOCK};
 	const char *p[1] = {c->provider_id};
 
 	c->number = 0;
@@ -174,7 +152,7 @@ cw_case_open_queue(struct cw_db_batch *reads, struct cw_case_open *c, struct cw_
 		cw_uuid_derive(c->concern_id, "case", c->id);
 	else
 		cw_uuid_new(c->id);
-	c->q_closure = cw_db_batch_add(reads, CLOSURE_SQL, 0, NULL);
+	c->q_closure = cw_db_batch_add(reads, CW_CLOSURE_DAYS_SQL, 0, NULL);
 	/* Assignment is serialised: the loads are read under the lock, so eight
 	 * officers logging concerns at once still see each other's new cases.
 	 * The batch runs in order, so the lock is held before they are read. */
@@ -201,7 +179,7 @@ cw_case_open_finish(const struct cw_db_batch *reads, struct cw_case_open *c,
 		return cw_error_set(err, CW_EXIT_NOTFOUND, "no provider with id %s", c->provider_id);
 	days = rs ? cw_rules_response_days(rs, (enum cw_risk)c->risk_index) : -1;
 	if (days >= 0) {
-		struct cw_calendar *cal = calendar_from(closure, err);
+		struct cw_calendar *cal = cw_worklist_calendar_from(closure, err);
 		if (cal == NULL)
 			return false;
 		cw_time_format_utc(cw_calendar_due(cal, c->at, days), c->due, sizeof(c->due));

@@ -16,6 +16,7 @@
 
 #include "carewatch/calendar.h"
 #include "carewatch/cases.h"
+#include "carewatch/output.h"
 #include "carewatch/provider.h"
 #include "carewatch/record.h"
 #include "carewatch/scoring.h"
@@ -178,21 +179,10 @@ text_ok(const char *field, const char *s, long max, struct cw_error *err)
 	long chars = 0;
 
 	while (*p) {
-		int len = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3
-			: (*p & 0xF8) == 0xF0 ? 4 : 0;
-		uint32_t cp = len == 1 ? *p : len == 2 ? (*p & 0x1Fu) : len == 3 ? (*p & 0x0Fu) : (*p & 0x07u);
+		uint32_t cp;
+		int len = cw_utf8_next(p, &cp);
 
-		if (len == 0)
-			return cw_error_field(err, field, "%s is not valid UTF-8 (byte %ld)", field,
-					      (long)(p - (const unsigned char *)s) + 1);
-		for (int i = 1; i < len; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return cw_error_field(err, field, "%s is not valid UTF-8 (byte %ld)", field,
-						      (long)(p - (const unsigned char *)s) + 1);
-			cp = (cp << 6) | (p[i] & 0x3Fu);
-		}
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		if (len < 0)
 			return cw_error_field(err, field, "%s is not valid UTF-8 (byte %ld)", field,
 					      (long)(p - (const unsigned char *)s) + 1);
 		if ((cp < 0x20 && cp != '\n' && cp != '\t' && cp != '\r') || cp == 0x7F)

@@ -16,41 +16,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carewatch/cases.h"
 #include "carewatch/record.h"
 #include "carewatch/rules.h"
 #include "carewatch/scoring.h"
 #include "carewatch/worklist.h"
 
-/* The advisory lock cases.c takes while it assigns a new case: holding it,
- * --apply knows no case is being assigned while it moves cases. */
-#define ASSIGN_LOCK "4242002"
 /* Month-end recomputations of the same month queue behind each other. */
 #define MONTH_END_LOCK "4242005"
 
 struct cw_calendar *
-cw_worklist_calendar(struct cw_db *db, struct cw_error *err)
+cw_worklist_calendar_from(const PGresult *r, struct cw_error *err)
 {
 	struct cw_calendar *cal = cw_calendar_new();
-	PGresult *r;
 
 	if (cal == NULL) {
 		cw_error_set(err, CW_EXIT_FAIL, "out of memory");
-		return NULL;
-	}
-	r = cw_db_query(db, "SELECT to_char(day, 'YYYY-MM-DD'), reason FROM closure_day", 0, NULL, err);
-	if (r == NULL) {
-		cw_calendar_free(cal);
 		return NULL;
 	}
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct cw_date d;
 		if (!cw_date_parse(PQgetvalue(r, i, 0), "day", &d, err) ||
 		    !cw_calendar_add_closure(cal, d, PQgetvalue(r, i, 1), err)) {
-			PQclear(r);
 			cw_calendar_free(cal);
 			return NULL;
 		}
 	}
+	return cal;
+}
+
+struct cw_calendar *
+cw_worklist_calendar(struct cw_db *db, struct cw_error *err)
+{
+	PGresult *r = cw_db_query(db, CW_CLOSURE_DAYS_SQL, 0, NULL, err);
+	struct cw_calendar *cal;
+
+	if (r == NULL)
+		return NULL;
+	cal = cw_worklist_calendar_from(r, err);
 	PQclear(r);
 	return cal;
 }
@@ -441,7 +444,7 @@ static bool
 apply_work(struct cw_db *db, void *ctx, struct cw_error *err)
 {
 	struct apply_job *job = ctx;
-	const char *lock[1] = {ASSIGN_LOCK};
+	const char *lock[1] = {CW_ASSIGN_LOCK};
 
 	/* A retry starts again from what the database holds now. */
 	cw_caseload_free(job->cl);

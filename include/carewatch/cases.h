@@ -18,6 +18,10 @@
 #include "carewatch/intel.h"
 #include "carewatch/rules.h"
 
+/* The transaction-scoped advisory lock held while a case is assigned (and by
+ * `caseload --apply` while it moves cases), so loads are compared one at a time. */
+#define CW_ASSIGN_LOCK "4242002"
+
 struct cw_case_open {
 	/* in */
 	const char *provider_id;
