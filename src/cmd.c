@@ -309,6 +309,18 @@ cw_emit(struct cw_ctx *ctx, struct cw_table *t)
 	return CW_EXIT_OK;
 }
 
+bool
+cw_ctx_connect(struct cw_ctx *ctx, struct cw_error *err)
+{
+	if (ctx->db != NULL)
+		return true;
+	ctx->db = cw_db_open(ctx->conninfo, err);
+	if (ctx->db == NULL && ctx->in_shell)
+		cw_error_hint(err, "is the server running? the shell stays open and the next command"
+				   " tries to connect again");
+	return ctx->db != NULL;
+}
+
 int
 cw_cmd_run_line(struct cw_ctx *ctx, int argc, char **argv)
 {
@@ -327,11 +339,8 @@ cw_cmd_run_line(struct cw_ctx *ctx, int argc, char **argv)
 		cw_cmd_usage(cmd, stdout);
 		return CW_EXIT_OK;
 	}
-	if ((cmd->flags & CW_CMD_DB) && ctx->db == NULL) {
-		ctx->db = cw_db_open(ctx->conninfo, &err);
-		if (ctx->db == NULL)
-			return cw_fail(&err);
-	}
+	if ((cmd->flags & CW_CMD_DB) && !cw_ctx_connect(ctx, &err))
+		return cw_fail(&err);
 	rc = cmd->run(ctx, &args);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "carewatch: error: could not write the output\n");

@@ -58,7 +58,7 @@ run_record(struct cw_ctx *ctx, const struct cw_args *a)
 			      a->cmd->name);
 		return cw_fail(&err);
 	}
-	if (ctx->db == NULL && (ctx->db = cw_db_open(ctx->conninfo, &err)) == NULL)
+	if (!cw_ctx_connect(ctx, &err))
 		return cw_fail(&err);
 	for (int i = 0; i < kind->nfields; i++)
 		values[i] = cw_arg(a, kind->fields[i].name);

@@ -35,7 +35,6 @@
 #define HISTORY_KEEP 1000
 
 static const char *const shell_words[] = {"quit", "exit", NULL};
-static bool in_shell;
 
 /* $CAREWATCH_HISTORY, else ~/.carewatch_history; NULL when neither. */
 static const char *
@@ -256,13 +255,13 @@ run_shell(struct cw_ctx *ctx, const struct cw_args *a)
 	size_t cap = 0;
 
 	(void)a;
-	if (in_shell) {
+	if (ctx->in_shell) {
 		fprintf(stderr, "carewatch: error: already in the shell\n");
 		return CW_EXIT_USAGE;
 	}
-	in_shell = true;
+	ctx->in_shell = true;
 	cw_error_clear(&err);
-	if (ctx->db == NULL && (ctx->db = cw_db_open(ctx->conninfo, &err)) == NULL)
+	if (!cw_ctx_connect(ctx, &err))
 		cw_error_print(&err);     /* the shell still runs; commands retry */
 	if (ctx->interactive) {
 		path = history_path(pathbuf, sizeof(pathbuf));
@@ -325,7 +324,7 @@ run_shell(struct cw_ctx *ctx, const struct cw_args *a)
 	free(line);
 	if (path)
 		(void)history_truncate_file(path, HISTORY_KEEP);
-	in_shell = false;
+	ctx->in_shell = false;
 	return ctx->interactive ? CW_EXIT_OK : last_failed;
 }
 

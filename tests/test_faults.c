@@ -1,10 +1,14 @@
 /*
  * test_faults.c - the PostgreSQL server killed (SIGKILL) in the middle of a
  * nightly run: after restart the previous results are intact, and a rerun
- * completes with the scores a clean computation gives.
+ * completes with the scores a clean computation gives.  And the server
+ * stopped while an officer sits at `carewatch shell` in a real terminal
+ * (tmux, testlib.h): a command then fails with a plain message, the shell
+ * stays at its prompt, and once the server is back the next command
+ * reconnects and a write is stored once.
  *
- * This test stops and restarts the whole test cluster, so it runs its own
- * database and leaves the server running again when it ends.
+ * These tests stop and restart the whole test cluster, so they run their
+ * own database and leave the server running again when they end.
  */
 #include <dirent.h>
 #include <signal.h>
@@ -18,6 +22,8 @@
 
 static const char *dbname;
 static char datadir[1024];
+static char dir[64];
+static bool tmux_ok;
 
 static int
 setup(void **state)
@@ -39,6 +45,11 @@ setup(void **state)
 	snprintf(datadir, sizeof(datadir), "%s", tl_query1(su, "SHOW data_directory"));
 	PQfinish(su);
 	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_fault_batch", "--as", "batch"), NULL, 0));
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_fault_olive", "--as", "officer"), NULL, 0));
+	free(tl_run_out(TL_ARGV("officer", "add", "cwt_fault_olive", "--name", "Olive Example", "--fte", "1",
+			     "--locality", "east"), NULL, 0));
+	snprintf(dir, sizeof(dir), "/tmp/cwt-faults.%d", (int)getpid());
+	tmux_ok = tl_term_init(dir);
 	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
 	free(tl_run_out(TL_ARGV("provider", "add", "Fir Grange", "--care-type", "residential", "--locality",
 			     "east"), NULL, 0));
@@ -52,16 +63,7 @@ setup(void **state)
 }
 
 static int
-teardown(void **state)
-{
-	(void)state;
-	if (dbname)
-		tl_db_drop(dbname);
-	return 0;
-}
-
-static void
-pg_ctl(const char *action)
+run_pg_ctl(const char *action)
 {
 	char cmd[3000];
 	const char *bin = getenv("CW_TEST_PGBIN");
@@ -69,7 +71,27 @@ pg_ctl(const char *action)
 	snprintf(cmd, sizeof(cmd), "%s%s/pg_ctl -D %s -l %s/../server.log -w -t 60 %s >/dev/null 2>&1",
 		 geteuid() == 0 ? "runuser -u postgres -- " : "", bin ? bin : "/usr/lib/postgresql/15/bin",
 		 datadir, datadir, action);
-	assert_int_equal(system(cmd), 0);
+	return system(cmd);
+}
+
+static void
+pg_ctl(const char *action)
+{
+	assert_int_equal(run_pg_ctl(action), 0);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	tl_term_end();
+	/* A test that failed with the server stopped: the programs after this
+	 * one need it running. */
+	if (datadir[0] && run_pg_ctl("status") != 0 && run_pg_ctl("start") != 0)
+		fprintf(stderr, "test: could not start the server again\n");
+	if (dbname)
+		tl_db_drop(dbname);
+	return 0;
 }
 
 /* SIGKILL every process whose working directory is the data directory;
@@ -193,11 +215,98 @@ test_faults_server_killed_during_nightly(void **state)
 	PQfinish(owner);
 }
 
+/* Fail, showing the screen, unless the output after line typed at the
+ * prompt starts with want; returns that output. */
+static const char *
+expect_after(const char *screen, const char *line, const char *want)
+{
+	char typed[300];
+	const char *p;
+
+	snprintf(typed, sizeof(typed), "> %s\n", line);
+	p = strstr(screen, typed);
+	if (p == NULL || strncmp(p + strlen(typed), want, strlen(want)) != 0)
+		fail_msg("expected after '%s':\n%s\nthe screen:\n%s", line, want, screen);
+	return p + strlen(typed);
+}
+
+static void
+test_faults_server_stopped_under_the_shell(void **state)
+{
+	char want[600], *s;
+	const char *prompt, *out;
+	PGconn *owner;
+
+	(void)state;
+	if (!tl_db_available() || !tmux_ok)
+		skip();
+	prompt = tl_term_shell("cwt_fault_olive", false);
+	tl_type("provider find Gorse --format csv");
+	tl_key("Enter");
+	tl_wait_free(prompt, 2);
+	/* The whole server stops (fast: it ends every backend) while the
+	 * officer is at the prompt. */
+	pg_ctl("stop -m fast");
+	tl_type("provider find Fir --format csv");
+	tl_key("Enter");
+	tl_wait_free("carewatch (not connected)> ", 1);
+	tl_type("officer list --format csv");
+	tl_key("Enter");
+	s = tl_wait_for("carewatch (not connected)> ", 2);
+	/* Said plainly, naming the socket it tried; the shell stays at its
+	 * prompt, and the next command says so again without the first line. */
+	snprintf(want, sizeof(want), "carewatch: the connection to the database was lost; reconnecting\n"
+				     "carewatch: error: cannot connect to the database\n"
+				     "detail: connection to server on socket \"%s/.s.PGSQL.%s\" failed:"
+				     " No such file or directory\n",
+		 getenv("PGHOST"), getenv("PGPORT"));
+	expect_after(s, "provider find Fir --format csv", want);
+	expect_after(s, "officer list --format csv", "carewatch: error: cannot connect to the database\n");
+	/* The hint is about the server, not about how to set up a connection. */
+	assert_non_null(strstr(s, "\nhint: is the server running? the shell stays open and the next command"
+				  " tries to connect again\n"));
+	assert_null(strstr(s, "set PGHOST"));
+	assert_null(strstr(s, "[exit "));
+	free(s);
+	/* The server is back (same data directory, socket and port): the next
+	 * command connects by itself and a write is stored once. */
+	pg_ctl("start");
+	tl_type("provider list --sort name --format csv");
+	tl_key("Enter");
+	tl_wait_free(prompt, 3);
+	tl_type("concern add \"Fir Grange\" --risk low --category other --source public"
+		" --summary \"Server stopped under the shell\"");
+	tl_key("Enter");
+	s = tl_wait_for(prompt, 4);
+	out = expect_after(s, "provider list --sort name --format csv",
+			   "name,care_type,locality,cqc_location_id,score,band,trend,open_cases,id\n"
+			   "Fir Grange,residential,east,,");
+	assert_non_null(strstr(out, "\nGorse Care,home_care,east,,"));
+	out = expect_after(s, "concern add \"Fir Grange\" --risk low --category other --source public"
+			      " --summary \"Server stopped under the shell\"", "recorded concern ");
+	assert_non_null(strstr(out, " for Fir Grange\ncase "));
+	assert_null(strstr(s, "[exit "));
+	free(s);
+	owner = tl_connect(NULL);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM concern"
+					 " WHERE summary = 'Server stopped under the shell'"), 1);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM pg_stat_activity"
+					 " WHERE usename = 'cwt_fault_olive'"), 1);
+	PQfinish(owner);
+	/* The same process all along: Ctrl-D leaves it, cleanly (sanitisers
+	 * too). */
+	tl_key("C-d");
+	s = tl_wait_for("[exit ", 1);
+	assert_non_null(strstr(s, "[exit 0]"));
+	free(s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_faults_server_killed_during_nightly),
+		cmocka_unit_test(test_faults_server_stopped_under_the_shell),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,12 +1,15 @@
 /*
- * testlib.c - test database cloning and running the real binary (testlib.h).
+ * testlib.c - test database cloning, running the real binary and driving it
+ * in a terminal (testlib.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -208,4 +211,172 @@ tl_path(const char *rel)
 
 	snprintf(buf, sizeof(buf), "%s/tests/%s", top ? top : ".", rel);
 	return buf;
+}
+
+static char term_dir[64];
+static int pane;               /* each pane gets a tmux server (socket) of its own */
+
+bool
+tl_term_init(const char *dir)
+{
+	snprintf(term_dir, sizeof(term_dir), "%s", dir);
+	mkdir(term_dir, 0700);
+	return system("command -v tmux >/dev/null 2>&1") == 0;
+}
+
+void
+tl_term_end(void)
+{
+	char cmd[256];
+
+	if (term_dir[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "tmux -S %s/tmux%d.sock kill-server 2>/dev/null; rm -rf %s", term_dir,
+		 pane, term_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "test: could not clean up %s\n", term_dir);
+	term_dir[0] = '\0';
+}
+
+/* Run tmux on our own server socket; fails the test when tmux does. */
+static void
+tmux(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+tmux(const char *fmt, ...)
+{
+	char args[2048], cmd[2300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "tmux -S %s/tmux%d.sock -f /dev/null %s", term_dir, pane, args);
+	if (system(cmd) != 0)
+		fail_msg("failed: %s", cmd);
+}
+
+/* End the pane's server, if any.  The next pane uses a new socket: a
+ * server on its way out removes its socket file, which must not be the
+ * new server's. */
+static void
+tmux_stop(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "tmux -S %s/tmux%d.sock kill-server 2>/dev/null", term_dir, pane);
+	if (system(cmd) != 0) {
+		/* none was running */
+	}
+	pane++;
+}
+
+void
+tl_term_start(const char *user, const char *args, int width, bool colour)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/run.sh", term_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "cd %s\nexport PGHOST='%s' PGPORT='%s' PGDATABASE='%s' PGUSER='%s' HOME='%s'\n"
+		   "export CAREWATCH_HISTORY='%s/history' TZ=UTC LANG=C.UTF-8\nunset COLUMNS LINES %s\n"
+		   "trap : INT\n\"$CW_BIN\" %s\necho \"[exit $?]\"\nexec sleep 600\n",
+		term_dir, getenv("PGHOST"), getenv("PGPORT") ? getenv("PGPORT") : "", getenv("PGDATABASE"), user,
+		term_dir, term_dir, colour ? "NO_COLOR" : "", args);    /* run-tests.sh sets NO_COLOR */
+	fclose(f);
+	tmux_stop();
+	tmux("new-session -d -s cw -x %d -y 50 'sh %s'", width, path);
+}
+
+const char *
+tl_term_shell(const char *user, bool colour)
+{
+	static char prompt[200];
+
+	snprintf(prompt, sizeof(prompt), "carewatch %s@%s> ", user, getenv("PGDATABASE"));
+	tl_term_start(user, "shell", 100, colour);
+	tl_wait_free(prompt, 1);
+	return prompt;
+}
+
+void
+tl_type(const char *text)
+{
+	tmux("send-keys -t cw -l -- '%s'", text);
+}
+
+void
+tl_key(const char *name)
+{
+	tmux("send-keys -t cw %s", name);
+}
+
+/* A capture that fails (tmux busy, a signal) is taken again. */
+char *
+tl_screen(bool joined, bool escapes)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "tmux -S %s/tmux%d.sock capture-pane -p %s %s -t cw -S -400 2>/dev/null",
+		 term_dir, pane, joined ? "-J" : "", escapes ? "-e" : "");
+	for (int attempt = 0;; attempt++) {
+		char *buf = calloc(1, 1), chunk[4096];
+		size_t len = 0, n;
+		FILE *p = popen(cmd, "r");
+
+		assert_non_null(p);
+		while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0) {
+			char *more = realloc(buf, len + n + 1);
+			assert_non_null(more);
+			buf = more;
+			memcpy(buf + len, chunk, n);
+			len += n;
+			buf[len] = '\0';
+		}
+		bool bad = ferror(p) != 0;
+		if ((pclose(p) == 0 && !bad) || attempt == 5)
+			return buf;
+		free(buf);
+	}
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* 30 seconds: a loaded machine. */
+char *
+tl_wait_for(const char *text, int n)
+{
+	struct timespec nap = {0, 50 * 1000 * 1000};
+
+	for (int i = 0; i < 600; i++) {
+		char *s = tl_screen(true, false);
+		if (count(s, text) >= n)
+			return s;
+		free(s);
+		nanosleep(&nap, NULL);
+	}
+	{
+		/* cmocka's messages are short: the screen goes to stderr whole. */
+		char *s = tl_screen(true, false);
+		fprintf(stderr, "test: waited 30 s for '%s' (x%d); the screen:\n%s\n", text, n, s);
+		free(s);
+		fail();
+	}
+	return NULL;
+}
+
+void
+tl_wait_free(const char *text, int n)
+{
+	free(tl_wait_for(text, n));
 }

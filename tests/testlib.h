@@ -50,4 +50,33 @@ char *tl_run_out(const char *const argv[], const char *extra_env, int want);
 /* Path of a file under tests/ (static buffer). */
 const char *tl_path(const char *rel);
 
+/* A real terminal: tmux runs the sanitised binary in a pane, the test types
+ * with send-keys and reads the screen with capture-pane.  tl_term_init
+ * makes dir (the panes' sockets, HOME and history file) and says whether
+ * tmux is there; tl_term_end ends the pane and removes dir. */
+bool tl_term_init(const char *dir);
+void tl_term_end(void);
+
+/* Start `carewatch ARGS` as login user in a fresh pane of width columns,
+ * then "[exit N]" when it ends.  colour: leave NO_COLOR unset. */
+void tl_term_start(const char *user, const char *args, int width, bool colour);
+
+/* Start `carewatch shell` as tl_term_start does, 100 columns wide, and wait
+ * for its prompt, which is returned ("carewatch USER@DB> ", static buffer). */
+const char *tl_term_shell(const char *user, bool colour);
+
+/* Type text literally (it must not contain a single quote); press a key
+ * named as tmux names it (Enter, Tab, C-c). */
+void tl_type(const char *text);
+void tl_key(const char *name);
+
+/* The pane's whole history; joined keeps wrapped lines whole; escapes
+ * keeps colour.  Caller frees. */
+char *tl_screen(bool joined, bool escapes);
+
+/* Wait until text is on the screen n times and return the screen (caller
+ * frees); fail showing the screen after 30 seconds.  tl_wait_free frees it. */
+char *tl_wait_for(const char *text, int n);
+void tl_wait_free(const char *text, int n);
+
 #endif

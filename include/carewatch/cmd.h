@@ -58,6 +58,7 @@ struct cw_ctx {
 	int width;                     /* terminal columns, 0 when not a terminal */
 	bool colour;
 	bool interactive;              /* stdin and stdout are terminals */
+	bool in_shell;                 /* commands run from `carewatch shell` */
 };
 
 struct cw_args {
@@ -70,6 +71,10 @@ struct cw_args {
 };
 
 extern const struct cw_cmd *const cw_commands[];
+
+/* Connect ctx->db if it is not connected.  In the shell a failure says the
+ * next command tries again, not how to configure the connection. */
+bool cw_ctx_connect(struct cw_ctx *ctx, struct cw_error *err) __attribute__((warn_unused_result));
 
 /* The value of option name, or NULL when not given.  Never fails. */
 const char *cw_arg(const struct cw_args *a, const char *name);
