@@ -73,7 +73,7 @@ score_all(struct cw_db *db, const struct cw_ruleset *rs, cw_time as_of, each_sco
 
 		memset(&s, 0, sizeof(s));
 		ok = cw_intel_load(db, PQgetvalue(r, i, 0), &pi, err) &&
-		     cw_score_evaluate(rs, &pi, as_of, &s, err) && fn(ctx, PQgetvalue(r, i, 0), &s, err);
+		     cw_score_evaluate_summary(rs, &pi, as_of, &s, err) && fn(ctx, PQgetvalue(r, i, 0), &s, err);
 		cw_score_free(&s);
 	}
 	cw_intel_free(&pi);
@@ -216,7 +216,7 @@ diff_one(void *ctx, const char *provider_id, const struct cw_score *cur, struct 
 	cw_intel_init(&pi);
 	memset(&s, 0, sizeof(s));
 	ok = cw_intel_load(job->db, provider_id, &pi, err) &&
-	     cw_score_evaluate(job->cand, &pi, job->as_of, &s, err);
+	     cw_score_evaluate_summary(job->cand, &pi, job->as_of, &s, err);
 	if (ok) {
 		job->matrix[cur->band][s.band]++;
 		if (cur->band != s.band) {

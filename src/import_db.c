@@ -33,62 +33,13 @@
 
 #include "carewatch/import.h"
 #include "carewatch/record.h"
+#include "carewatch/copybuf.h"
 #include "carewatch/scoring.h"
 #include "carewatch/vocab.h"
 
 #define IMPORT_LOCK "4242006"
 #define FETCH_ROWS "10000"
 #define COPY_CHUNK ((size_t)1 << 20)
-
-/* A growable byte buffer. */
-struct buf {
-	char *p;
-	size_t n, cap;
-};
-
-static bool
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 65536;
-		char *np;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (np == NULL)
-			return false;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-	return true;
-}
-
-static bool
-buf_str(struct buf *b, const char *s)
-{
-	return buf_add(b, s, strlen(s));
-}
-
-/* s escaped for COPY text format, then sep. */
-static bool
-buf_field(struct buf *b, const char *s, char sep)
-{
-	const char *run = s;
-
-	for (; *s; s++) {
-		const char *e = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n"
-			      : *s == '\r' ? "\\r" : NULL;
-		if (e) {
-			if (!buf_add(b, run, (size_t)(s - run)) || !buf_add(b, e, 2))
-				return false;
-			run = s + 1;
-		}
-	}
-	return buf_add(b, run, (size_t)(s - run)) && buf_add(b, &sep, 1);
-}
 
 /* Send len bytes to the COPY FROM STDIN that sql starts, and finish it. */
 static bool
@@ -374,7 +325,7 @@ struct scorer {
 	struct prov *provs;
 	size_t n, next;
 	struct cw_provider_intel pi;
-	struct buf out;                 /* provider_score rows, COPY text */
+	struct cw_copybuf out;                 /* provider_score rows, COPY text */
 	long scored;
 };
 
@@ -405,18 +356,18 @@ score_next(struct scorer *s, struct cw_error *err)
 	snprintf(s->pi.provider_id, sizeof(s->pi.provider_id), "%s", p->id);
 	s->pi.care_type = p->care_type;
 	s->pi.beds = p->beds;
-	if (!cw_score_evaluate(s->rs, &s->pi, s->as_of, &sc, err)) {
+	if (!cw_score_evaluate_summary(s->rs, &s->pi, s->as_of, &sc, err)) {
 		cw_score_free(&sc);
 		return false;
 	}
-	json = cw_score_to_json(&sc);
+	json = cw_score_summary_json(&sc);
 	snprintf(total, sizeof(total), "%.2f", sc.total);
-	ok = json != NULL && buf_field(&s->out, p->id, '\t') && buf_field(&s->out, s->as_of_text, '\t') &&
-	     buf_field(&s->out, sc.ruleset, '\t') && buf_field(&s->out, sc.hash, '\t') &&
-	     buf_field(&s->out, total, '\t') &&
-	     buf_field(&s->out, cw_vocab_word(&cw_vocab_risk, (int)sc.band), '\t') &&
-	     buf_field(&s->out, sc.flag ? "t" : "f", '\t') && buf_field(&s->out, json, '\t') &&
-	     buf_field(&s->out, "import", '\n');
+	ok = json != NULL && cw_copybuf_field(&s->out, p->id, '\t') && cw_copybuf_field(&s->out, s->as_of_text, '\t') &&
+	     cw_copybuf_field(&s->out, sc.ruleset, '\t') && cw_copybuf_field(&s->out, sc.hash, '\t') &&
+	     cw_copybuf_field(&s->out, total, '\t') &&
+	     cw_copybuf_field(&s->out, cw_vocab_word(&cw_vocab_risk, (int)sc.band), '\t') &&
+	     cw_copybuf_field(&s->out, sc.flag ? "t" : "f", '\t') && cw_copybuf_field(&s->out, json, '\t') &&
+	     cw_copybuf_field(&s->out, "import", '\n');
 	free(json);
 	cw_score_free(&sc);
 	cw_intel_reset(&s->pi);
@@ -546,7 +497,7 @@ log_run(struct cw_db *db, struct job *j, struct cw_error *err)
 {
 	const struct cw_import_batch *b = j->b;
 	const struct cw_import_result *res = j->res;
-	struct buf js = {0};
+	struct cw_copybuf js = {0};
 	char n[9][24], skipped_total[24];
 	long skipped = 0;
 	const char *p[16];
@@ -559,12 +510,12 @@ log_run(struct cw_db *db, struct job *j, struct cw_error *err)
 		skipped += v;
 		snprintf(item, sizeof(item), "%s\"%s\": %ld", js.n ? ", " : "{",
 			 cw_import_skip_word((enum cw_import_skip)i), v);
-		if (!buf_str(&js, item)) {
+		if (!cw_copybuf_str(&js, item)) {
 			free(js.p);
 			return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 		}
 	}
-	if (!buf_str(&js, "}")) {
+	if (!cw_copybuf_str(&js, "}")) {
 		free(js.p);
 		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	}

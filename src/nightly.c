@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "carewatch/calendar.h"
+#include "carewatch/copybuf.h"
 #include "carewatch/nightly.h"
 #include "carewatch/record.h"
 #include "carewatch/scoring.h"
@@ -26,45 +27,6 @@ struct prov {
 	int beds;
 };
 
-/* A growable text buffer for one COPY line. */
-struct line {
-	char *p;
-	size_t n, cap;
-};
-
-static bool
-line_add(struct line *l, const char *s, size_t n)
-{
-	if (l->n + n + 1 > l->cap) {
-		size_t cap = l->cap ? l->cap : 4096;
-		char *np;
-		while (cap < l->n + n + 1)
-			cap *= 2;
-		np = realloc(l->p, cap);
-		if (np == NULL)
-			return false;
-		l->p = np;
-		l->cap = cap;
-	}
-	memcpy(l->p + l->n, s, n);
-	l->n += n;
-	l->p[l->n] = '\0';
-	return true;
-}
-
-/* Append s escaped for COPY text format. */
-static bool
-line_field(struct line *l, const char *s)
-{
-	for (; *s; s++) {
-		const char *e = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n"
-			      : *s == '\r' ? "\\r" : NULL;
-		if (!(e ? line_add(l, e, 2) : line_add(l, s, 1)))
-			return false;
-	}
-	return true;
-}
-
 struct run {
 	struct cw_db *db, *rd;
 	const struct cw_ruleset *rs;
@@ -73,7 +35,7 @@ struct run {
 	struct prov *provs;
 	size_t nprovs, next;
 	struct cw_provider_intel pi;
-	struct line out;
+	struct cw_copybuf out;
 	char asof[40];
 };
 
@@ -98,17 +60,15 @@ emit(struct run *r, const struct prov *p, struct cw_error *err)
 	snprintf(r->pi.provider_id, sizeof(r->pi.provider_id), "%s", p->id);
 	r->pi.care_type = p->care_type;
 	r->pi.beds = p->beds;
-	if (!cw_score_evaluate(r->rs, &r->pi, r->opts->as_of, &s, err))
+	if (!cw_score_evaluate_summary(r->rs, &r->pi, r->opts->as_of, &s, err))
 		return false;
-	json = cw_score_to_json(&s);
+	json = cw_score_summary_json(&s);
 	snprintf(num, sizeof(num), "%.2f", s.total);
 	r->out.n = 0;
-	ok = json != NULL && line_add(&r->out, p->id, strlen(p->id)) && line_add(&r->out, "\t", 1) &&
-	     line_add(&r->out, num, strlen(num)) && line_add(&r->out, "\t", 1) &&
-	     line_field(&r->out, cw_vocab_word(&cw_vocab_risk, (int)s.band)) &&
-	     line_add(&r->out, s.flag ? "\tt\t" : "\tf\t", 3) && line_field(&r->out, json) &&
-	     line_add(&r->out, "\t", 1) && line_field(&r->out, s.flag_reasons) &&
-	     line_add(&r->out, "\n", 1);
+	ok = json != NULL && cw_copybuf_field(&r->out, p->id, '\t') && cw_copybuf_field(&r->out, num, '\t') &&
+	     cw_copybuf_field(&r->out, cw_vocab_word(&cw_vocab_risk, (int)s.band), '\t') &&
+	     cw_copybuf_field(&r->out, s.flag ? "t" : "f", '\t') && cw_copybuf_field(&r->out, json, '\t') &&
+	     cw_copybuf_field(&r->out, s.flag_reasons, '\n');
 	free(json);
 	cw_score_free(&s);
 	if (!ok)
@@ -126,7 +86,7 @@ flush_until(struct run *r, const char *upto, struct cw_error *err)
 {
 	while (r->next < r->nprovs && (upto == NULL || strcmp(r->provs[r->next].id, upto) < 0)) {
 		/* r->out owns its buffer across calls (freed at the end of the run);
-		 * the analyzer loses it through line_add's realloc. */
+		 * the analyzer loses it through cw_copybuf_add's realloc. */
 		if (!emit(r, &r->provs[r->next], err))
 			return false; // NOLINT(clang-analyzer-unix.Malloc)
 		cw_intel_reset(&r->pi);
@@ -135,20 +95,21 @@ flush_until(struct run *r, const char *upto, struct cw_error *err)
 	return true;
 }
 
-/* Split one COPY text line into at most n fields in place (\N -> NULL). */
+/* Split one COPY text line (len bytes, ending in a newline) into at most n
+ * fields in place (\N -> NULL).  One pass: this runs for every record. */
 static int
-split(char *s, char **f, int n)
+split(char *s, size_t len, char **f, int n)
 {
+	char *end = s + len;
 	int k = 0;
 
+	if (len > 0 && end[-1] == '\n')
+		*--end = '\0';
 	while (k < n) {
-		char *tab = strchr(s, '\t');
-		char *nl = strchr(s, '\n');
-		if (nl && (!tab || nl < tab))
-			*nl = '\0', tab = NULL;
+		char *tab = memchr(s, '\t', (size_t)(end - s));
 		if (tab)
 			*tab = '\0';
-		f[k++] = strcmp(s, "\\N") == 0 ? NULL : s;
+		f[k++] = s[0] == '\\' && s[1] == 'N' && s[2] == '\0' ? NULL : s;
 		if (!tab)
 			break;
 		s = tab + 1;
@@ -208,7 +169,7 @@ stream_and_score(struct run *r, struct cw_error *err)
 	while ((n = PQgetCopyData(rc, &row, 0)) > 0) {
 		char *f[7];
 
-		if (split(row, f, 7) != 7 || f[0] == NULL || f[1] == NULL) {
+		if (split(row, (size_t)n, f, 7) != 7 || f[0] == NULL || f[1] == NULL) {
 			PQfreemem(row);
 			return cw_error_set(err, CW_EXIT_FAIL, "malformed intelligence row from the database");
 		}
@@ -515,7 +476,7 @@ fail:
 done:
 	cw_intel_free(&r.pi);
 	free(r.provs);
-	free(r.out.p);
+	cw_copybuf_free(&r.out);
 	cw_db_close(r.rd);
 unlock:
 	if (!cw_db_exec(db, "SELECT pg_advisory_unlock($1::bigint)", 1, lock, &ign))

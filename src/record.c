@@ -433,7 +433,7 @@ record_work(struct cw_db *db, void *ctx, struct cw_error *err)
 		}
 		/* With no active ruleset there is no score to keep. */
 		if (rs && (!cw_intel_load_take(&reads, q_intel, job->params[1], &pi, err) ||
-			   !cw_score_evaluate(rs, &pi, (cw_time)time(NULL), &s, err) ||
+			   !cw_score_evaluate_summary(rs, &pi, (cw_time)time(NULL), &s, err) ||
 			   !cw_scoring_store_queue(&writes, job->params[1], &s, "record", NULL, err)))
 			goto out;
 		if (!cw_db_batch_run(&writes, err) ||

@@ -43,6 +43,7 @@ struct eval {
 	enum cw_risk band;
 	struct item *items;
 	size_t n;
+	bool notes;                     /* write each contribution's note */
 };
 
 /* a / b rounded half away from zero; b > 0. */
@@ -123,6 +124,17 @@ in_range(int v, int n)
 
 /* ---- contributions --------------------------------------------------- */
 
+/* src into dst, cut to fit: snprintf's "%s" without its cost, which shows
+ * when the nightly adds ten million contributions. */
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static struct item * __attribute__((format(printf, 6, 7)))
 add_item(struct eval *x, enum cw_factor f, const char *id, cw_time at, int64_t raw,
 	 const char *fmt, ...)
@@ -134,8 +146,8 @@ add_item(struct eval *x, enum cw_factor f, const char *id, cw_time at, int64_t r
 	it->f = f;
 	it->raw = it->dec = raw;
 	it->c.at = at;
-	snprintf(it->c.kind, sizeof(it->c.kind), "%s", cw_rules_factor_name(f));
-	snprintf(it->c.record_id, sizeof(it->c.record_id), "%s", id);
+	copy_str(it->c.kind, sizeof(it->c.kind), cw_rules_factor_name(f));
+	copy_str(it->c.record_id, sizeof(it->c.record_id), id);
 	va_start(ap, fmt);
 	vformat(it->c.rule, sizeof(it->c.rule), fmt, ap);
 	va_end(ap);
@@ -151,16 +163,32 @@ decay(struct eval *x, struct item *it, const char *detail)
 	char buf[256];
 
 	if (hl <= 0) {
+		if (!x->notes)
+			return;
 		snprintf(buf, sizeof(buf), "%s%s%lld d old, no decay", detail, detail[0] ? "; " : "",
 			 (long long)age);
 	} else {
 		long long ppm = llround(exp2(-(double)age / (double)hl) * 1e6);
 		it->dec = round_div(it->raw * ppm, 1000000);
+		if (!x->notes)
+			return;
 		snprintf(buf, sizeof(buf), "%s%s%lld d old, half-life %lld d: x%lld.%06lld", detail,
 			 detail[0] ? "; " : "", (long long)age, (long long)hl, ppm / 1000000,
 			 ppm % 1000000);
 	}
 	snprintf(it->c.note, sizeof(it->c.note), "%.95s", buf);
+}
+
+/* The note of an open restriction or notice. */
+static void
+open_note(const struct eval *x, struct item *it)
+{
+	char day[24];
+
+	if (!x->notes)
+		return;
+	fmt_date(day, sizeof(day), it->c.at);
+	snprintf(it->c.note, sizeof(it->c.note), "open since %s, no decay", day);
 }
 
 /* Dated on or before as-of and inside the factor's window. */
@@ -235,7 +263,7 @@ collect(struct eval *x)
 {
 	const struct cw_provider_intel *pi = x->pi;
 	const struct cw_params *P = x->P;
-	char d[64], day[24];
+	char d[64] = "";
 
 	for (size_t i = 0; i < pi->concerns.n; i++) {
 		const struct cw_rec_concern *r = &pi->concerns.v[i];
@@ -249,9 +277,11 @@ collect(struct eval *x)
 			raw += P->v[CW_P_CONCERN_SG_EXTRA];
 			it = add_item(x, CW_FACTOR_CONCERN, r->id, r->at, raw,
 				      "concern.%s+safeguarding_extra", w);
-			fmt_h(a, sizeof(a), P->v[CW_P_CONCERN + r->risk]);
-			fmt_h(b, sizeof(b), P->v[CW_P_CONCERN_SG_EXTRA]);
-			snprintf(d, sizeof(d), "%s + safeguarding %s", a, b);
+			if (x->notes) {
+				fmt_h(a, sizeof(a), P->v[CW_P_CONCERN + r->risk]);
+				fmt_h(b, sizeof(b), P->v[CW_P_CONCERN_SG_EXTRA]);
+				snprintf(d, sizeof(d), "%s + safeguarding %s", a, b);
+			}
 		} else {
 			it = add_item(x, CW_FACTOR_CONCERN, r->id, r->at, raw, "concern.%s", w);
 			d[0] = '\0';
@@ -269,9 +299,11 @@ collect(struct eval *x)
 					   round_div(cat * mult, 100), "safeguarding.%s.%s",
 					   cw_vocab_word(&cw_vocab_sg_category, r->category),
 					   cw_vocab_word(&cw_vocab_sg_outcome, r->outcome));
-		fmt_h(a, sizeof(a), cat);
-		fmt_h(b, sizeof(b), mult);
-		snprintf(d, sizeof(d), "%s x %s", a, b);
+		if (x->notes) {
+			fmt_h(a, sizeof(a), cat);
+			fmt_h(b, sizeof(b), mult);
+			snprintf(d, sizeof(d), "%s x %s", a, b);
+		}
 		decay(x, it, d);
 	}
 	for (size_t i = 0; i < pi->visits.n; i++) {
@@ -336,8 +368,7 @@ collect(struct eval *x)
 		struct item *it = add_item(x, CW_FACTOR_RESTRICTION, r->id, r->at,
 					   P->v[CW_P_RESTRICTION + r->kind], "restriction.%s",
 					   cw_vocab_word(&cw_vocab_restriction_kind, r->kind));
-		fmt_date(day, sizeof(day), r->at);
-		snprintf(it->c.note, sizeof(it->c.note), "open since %s, no decay", day);
+		open_note(x, it);
 	}
 	for (size_t i = 0; i < pi->notices.n; i++) {
 		const struct cw_rec_notice *r = &pi->notices.v[i];
@@ -346,8 +377,7 @@ collect(struct eval *x)
 		struct item *it = add_item(x, CW_FACTOR_NOTICE, r->id, r->at,
 					   P->v[CW_P_NOTICE + r->kind], "notice.%s",
 					   cw_vocab_word(&cw_vocab_notice_kind, r->kind));
-		fmt_date(day, sizeof(day), r->at);
-		snprintf(it->c.note, sizeof(it->c.note), "open since %s, no decay", day);
+		open_note(x, it);
 	}
 	for (size_t i = 0; i < pi->losses.n; i++) {
 		const struct cw_rec_loss *r = &pi->losses.v[i];
@@ -579,9 +609,9 @@ eval_cond(const struct eval *x, const struct cw_cond *c, char *why, size_t size)
 
 /* ---- the whole evaluation -------------------------------------------- */
 
-bool
-cw_score_evaluate(const struct cw_ruleset *rs, const struct cw_provider_intel *pi,
-		  cw_time as_of, struct cw_score *out, struct cw_error *err)
+static bool
+evaluate(const struct cw_ruleset *rs, const struct cw_provider_intel *pi, cw_time as_of, bool notes,
+	 struct cw_score *out, struct cw_error *err)
 {
 	struct eval x;
 	size_t cap;
@@ -604,6 +634,7 @@ cw_score_evaluate(const struct cw_ruleset *rs, const struct cw_provider_intel *p
 	x.pi = pi;
 	x.P = &rs->params[pi->care_type];
 	x.as_of = as_of;
+	x.notes = notes;
 	for (size_t i = 0; i < pi->cqc.n; i++) {
 		const struct cw_rec_cqc *r = &pi->cqc.v[i];
 		if (r->at == CW_TIME_NONE || r->at > as_of)
@@ -703,6 +734,20 @@ cw_score_free(struct cw_score *s)
 	memset(s, 0, sizeof(*s));
 }
 
+bool
+cw_score_evaluate(const struct cw_ruleset *rs, const struct cw_provider_intel *pi,
+		  cw_time as_of, struct cw_score *out, struct cw_error *err)
+{
+	return evaluate(rs, pi, as_of, true, out, err);
+}
+
+bool
+cw_score_evaluate_summary(const struct cw_ruleset *rs, const struct cw_provider_intel *pi,
+			  cw_time as_of, struct cw_score *out, struct cw_error *err)
+{
+	return evaluate(rs, pi, as_of, false, out, err);
+}
+
 /* ---- JSON ------------------------------------------------------------ */
 
 struct sb {
@@ -793,26 +838,46 @@ sb_list(struct sb *b, const char *s)
 	sb_add(b, "]", 1);
 }
 
+/* The fields both JSON forms share, up to and including "as_of". */
+static void
+sb_head(struct sb *b, const struct cw_score *s)
+{
+	char t[40];
+
+	sb_add(b, "{\"total\":", 9);
+	sb_num(b, s->total);
+	sb_printf(b, ",\"band\":\"%s\",\"score_band\":\"%s\",\"flag\":%s,\"flag_reasons\":",
+		  cw_vocab_word(&cw_vocab_risk, s->band), cw_vocab_word(&cw_vocab_risk, s->score_band),
+		  s->flag ? "true" : "false");
+	sb_list(b, s->flag_reasons);
+	sb_add(b, ",\"adjustments\":", 15);
+	sb_list(b, s->adjustments);
+	sb_add(b, ",\"ruleset\":", 11);
+	sb_str(b, s->ruleset);
+	sb_add(b, ",\"hash\":", 8);
+	sb_str(b, s->hash);
+	fmt_iso(t, sizeof(t), s->as_of);
+	sb_printf(b, ",\"as_of\":\"%s\"", t);
+}
+
+static char *
+sb_done(struct sb *b)
+{
+	if (b->oom) {
+		free(b->p);
+		return NULL;
+	}
+	return b->p;
+}
+
 char *
 cw_score_to_json(const struct cw_score *s)
 {
 	struct sb b = {0};
 	char t[40];
 
-	sb_add(&b, "{\"total\":", 9);
-	sb_num(&b, s->total);
-	sb_printf(&b, ",\"band\":\"%s\",\"score_band\":\"%s\",\"flag\":%s,\"flag_reasons\":",
-		  cw_vocab_word(&cw_vocab_risk, s->band), cw_vocab_word(&cw_vocab_risk, s->score_band),
-		  s->flag ? "true" : "false");
-	sb_list(&b, s->flag_reasons);
-	sb_add(&b, ",\"adjustments\":", 15);
-	sb_list(&b, s->adjustments);
-	sb_add(&b, ",\"ruleset\":", 11);
-	sb_str(&b, s->ruleset);
-	sb_add(&b, ",\"hash\":", 8);
-	sb_str(&b, s->hash);
-	fmt_iso(t, sizeof(t), s->as_of);
-	sb_printf(&b, ",\"as_of\":\"%s\",\"contributions\":[", t);
+	sb_head(&b, s);
+	sb_add(&b, ",\"contributions\":[", 18);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct cw_contribution *c = &s->items[i];
 		sb_add(&b, i ? ",{\"rule\":" : "{\"rule\":", i ? 9 : 8);
@@ -833,9 +898,50 @@ cw_score_to_json(const struct cw_score *s)
 		sb_add(&b, "}", 1);
 	}
 	sb_add(&b, "]}", 2);
-	if (b.oom) {
-		free(b.p);
-		return NULL;
+	return sb_done(&b);
+}
+
+char *
+cw_score_summary_json(const struct cw_score *s)
+{
+	/* Per factor, in order of first appearance (the contributions' order). */
+	struct {
+		const char *kind;
+		long records;
+		int64_t raw, decayed, capped;
+	} f[32];
+	size_t nf = 0;
+	struct sb b = {0};
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct cw_contribution *c = &s->items[i];
+		size_t k = 0;
+		while (k < nf && strcmp(f[k].kind, c->kind) != 0)
+			k++;
+		if (k == nf) {
+			if (nf == sizeof(f) / sizeof(f[0]))
+				continue;   /* cannot happen: a ruleset has far fewer factors */
+			memset(&f[nf], 0, sizeof(f[nf]));
+			f[nf++].kind = c->kind;
+		}
+		f[k].records++;
+		f[k].raw += llround(c->raw * 100.0);
+		f[k].decayed += llround(c->decayed * 100.0);
+		f[k].capped += llround(c->capped * 100.0);
 	}
-	return b.p;
+	sb_head(&b, s);
+	sb_printf(&b, ",\"records\":%zu,\"factors\":{", s->n);
+	for (size_t k = 0; k < nf; k++) {
+		char raw[32], dec[32], cap[32];
+		fmt_h(raw, sizeof(raw), f[k].raw);
+		fmt_h(dec, sizeof(dec), f[k].decayed);
+		fmt_h(cap, sizeof(cap), f[k].capped);
+		if (k)
+			sb_add(&b, ",", 1);
+		sb_str(&b, f[k].kind);
+		sb_printf(&b, ":{\"records\":%ld,\"raw\":%s,\"decayed\":%s,\"contribution\":%s}",
+			  f[k].records, raw, dec, cap);
+	}
+	sb_add(&b, "}}", 2);
+	return sb_done(&b);
 }

@@ -315,7 +315,7 @@ store(struct cw_db *db, struct cw_db_batch *b, const char *provider_id, const st
       const char *cause, const char *run_id, struct cw_error *err)
 {
 	char score[32], asof[40];
-	char *json = cw_score_to_json(s);
+	char *json = cw_score_summary_json(s);
 	const char *p[10];
 	bool ok;
 
@@ -388,7 +388,7 @@ cw_scoring_refresh_in_txn(struct cw_db *db, const char *provider_id, char *score
 	memset(&s, 0, sizeof(s));
 	cw_db_batch_init(&write, db);
 	ok = cw_intel_load_take(&reads, qi, provider_id, &pi, err) &&
-	     cw_score_evaluate(rs, &pi, (cw_time)time(NULL), &s, err) &&
+	     cw_score_evaluate_summary(rs, &pi, (cw_time)time(NULL), &s, err) &&
 	     cw_scoring_store_queue(&write, provider_id, &s, "record", NULL, err) &&
 	     cw_db_batch_run(&write, err);
 	if (ok) {

@@ -833,12 +833,12 @@ test_import_ratings_store_one_rating_per_domain_and_date(void **state)
 			    "1-1010701645|well_led|inadequate|2024-03-15|import|t|cwt_imp_mary\n"
 			    "1-1010701646|overall|good|2024-02-01|import|t|cwt_imp_mary");
 	/* The ratings moved Ashfield's score: its current score came from
-	 * this import and counts the CQC contributions. */
+	 * this import and counts the six CQC contributions. */
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_current_score c"
 					 " JOIN provider_score s ON s.id = c.score_id"
 					 " JOIN provider p ON p.id = c.provider_id"
 					 " WHERE p.cqc_location_id = '1-1010701645' AND s.cause = 'import'"
-					 " AND s.score > 0 AND s.detail::text LIKE '%cqc.well_led%'"), 1);
+					 " AND s.score > 0 AND (s.detail->'factors'->'cqc'->>'records')::int = 6"), 1);
 	free(t.p);
 }
 

@@ -369,7 +369,8 @@ reverse_all(struct cw_provider_intel *pi)
 }
 
 static char *
-score_json(const struct cw_ruleset *rs, const struct cw_provider_intel *pi, cw_time as_of)
+score_json_as(const struct cw_ruleset *rs, const struct cw_provider_intel *pi, cw_time as_of,
+	      char *(*to_json)(const struct cw_score *))
 {
 	struct cw_score s;
 	struct cw_error err;
@@ -377,10 +378,16 @@ score_json(const struct cw_ruleset *rs, const struct cw_provider_intel *pi, cw_t
 
 	cw_error_clear(&err);
 	assert_true(cw_score_evaluate(rs, pi, as_of, &s, &err));
-	json = cw_score_to_json(&s);
+	json = to_json(&s);
 	assert_non_null(json);
 	cw_score_free(&s);
 	return json;
+}
+
+static char *
+score_json(const struct cw_ruleset *rs, const struct cw_provider_intel *pi, cw_time as_of)
+{
+	return score_json_as(rs, pi, as_of, cw_score_to_json);
 }
 
 /* The same data, rules and as-of give the same result to the last digit:
@@ -410,6 +417,41 @@ test_score_deterministic(void **state)
 		free(c);
 		free(d);
 		cw_rules_free(again);
+		cw_rules_free(rs);
+	}
+}
+
+/* The summary evaluation (no notes; what the nightly and every write use)
+ * gives the full evaluation's numbers, order and adjustments exactly, and
+ * leaves every note empty: checked on every fixture case. */
+static void
+test_score_summary_evaluation_matches(void **state)
+{
+	(void)state;
+	for (int i = 0; i < ncases; i++) {
+		struct cw_ruleset *rs = case_rules(&cases[i]);
+		struct cw_score full, brief;
+		struct cw_error err;
+		char *a, *b;
+
+		cw_error_clear(&err);
+		assert_true(cw_score_evaluate(rs, &cases[i].pi, cases[i].as_of, &full, &err));
+		assert_true(cw_score_evaluate_summary(rs, &cases[i].pi, cases[i].as_of, &brief, &err));
+		assert_int_equal(full.n, brief.n);
+		for (size_t k = 0; k < full.n; k++) {
+			const struct cw_contribution *f = &full.items[k], *g = &brief.items[k];
+			if (strcmp(f->rule, g->rule) != 0 || strcmp(f->record_id, g->record_id) != 0 ||
+			    f->raw != g->raw || f->decayed != g->decayed || f->capped != g->capped)
+				fail_msg("%s: contribution %zu differs", cases[i].name, k);
+			assert_string_equal(g->note, "");
+		}
+		a = cw_score_summary_json(&full);
+		b = cw_score_summary_json(&brief);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+		cw_score_free(&full);
+		cw_score_free(&brief);
 		cw_rules_free(rs);
 	}
 }
@@ -462,6 +504,40 @@ test_score_json_exact(void **state)
 	c = find_case("negative-total-raised-to-zero");
 	json = score_json(rs, &c->pi, c->as_of);
 	assert_non_null(strstr(json, "\"raw\":-4.00,\"decayed\":-4.00,\"capped\":-4.00"));
+	free(json);
+	cw_rules_free(rs);
+}
+
+/* The summary stored with each score: the same head, then per factor the
+ * number of records and the sums of their weights, hand-added from the
+ * cases' items (very-high-flags: 6.67 + 6.67 + 6.66 = 20.00 and
+ * 5.77 + 9.62 + 9.61 = 25.00, the caps). */
+static void
+test_score_summary_json_exact(void **state)
+{
+	const struct tcase *c = find_case("concern-weights");
+	struct cw_ruleset *rs = case_rules(c);
+	char *json = score_json_as(rs, &c->pi, c->as_of, cw_score_summary_json);
+	char want[1024];
+
+	(void)state;
+	snprintf(want, sizeof(want),
+		 "{\"total\":13.00,\"band\":\"medium\",\"score_band\":\"medium\",\"flag\":false,"
+		 "\"flag_reasons\":[],\"adjustments\":[],\"ruleset\":\"score-fixture\",\"hash\":\"%s\","
+		 "\"as_of\":\"2024-07-01T00:00:00Z\",\"records\":3,\"factors\":{\"concern\":"
+		 "{\"records\":3,\"raw\":13.00,\"decayed\":13.00,\"contribution\":13.00}}}",
+		 cw_rules_hash(rs));
+	assert_string_equal(json, want);
+	free(json);
+	c = find_case("very-high-flags");
+	json = score_json_as(rs, &c->pi, c->as_of, cw_score_summary_json);
+	assert_non_null(strstr(json, "\"records\":6,\"factors\":{"
+				     "\"concern\":{\"records\":3,\"raw\":24.00,\"decayed\":24.00,\"contribution\":20.00},"
+				     "\"cqc\":{\"records\":3,\"raw\":26.00,\"decayed\":26.00,\"contribution\":25.00}}}"));
+	free(json);
+	c = find_case("negative-total-raised-to-zero");
+	json = score_json_as(rs, &c->pi, c->as_of, cw_score_summary_json);
+	assert_non_null(strstr(json, "\"raw\":-4.00,\"decayed\":-4.00,\"contribution\":-4.00"));
 	free(json);
 	cw_rules_free(rs);
 }
@@ -692,6 +768,8 @@ main(void)
 		cmocka_unit_test(test_score_table),
 		cmocka_unit_test(test_score_deterministic),
 		cmocka_unit_test(test_score_json_exact),
+		cmocka_unit_test(test_score_summary_json_exact),
+		cmocka_unit_test(test_score_summary_evaluation_matches),
 		cmocka_unit_test(test_score_json_escapes),
 		cmocka_unit_test(test_score_rejects_invalid_input),
 		cmocka_unit_test(test_score_extreme_times),

@@ -58,6 +58,12 @@ bool cw_score_evaluate(const struct cw_ruleset *rs, const struct cw_provider_int
 		       cw_time as_of, struct cw_score *out, struct cw_error *err)
 	__attribute__((warn_unused_result));
 
+/* As cw_score_evaluate, with the same numbers, order and adjustments, but
+ * every contribution's note left empty: for the nightly and bulk rescoring,
+ * which store cw_score_summary_json and so never read the notes. */
+bool cw_score_evaluate_summary(const struct cw_ruleset *rs, const struct cw_provider_intel *pi,
+			       cw_time as_of, struct cw_score *out, struct cw_error *err)
+	__attribute__((warn_unused_result));
 /* Free the contributions and empty s; the struct itself is the caller's. */
 void cw_score_free(struct cw_score *s);
 
@@ -67,5 +73,12 @@ void cw_score_free(struct cw_score *s);
  * printed to exactly 2 decimals and times as ISO 8601 UTC.  Caller frees with
  * free().  Returns NULL only when out of memory. */
 char *cw_score_to_json(const struct cw_score *s) __attribute__((warn_unused_result));
+/* What a stored score keeps: the same fields up to "as_of", then
+ * "records" (how many contributed) and "factors": {"concern": {"records", "raw",
+ * "decayed", "contribution"}, ...} summed per factor in exact hundredths.
+ * Small (well under 1 kB) whatever the record count; the full list is
+ * recomputed exactly by `provider explain --as-of` (docs/rules.md).  Caller
+ * frees with free(); NULL only when out of memory. */
+char *cw_score_summary_json(const struct cw_score *s) __attribute__((warn_unused_result));
 
 #endif
