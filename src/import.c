@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <uuid/uuid.h>
 
 #include "carewatch/import.h"
+#include "carewatch/sha256.h"
 #include "carewatch/vocab.h"
 
 /* ---- CQC's layouts ---- */
@@ -789,7 +789,7 @@ ratings_emit(struct cw_import_batch *b)
 static void
 hash_chunk(void *arg, const void *buf, size_t len)
 {
-	EVP_DigestUpdate(arg, buf, len);
+	cw_sha256_update(arg, buf, len);
 }
 
 static bool
@@ -928,26 +928,20 @@ bool
 cw_import_parse(struct cw_import_batch *b, struct cw_csv *r, const struct cw_import_opts *o,
 		struct cw_error *err)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
+	struct cw_sha256 md;
 	bool ok;
 
 	snprintf(b->file, sizeof(b->file), "%s", o->file ? o->file : "-");
 	b->index = calloc(1, sizeof(*b->index));
-	if (md == NULL || b->index == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(md);
+	if (b->index == NULL)
 		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
-	}
-	cw_csv_on_read(r, hash_chunk, md);
+	cw_sha256_init(&md);
+	cw_csv_on_read(r, hash_chunk, &md);
 	ok = parse_rows(b, r, o, err);
 	b->bom = cw_csv_had_bom(r);
 	b->crlf = cw_csv_had_crlf(r);
 	cw_csv_on_read(r, NULL, NULL);
-	if (ok && EVP_DigestFinal_ex(md, digest, &dlen)) {
-		for (size_t i = 0; i < dlen && 2 * i + 2 < sizeof(b->sha256); i++)
-			snprintf(b->sha256 + 2 * i, 3, "%02x", digest[i]);
-	}
-	EVP_MD_CTX_free(md);
+	if (ok)
+		cw_sha256_final_hex(&md, b->sha256);
 	return ok;
 }

@@ -12,23 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "carewatch/migrate.h"
+#include "carewatch/sha256.h"
 
 #define MIGRATE_LOCK "4242001"
-
-void
-cw_sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (unsigned int i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + (size_t)2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
-}
 
 void
 cw_migration_set_embedded(struct cw_migration_set *set)

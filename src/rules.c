@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "carewatch/rules.h"
+#include "carewatch/sha256.h"
 
 #define MAX_LINE 4096           /* bytes in one line, without its line end */
 #define MAX_FILE 1048576  /* cw_rules_load refuses bigger files (1 MiB) */
@@ -1256,20 +1256,6 @@ finish(struct parser *p)
 	return true;
 }
 
-static void
-sha256_hex(const char *text, size_t len, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
-		out[0] = '\0';
-		return;
-	}
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(out + (size_t)2 * i, 3, "%02x", md[i]);
-}
-
 struct cw_ruleset *
 cw_rules_parse(const char *filename, const char *text, size_t len, struct cw_rules_error *err)
 {
@@ -1298,7 +1284,7 @@ cw_rules_parse(const char *filename, const char *text, size_t len, struct cw_rul
 	p->rs = rs;
 	for (int r = 0; r < CW_RISK__N; r++)
 		rs->response_days[r] = -1;
-	sha256_hex(text, len, rs->hash);
+	cw_sha256_hex(text, len, rs->hash);
 	if (rs->hash[0] == '\0') {
 		ok = fail_file(p, "cannot compute the SHA-256 of the file");
 		goto out;

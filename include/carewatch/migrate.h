@@ -62,7 +62,4 @@ bool cw_migrate_status(struct cw_db *db, const struct cw_migration_set *set,
 		       struct cw_migration_state **out, int *n, struct cw_error *err)
 	__attribute__((warn_unused_result));
 
-/* Lowercase hex SHA-256 of len bytes into out[65].  Never fails. */
-void cw_sha256_hex(const void *data, size_t len, char out[65]);
-
 #endif
