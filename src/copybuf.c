@@ -56,6 +56,15 @@ cw_copybuf_field(struct cw_copybuf *b, const char *s, char sep)
 }
 
 void
+cw_str_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void
 cw_copybuf_free(struct cw_copybuf *b)
 {
 	free(b->p);

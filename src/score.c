@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "carewatch/copybuf.h"
 #include "carewatch/score.h"
 
 struct item {
@@ -124,17 +125,6 @@ in_range(int v, int n)
 
 /* ---- contributions --------------------------------------------------- */
 
-/* src into dst, cut to fit: snprintf's "%s" without its cost, which shows
- * when the nightly adds ten million contributions. */
-static void
-copy_str(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 static struct item * __attribute__((format(printf, 6, 7)))
 add_item(struct eval *x, enum cw_factor f, const char *id, cw_time at, int64_t raw,
 	 const char *fmt, ...)
@@ -146,8 +136,8 @@ add_item(struct eval *x, enum cw_factor f, const char *id, cw_time at, int64_t r
 	it->f = f;
 	it->raw = it->dec = raw;
 	it->c.at = at;
-	copy_str(it->c.kind, sizeof(it->c.kind), cw_rules_factor_name(f));
-	copy_str(it->c.record_id, sizeof(it->c.record_id), id);
+	cw_str_copy(it->c.kind, sizeof(it->c.kind), cw_rules_factor_name(f));
+	cw_str_copy(it->c.record_id, sizeof(it->c.record_id), id);
 	va_start(ap, fmt);
 	vformat(it->c.rule, sizeof(it->c.rule), fmt, ap);
 	va_end(ap);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "carewatch/calendar.h"
+#include "carewatch/copybuf.h"
 #include "carewatch/scoring.h"
 
 /* Every kind as (provider_id, kind, id, at, a, b, c), times as epoch seconds
@@ -134,10 +135,16 @@ bool
 cw_intel_add_row(struct cw_provider_intel *pi, const char *kind, const char *id, const char *at,
 		 const char *a, const char *b, const char *c)
 {
-	cw_time t = num(at);
+	return cw_intel_add(pi, kind, id, num(at), a, b, c);
+}
+
+bool
+cw_intel_add(struct cw_provider_intel *pi, const char *kind, const char *id, cw_time t, const char *a,
+	     const char *b, const char *c)
+{
 	int x, y;
 
-#define COPY_ID(rec) snprintf((rec).id, sizeof((rec).id), "%s", id)
+#define COPY_ID(rec) cw_str_copy((rec).id, sizeof((rec).id), id)
 	if (strcmp(kind, "concern") == 0) {
 		struct cw_rec_concern rec;
 		if ((x = cw_vocab_parse(&cw_vocab_risk, a)) < 0 ||

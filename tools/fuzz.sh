@@ -50,7 +50,7 @@ for src in "${targets[@]}"; do
 	"$cc" -std=c11 -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-Iinclude -I"$pg_inc" -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-		-o "$out/$name" "$src" "${deps[@]}" -lcrypto -luuid -lm
+		-o "$out/$name" "$src" "${deps[@]}" -lnettle -luuid -lm
 
 	# Seed from every rules file we have (including the bad corpus: the
 	# interesting paths are the errors).

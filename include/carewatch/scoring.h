@@ -47,6 +47,10 @@ extern const char cw_intel_rows_one_sql[];
 /* Add one row of that query to pi.  Returns false on a malformed row. */
 bool cw_intel_add_row(struct cw_provider_intel *pi, const char *kind, const char *id,
 		      const char *at, const char *a, const char *b, const char *c);
+/* The same with the row's time already a number (the nightly reads it in
+ * binary); a, b and c as the query gives them, NULL for SQL NULL. */
+bool cw_intel_add(struct cw_provider_intel *pi, const char *kind, const char *id, cw_time at,
+		  const char *a, const char *b, const char *c) __attribute__((warn_unused_result));
 
 /* Load provider_id's facts and current intelligence into pi (reset first). */
 bool cw_intel_load(struct cw_db *db, const char *provider_id, struct cw_provider_intel *pi,

@@ -12,7 +12,7 @@
  * per staged row with the table's number of columns; every reject has a
  * position inside the file and a message.  Built and run by tools/fuzz.sh.
  *
- * FUZZ_SOURCES: src/import.c src/csv.c src/vocab.c src/calendar.c src/error.c
+ * FUZZ_SOURCES: src/import.c src/csv.c src/vocab.c src/calendar.c src/error.c src/sha256.c
  */
 #include <stdint.h>
 #include <stdio.h>

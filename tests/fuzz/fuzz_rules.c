@@ -9,7 +9,7 @@
  * condition and weight the fuzzer invents goes through cw_score_evaluate.
  * Built and run by tools/fuzz.sh (`make fuzz`), never by `make unit`.
  *
- * FUZZ_SOURCES: src/rules.c src/score.c src/vocab.c src/error.c src/intel.c
+ * FUZZ_SOURCES: src/rules.c src/score.c src/vocab.c src/error.c src/intel.c src/sha256.c src/copybuf.c
  */
 #include <stdint.h>
 #include <stdlib.h>
