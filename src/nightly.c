@@ -93,7 +93,7 @@ flush_until(struct run *r, const unsigned char *upto, struct cw_error *err)
 		 * the analyzer loses it through cw_copybuf_add's realloc. */
 		if (!emit(r, &r->provs[r->next], err))
 			return false; // NOLINT(clang-analyzer-unix.Malloc)
-		cw_intel_reset(&r->pi);
+		cw_intel_reset(&r->pi); // NOLINT(clang-analyzer-unix.Malloc)
 		r->next++;
 	}
 	return true;
