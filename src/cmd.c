@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "carewatch/agent.h"
 #include "carewatch/cmd.h"
 #include "carewatch/record.h"
 
@@ -309,6 +310,32 @@ cw_emit(struct cw_ctx *ctx, struct cw_table *t)
 	return CW_EXIT_OK;
 }
 
+/* Notice a connection that died while we waited at the prompt: libpq only
+ * finds out when it reads, and a terminated backend has left its FATAL
+ * message and end-of-file on the socket.  Replaced at once, so the command
+ * about to run works. */
+void
+cw_ctx_check_connection(struct cw_ctx *ctx)
+{
+	PGconn *c;
+	struct cw_error err;
+
+	if (ctx->db == NULL)
+		return;
+	c = cw_db_conn(ctx->db);
+	for (int i = 0; i < 3 && PQstatus(c) == CONNECTION_OK; i++)
+		if (!PQconsumeInput(c))
+			break;
+	if (PQstatus(c) == CONNECTION_OK)
+		return;
+	fprintf(stderr, "carewatch: the connection to the database was lost; reconnecting\n");
+	cw_db_close(ctx->db);
+	cw_error_clear(&err);
+	/* When this fails the command's own attempt says why (or, for one
+	 * that needs no database, the prompt says "not connected"). */
+	ctx->db = cw_db_open(ctx->conninfo, &err);
+}
+
 bool
 cw_ctx_connect(struct cw_ctx *ctx, struct cw_error *err)
 {
@@ -335,6 +362,8 @@ cw_cmd_run_line(struct cw_ctx *ctx, int argc, char **argv)
 		return cw_fail(&err);
 	if (!cw_cmd_parse(cmd, argc - used, argv + used, &args, ctx, &err))
 		return cw_fail(&err);
+	if (ctx->in_agent && (cmd->flags & CW_CMD_LOCAL))
+		return CW_AGENT_DECLINE;
 	if (cw_flag(&args, "help")) {
 		cw_cmd_usage(cmd, stdout);
 		return CW_EXIT_OK;

@@ -133,32 +133,6 @@ history_append(const char *path, const char *line, const struct cw_words *w)
 	free(kept);
 }
 
-/* Notice a connection that died while we waited at the prompt: libpq only
- * finds out when it reads, and a terminated backend has left its FATAL
- * message and end-of-file on the socket.  Replaced at once, so the command
- * about to run works. */
-static void
-check_connection(struct cw_ctx *ctx)
-{
-	PGconn *c;
-	struct cw_error err;
-
-	if (ctx->db == NULL)
-		return;
-	c = cw_db_conn(ctx->db);
-	for (int i = 0; i < 3 && PQstatus(c) == CONNECTION_OK; i++)
-		if (!PQconsumeInput(c))
-			break;
-	if (PQstatus(c) == CONNECTION_OK)
-		return;
-	fprintf(stderr, "carewatch: the connection to the database was lost; reconnecting\n");
-	cw_db_close(ctx->db);
-	cw_error_clear(&err);
-	/* When this fails the command's own attempt says why (or, for one
-	 * that needs no database, the prompt says "not connected"). */
-	ctx->db = cw_db_open(ctx->conninfo, &err);
-}
-
 /* Ctrl-C while a command runs cancels its statement (PQcancel is safe in a
  * signal handler); the command then fails with the server's message. */
 static PGcancel *volatile running;
@@ -198,7 +172,7 @@ run_one(struct cw_ctx *ctx, struct cw_words *w)
 	if (own)
 		line.db = NULL;
 	else
-		check_connection(ctx);
+		cw_ctx_check_connection(ctx);
 	if (!own)
 		line.db = ctx->db;
 	line.width = cw_output_width();   /* the terminal may have been resized */

@@ -40,6 +40,8 @@ own="" started=""
 tmp=$(mktemp -d /tmp/carewatch-bench-concern.XXXXXX)
 chmod 755 "$tmp"
 cleanup() {
+	# An agent left by a failed run would hold the database open.
+	[ ! -d "$tmp/agent" ] || CAREWATCH_AGENT_DIR="$tmp/agent" "$bin" agent stop >/dev/null 2>&1 || true
 	# Stop only a cluster we started: another bench may be using the shared one.
 	if [ -n "$own" ]; then
 		pgc_stop immediate
@@ -162,6 +164,29 @@ for i in $(seq 1 "$n"); do
 	time_us "$psql_bin" -X -q -c "SELECT 1" >>"$tmp/ps1.us"
 done
 
+# The same one-shot command with the connection agent on (CAREWATCH_AGENT=1,
+# docs/client.md): the first run starts it, the warm-up runs reach it, then
+# it is timed interleaved with psql as above.
+export CAREWATCH_AGENT_DIR="$tmp/agent"
+for _ in 1 2 3; do
+	CAREWATCH_AGENT=1 time_us "${cw_cmd[@]}" >/dev/null
+	sleep 0.1
+done
+: >"$tmp/cwa.us"
+: >"$tmp/ps2.us"
+for i in $(seq 1 "$n"); do
+	if [ $((i % 2)) -eq 0 ]; then
+		CAREWATCH_AGENT=1 time_us "${cw_cmd[@]}" >>"$tmp/cwa.us"
+		time_us "${ps_cmd[@]}" >>"$tmp/ps2.us"
+	else
+		time_us "${ps_cmd[@]}" >>"$tmp/ps2.us"
+		CAREWATCH_AGENT=1 time_us "${cw_cmd[@]}" >>"$tmp/cwa.us"
+	fi
+done
+agents=$("$psql_bin" -X -At -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'carewatch agent'")
+"$bin" agent stop >/dev/null || { echo "bench-concern: the agent was not running" >&2; exit 1; }
+[ "$agents" -eq 1 ] || { echo "bench-concern: expected the agent's one connection, found $agents" >&2; exit 1; }
+
 # The same concerns through one shell session.
 line=$(printf 'concern add "Bench House" --risk high --category medication --source family --summary "%s"' "$summary")
 for i in $(seq 1 "$n"); do echo "$line"; done >"$tmp/shell.in"
@@ -171,7 +196,7 @@ t1=$(date +%s%N)
 shell_us=$(((t1 - t0) / 1000 / n))
 
 rows=$("$psql_bin" -X -At -c "SELECT count(*) FROM concern WHERE summary = '$summary'")
-want=$((3 * n + 6))   # checked before the profile runs below
+want=$((5 * n + 9))   # checked before the profile runs below
 [ "$rows" -eq "$want" ] || { echo "bench-concern: expected $want concerns, found $rows" >&2; exit 1; }
 
 cw_med=$(median <"$tmp/cw.us")
@@ -182,6 +207,13 @@ printf 'concern add, %d runs each (fsync %s, unix socket):\n' "$n" \
 printf '  carewatch concern add          median %s ms\n' "$(ms "$cw_med")"
 printf '  psql -c INSERT INTO concern    median %s ms\n' "$(ms "$ps_med")"
 printf '  ratio carewatch/psql           %s (goal: <= 1.00)\n' "$ratio"
+cwa_med=$(median <"$tmp/cwa.us")
+ps2_med=$(median <"$tmp/ps2.us")
+printf 'with the connection agent (CAREWATCH_AGENT=1), %d runs each, interleaved:\n' "$n"
+printf '  carewatch concern add          median %s ms\n' "$(ms "$cwa_med")"
+printf '  psql -c INSERT INTO concern    median %s ms\n' "$(ms "$ps2_med")"
+printf '  ratio carewatch/psql           %s (goal: <= 1.00)\n' \
+	"$(awk -v a="$cwa_med" -v b="$ps2_med" 'BEGIN { printf "%.2f", a / b }')"
 printf 'for comparison:\n'
 printf '  carewatch version (no database)  median %s ms\n' "$(ms "$(median <"$tmp/cwv.us")")"
 printf '  psql -c SELECT 1                 median %s ms\n' "$(ms "$(median <"$tmp/ps1.us")")"
