@@ -188,6 +188,10 @@ Point the client at it:
     $cw provider show "$("$cw" provider list --format csv | awk -F, 'NR == 2 { print $1 }' | tr -d '"')"
     PGUSER=shewitt $cw worklist          # as QA officer Sarah Hewitt
     PGUSER=jferris $cw case list --open  # as the quality manager
+    $cw shell                            # a session: history, Tab completion
+
+'export CAREWATCH_AGENT=1' keeps a warm connection between one-shot commands
+(docs/client.md).
 
 Logins: shewitt jokafor praman tblake hmorris gpointer (QA officers), radeyemi mgedge
 (market assurance), jferris (quality manager), carewatch (owner), cw_batch (nightly).
