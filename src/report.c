@@ -71,6 +71,21 @@ cw_report_section_add(struct cw_report *rep, const char *key, const char *title,
 	return s;
 }
 
+struct cw_report_section *
+cw_report_section_of(struct cw_report *rep, const char *key, const char *title, PGresult *r,
+		     const struct cw_col *cols, int ncols, struct cw_error *err)
+{
+	struct cw_report_section *s = cw_report_section_add(rep, key, title, err);
+
+	if (s != NULL && (s->table = cw_report_table_of(r, title, cols, ncols)) == NULL) {
+		cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+		s = NULL;
+	}
+	if (s == NULL)
+		PQclear(r);
+	return s;
+}
+
 const char *
 cw_report_keep(struct cw_report *rep, const char *s)
 {

@@ -73,15 +73,10 @@ cw_report_ratings(struct cw_db *db, struct cw_report *rep, const struct cw_repor
 	cw_report_day_text(as_of, when, sizeof(when));
 	snprintf(title, sizeof(title), "CQC ratings by domain as at %s (%s)", when,
 		 cw_report_scope(flt, scope, sizeof(scope)));
-	s = cw_report_section_add(rep, "ratings", title, err);
-	if (s == NULL) {
-		PQclear(r);
+	s = cw_report_section_of(rep, "ratings", title, r, rating_cols, 6, err);
+	if (s == NULL)
 		return false;
-	}
-	s->table = cw_report_table_of(r, title, rating_cols, 6);
 	PQclear(r);
-	if (s->table == NULL)
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	snprintf(s->definition, sizeof(s->definition),
 		 "Each provider's latest CQC rating in each domain published on or before %s (a rating "
 		 "published on that day counts; one published the day after does not). Providers closed "
@@ -174,20 +169,15 @@ cw_report_trend(struct cw_db *db, struct cw_report *rep, const struct cw_report_
 	cw_report_month_text(to, m2, sizeof(m2));
 	snprintf(title, sizeof(title), "Overall CQC ratings at each month end, %s to %s (%s)", m1, m2,
 		 cw_report_scope(flt, scope, sizeof(scope)));
-	s = cw_report_section_add(rep, "trend", title, err);
-	if (s == NULL) {
-		PQclear(r);
+	s = cw_report_section_of(rep, "trend", title, r, trend_cols, 7, err);
+	if (s == NULL)
 		return false;
-	}
-	s->table = cw_report_table_of(r, title, trend_cols, 7);
 	nrows = (size_t)PQntuples(r);
 	if (nrows > 0) {
 		first_rated = atol(PQgetvalue(r, 0, 7));
 		last_rated = atol(PQgetvalue(r, (int)nrows - 1, 7));
 	}
 	PQclear(r);
-	if (s->table == NULL)
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	for (size_t i = 0; i < nrows; i++) {
 		double gb = cw_report_num(s->table, i, 5), t = cw_report_num(s->table, i, 6);
 		if (!isnan(gb)) {
@@ -278,15 +268,11 @@ cw_report_ratings_by(struct cw_db *db, struct cw_report *rep, const struct cw_re
 	cw_report_day_text(as_of, when, sizeof(when));
 	snprintf(title, sizeof(title), "Overall CQC ratings by %s as at %s (%s)",
 		 loc ? "locality" : "care type", when, cw_report_scope(flt, scope, sizeof(scope)));
-	s = cw_report_section_add(rep, loc ? "ratings_by_locality" : "ratings_by_care_type", title, err);
-	if (s == NULL) {
-		PQclear(r);
+	s = cw_report_section_of(rep, loc ? "ratings_by_locality" : "ratings_by_care_type", title, r,
+				 loc ? by_locality_cols : by_care_type_cols, 7, err);
+	if (s == NULL)
 		return false;
-	}
-	s->table = cw_report_table_of(r, title, loc ? by_locality_cols : by_care_type_cols, 7);
 	PQclear(r);
-	if (s->table == NULL)
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	n = cw_table_rows(s->table);
 	snprintf(s->definition, sizeof(s->definition),
 		 "Each provider's latest overall CQC rating published on or before %s, by the %s the "
@@ -377,15 +363,10 @@ cw_report_shift(struct cw_db *db, struct cw_report *rep, const struct cw_report_
 	cw_report_day_text(end, b, sizeof(b));
 	snprintf(title, sizeof(title), "Shift in overall CQC ratings, %s to %s (%s)", a, b,
 		 cw_report_scope(flt, scope, sizeof(scope)));
-	s = cw_report_section_add(rep, "shift", title, err);
-	if (s == NULL) {
-		PQclear(r);
+	s = cw_report_section_of(rep, "shift", title, r, shift_cols, 9, err);
+	if (s == NULL)
 		return false;
-	}
-	s->table = cw_report_table_of(r, title, shift_cols, 9);
 	PQclear(r);
-	if (s->table == NULL)
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	n = cw_table_rows(s->table);
 	snprintf(s->definition, sizeof(s->definition),
 		 "Providers with an overall CQC rating published before %s (their rating at the start) "
@@ -483,18 +464,13 @@ cw_report_underperforming(struct cw_db *db, struct cw_report *rep,
 		 "Persistently underperforming providers as at %s: never good or better in %d or more "
 		 "inspections (%s)",
 		 when, min_inspections, cw_report_scope(flt, scope, sizeof(scope)));
-	s = cw_report_section_add(rep, "underperforming", title, err);
-	if (s == NULL) {
-		PQclear(r);
+	s = cw_report_section_of(rep, "underperforming", title, r, under_cols, 10, err);
+	if (s == NULL)
 		return false;
-	}
-	s->table = cw_report_table_of(r, title, under_cols, 10);
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++)
 		inspections += atol(PQgetvalue(r, i, 4));
 	PQclear(r);
-	if (s->table == NULL)
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	snprintf(footer, sizeof(footer), "(%d provider%s, %ld inspection%s)", n, n == 1 ? "" : "s",
 		 inspections, inspections == 1 ? "" : "s");
 	cw_table_footer(s->table, footer);

@@ -276,12 +276,10 @@ cw_report_concerns(struct cw_db *db, struct cw_report *rep, const struct cw_repo
 	period_text(from, to, period, sizeof(period));
 	snprintf(title, sizeof(title), "Concerns received by risk level, %s (%s)", period,
 		 cw_report_scope(flt, scope, sizeof(scope)));
-	if (!section_with(rep, &s, "concerns", title, r, err))
+	s = cw_report_section_of(rep, "concerns", title, r, concern_cols, 8, err);
+	if (s == NULL)
 		return false;
-	s->table = cw_report_table_of(r, title, concern_cols, 8);
 	PQclear(r);
-	if (s->table == NULL)
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	n = cw_table_rows(s->table);
 	snprintf(s->definition, sizeof(s->definition),
 		 "Concerns (current versions, corrections replacing what they correct) by the month they "
@@ -352,12 +350,10 @@ cw_report_response(struct cw_db *db, struct cw_report *rep, const struct cw_repo
 	period_text(from, to, period, sizeof(period));
 	snprintf(title, sizeof(title), "Response times against the %d%% target, %s (%s)", target_pct,
 		 period, cw_report_scope(flt, scope, sizeof(scope)));
-	if (!section_with(rep, &s, "response", title, r, err))
+	s = cw_report_section_of(rep, "response", title, r, response_cols, 8, err);
+	if (s == NULL)
 		return false;
-	s->table = cw_report_table_of(r, title, response_cols, 8);
 	PQclear(r);
-	if (s->table == NULL)
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	n = cw_table_rows(s->table);
 	snprintf(s->definition, sizeof(s->definition),
 		 "Cases whose response was due in each month (London time), by the due time set when the "
@@ -602,13 +598,9 @@ cw_report_risk_bands(struct cw_db *db, struct cw_report *rep, const struct cw_re
 	period_text(from, to, period, sizeof(period));
 	snprintf(title, sizeof(title), "Providers by risk band at month end, %s (%s)", period,
 		 cw_report_scope(flt, scope, sizeof(scope)));
-	if (!section_with(rep, &s, "risk_bands", title, r, err))
+	s = cw_report_section_of(rep, "risk_bands", title, r, band_cols, 8, err);
+	if (s == NULL)
 		return false;
-	s->table = cw_report_table_of(r, title, band_cols, 8);
-	if (s->table == NULL) {
-		PQclear(r);
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
-	}
 	/* The chart: months x care types, the high-or-very-high share. */
 	{
 		struct cw_col cc[CW_CARE__N + 1];
@@ -796,12 +788,10 @@ cw_report_loss(struct cw_db *db, struct cw_report *rep, const struct cw_report_f
 	period_text(from, to, period, sizeof(period));
 	snprintf(title, sizeof(title), "Provider loss: closures and beds lost, %s (%s)", period,
 		 cw_report_scope(flt, scope, sizeof(scope)));
-	if (!section_with(rep, &s, "loss", title, r, err))
+	s = cw_report_section_of(rep, "loss", title, r, loss_cols, 7, err);
+	if (s == NULL)
 		return false;
-	s->table = cw_report_table_of(r, title, loss_cols, 7);
 	PQclear(r);
-	if (s->table == NULL)
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	n = cw_table_rows(s->table);
 	snprintf(s->definition, sizeof(s->definition),
 		 "Provider loss recorded with a date in the period, by the care type of the provider: "

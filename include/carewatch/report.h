@@ -220,6 +220,12 @@ struct cw_report_section *cw_report_section_add(struct cw_report *rep, const cha
 /* A copy of s owned by rep (for column keys and labels made at run time).
  * NULL when out of memory. */
 const char *cw_report_keep(struct cw_report *rep, const char *s);
+/* A new section of rep whose table is every row of r (cw_report_table_of).
+ * r stays the caller's on success; on failure it is cleared, err is filled
+ * and NULL returned. */
+struct cw_report_section *cw_report_section_of(struct cw_report *rep, const char *key,
+					       const char *title, PGresult *r,
+					       const struct cw_col *cols, int ncols, struct cw_error *err);
 /* A table of every row of r, cells as text (SQL NULL stays NULL). */
 struct cw_table *cw_report_table_of(PGresult *r, const char *title, const struct cw_col *cols,
 				    int ncols);
