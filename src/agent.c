@@ -27,6 +27,7 @@
 
 #include "carewatch/agent.h"
 #include "carewatch/cmd.h"
+#include "carewatch/copybuf.h"
 #include "carewatch/sha256.h"
 
 #define PROTOCOL "carewatch-agent 1"
@@ -338,8 +339,8 @@ agent_main(const struct cw_ctx *ctx, const char *path)
 	ag.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	umask(077);
 	/* bind fails if another agent won the race to start: it serves. */
-	if (ag.listen_fd < 0 || !set_sun_path(&sa, path) || bind(ag.listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(ag.listen_fd, 16) != 0)
+	if (ag.listen_fd < 0 || !set_sun_path(&sa, path) ||
+	    bind(ag.listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(ag.listen_fd, 16) != 0)
 		_exit(0);
 	while (!ag.stop) {
 		struct pollfd p = {.fd = ag.listen_fd, .events = POLLIN};
@@ -384,31 +385,17 @@ spawn(const struct cw_ctx *ctx, const char *path)
 
 /* Append s and its NUL to the payload. */
 static bool
-put(char **p, size_t *n, size_t *cap, const char *s)
+put(struct cw_copybuf *b, const char *s)
 {
-	size_t l = strlen(s) + 1;
-
-	if (*n + l > *cap) {
-		size_t nc = *cap ? *cap * 2 : 1024;
-		char *np;
-		while (nc < *n + l)
-			nc *= 2;
-		if (nc > MAX_PAYLOAD || (np = realloc(*p, nc)) == NULL)
-			return false;
-		*p = np;
-		*cap = nc;
-	}
-	memcpy(*p + *n, s, l);
-	*n += l;
-	return true;
+	return b->n + strlen(s) < MAX_PAYLOAD && cw_copybuf_add(b, s, strlen(s) + 1);
 }
 
 /* Send argv to the agent on fd c; its exit status in *rc. */
 static bool
 request(int c, const struct cw_ctx *ctx, int argc, char **argv, int32_t *rc)
 {
-	char *p = NULL, cwd[4096], num[16], kv[512];
-	size_t n = 0, cap = 0;
+	struct cw_copybuf b = {0};
+	char cwd[4096], num[16], kv[512];
 	int nenv = 0, fds[3] = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
 	uint32_t len;
 	bool ok;
@@ -426,9 +413,9 @@ request(int c, const struct cw_ctx *ctx, int argc, char **argv, int32_t *rc)
 	for (int i = 0; forwarded_env[i]; i++)
 		nenv += getenv(forwarded_env[i]) != NULL;
 	snprintf(num, sizeof(num), "%d", (int)ctx->format);
-	ok = put(&p, &n, &cap, PROTOCOL) && put(&p, &n, &cap, num) && put(&p, &n, &cap, cwd);
+	ok = put(&b, PROTOCOL) && put(&b, num) && put(&b, cwd);
 	snprintf(num, sizeof(num), "%d", nenv);
-	ok = ok && put(&p, &n, &cap, num);
+	ok = ok && put(&b, num);
 	for (int i = 0; ok && forwarded_env[i]; i++) {
 		const char *v = getenv(forwarded_env[i]);
 		if (v == NULL)
@@ -436,17 +423,17 @@ request(int c, const struct cw_ctx *ctx, int argc, char **argv, int32_t *rc)
 		if ((size_t)snprintf(kv, sizeof(kv), "%s=%s", forwarded_env[i], v) >= sizeof(kv))
 			ok = false;
 		else
-			ok = put(&p, &n, &cap, kv);
+			ok = put(&b, kv);
 	}
 	snprintf(num, sizeof(num), "%d", argc);
-	ok = ok && argc < MAX_WORDS && put(&p, &n, &cap, num);
+	ok = ok && argc < MAX_WORDS && put(&b, num);
 	for (int i = 0; ok && i < argc; i++)
-		ok = put(&p, &n, &cap, argv[i]);
+		ok = put(&b, argv[i]);
 	if (!ok) {
-		free(p);
+		cw_copybuf_free(&b);
 		return false;
 	}
-	len = (uint32_t)n;
+	len = (uint32_t)b.n;
 	cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
@@ -454,9 +441,9 @@ request(int c, const struct cw_ctx *ctx, int argc, char **argv, int32_t *rc)
 	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
 	fflush(stdout);
 	fflush(stderr);
-	ok = sendmsg(c, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(len) && write_all(c, p, n) &&
+	ok = sendmsg(c, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(len) && write_all(c, b.p, b.n) &&
 	     read_all(c, rc, sizeof(*rc));
-	free(p);
+	cw_copybuf_free(&b);
 	return ok;
 }
 

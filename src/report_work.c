@@ -14,6 +14,7 @@
  * column appears even when its count is zero.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +236,23 @@ period_text(struct cw_date from, struct cw_date to, char *buf, size_t size)
 		snprintf(buf, size, "%s to %s", a, b);
 }
 
+/* A section title: what (printf-style), then ", <period> (<scope>)". */
+static void __attribute__((format(printf, 6, 7)))
+period_title(char *buf, size_t size, struct cw_date from, struct cw_date to,
+	     const struct cw_report_filter *flt, const char *fmt, ...)
+{
+	char period[96], scope[160];
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	n = strlen(buf);
+	period_text(from, to, period, sizeof(period));
+	snprintf(buf + n, size - n, ", %s (%s)", period, cw_report_scope(flt, scope, sizeof(scope)));
+}
+
 /* ---- concerns ---- */
 
 static const struct cw_col concern_cols[] = {
@@ -247,7 +265,7 @@ bool
 cw_report_concerns(struct cw_db *db, struct cw_report *rep, const struct cw_report_filter *flt,
 		   struct cw_date from, struct cw_date to, struct cw_error *err)
 {
-	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], scope[160], period[96], title[240];
+	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], title[240];
 	const char *p[4] = {cw_report_iso(from, d1), cw_report_iso(to, d2), flt->care_type,
 			    flt->locality};
 	struct cw_report_section *s;
@@ -273,9 +291,7 @@ cw_report_concerns(struct cw_db *db, struct cw_report *rep, const struct cw_repo
 			4, p, err);
 	if (r == NULL)
 		return false;
-	period_text(from, to, period, sizeof(period));
-	snprintf(title, sizeof(title), "Concerns received by risk level, %s (%s)", period,
-		 cw_report_scope(flt, scope, sizeof(scope)));
+	period_title(title, sizeof(title), from, to, flt, "Concerns received by risk level");
 	s = cw_report_section_of(rep, "concerns", title, r, concern_cols, 8, err);
 	if (s == NULL)
 		return false;
@@ -315,7 +331,7 @@ bool
 cw_report_response(struct cw_db *db, struct cw_report *rep, const struct cw_report_filter *flt,
 		   struct cw_date from, struct cw_date to, int target_pct, struct cw_error *err)
 {
-	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], tgt[16], scope[160], period[96], title[240];
+	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], tgt[16], title[240];
 	const char *p[5] = {cw_report_iso(from, d1), cw_report_iso(to, d2), flt->care_type,
 			    flt->locality, tgt};
 	struct cw_report_section *s;
@@ -347,9 +363,8 @@ cw_report_response(struct cw_db *db, struct cw_report *rep, const struct cw_repo
 			5, p, err);
 	if (r == NULL)
 		return false;
-	period_text(from, to, period, sizeof(period));
-	snprintf(title, sizeof(title), "Response times against the %d%% target, %s (%s)", target_pct,
-		 period, cw_report_scope(flt, scope, sizeof(scope)));
+	period_title(title, sizeof(title), from, to, flt, "Response times against the %d%% target",
+		     target_pct);
 	s = cw_report_section_of(rep, "response", title, r, response_cols, 8, err);
 	if (s == NULL)
 		return false;
@@ -390,7 +405,7 @@ cw_report_active_cases(struct cw_db *db, struct cw_report *rep, const struct cw_
 		       struct cw_error *err)
 {
 	static const struct cw_col first = {"month", "Month end", false};
-	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], scope[160], period[96], title[240];
+	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], title[240];
 	bool loc = by == CW_DIM_LOCALITY;
 	const char *p[5] = {cw_report_iso(from, d1), cw_report_iso(to, d2), flt->care_type,
 			    flt->locality, loc ? "locality" : "care_type"};
@@ -430,9 +445,8 @@ cw_report_active_cases(struct cw_db *db, struct cw_report *rep, const struct cw_
 			5, p, err);
 	if (r == NULL)
 		return false;
-	period_text(from, to, period, sizeof(period));
-	snprintf(title, sizeof(title), "Active cases at month end by %s, %s (%s)",
-		 loc ? "locality" : "care type", period, cw_report_scope(flt, scope, sizeof(scope)));
+	period_title(title, sizeof(title), from, to, flt, "Active cases at month end by %s",
+		     loc ? "locality" : "care type");
 	if (!section_with(rep, &s, loc ? "active_cases_by_locality" : "active_cases", title, r, err))
 		return false;
 	s->table = pivot(r, title, &first, &months, &cols, false, err);
@@ -476,7 +490,7 @@ cw_report_safeguarding(struct cw_db *db, struct cw_report *rep, const struct cw_
 	static const struct cw_col cat_first = {"category", "Category", false};
 	static const struct cw_col month_first = {"month", "Month", false};
 	struct cw_date end = cw_report_month_end(to);
-	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], scope[160], period[96], title[240];
+	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], title[240];
 	bool monthly = by == CW_DIM_MONTH;
 	const char *p[5] = {cw_report_iso(from, d1), cw_report_iso(end, d2), flt->care_type,
 			    flt->locality, monthly ? "month" : "category"};
@@ -501,9 +515,8 @@ cw_report_safeguarding(struct cw_db *db, struct cw_report *rep, const struct cw_
 			5, p, err);
 	if (r == NULL)
 		return false;
-	period_text(from, to, period, sizeof(period));
-	snprintf(title, sizeof(title), "Provider-related safeguardings by %s and care type, %s (%s)",
-		 monthly ? "month" : "category", period, cw_report_scope(flt, scope, sizeof(scope)));
+	period_title(title, sizeof(title), from, to, flt,
+		     "Provider-related safeguardings by %s and care type", monthly ? "month" : "category");
 	if (!section_with(rep, &s, monthly ? "safeguarding_by_month" : "safeguarding", title, r, err))
 		return false;
 	s->table = pivot(r, title, monthly ? &month_first : &cat_first, &rows, &cols, true, err);
@@ -562,7 +575,7 @@ bool
 cw_report_risk_bands(struct cw_db *db, struct cw_report *rep, const struct cw_report_filter *flt,
 		     struct cw_date from, struct cw_date to, struct cw_error *err)
 {
-	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], scope[160], period[96], title[240];
+	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], title[240];
 	const char *p[4] = {cw_report_iso(from, d1), cw_report_iso(to, d2), flt->care_type,
 			    flt->locality};
 	const char *mkeys[MAX_DIM];
@@ -595,9 +608,7 @@ cw_report_risk_bands(struct cw_db *db, struct cw_report *rep, const struct cw_re
 			4, p, err);
 	if (r == NULL)
 		return false;
-	period_text(from, to, period, sizeof(period));
-	snprintf(title, sizeof(title), "Providers by risk band at month end, %s (%s)", period,
-		 cw_report_scope(flt, scope, sizeof(scope)));
+	period_title(title, sizeof(title), from, to, flt, "Providers by risk band at month end");
 	s = cw_report_section_of(rep, "risk_bands", title, r, band_cols, 8, err);
 	if (s == NULL)
 		return false;
@@ -672,7 +683,7 @@ cw_report_restrictions(struct cw_db *db, struct cw_report *rep, const struct cw_
 		       struct cw_date from, struct cw_date to, const char *kind, struct cw_error *err)
 {
 	static const struct cw_col first = {"month", "Month end", false};
-	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], scope[160], period[96], title[240];
+	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], title[240];
 	const char *p[5] = {cw_report_iso(from, d1), cw_report_iso(to, d2), flt->care_type,
 			    flt->locality, kind};
 	const char *mkeys[MAX_DIM];
@@ -700,12 +711,10 @@ cw_report_restrictions(struct cw_db *db, struct cw_report *rep, const struct cw_
 			5, p, err);
 	if (r == NULL)
 		return false;
-	period_text(from, to, period, sizeof(period));
-	snprintf(title, sizeof(title), "Providers with %s at month end, %s (%s)",
-		 strcmp(kind, "all") == 0	? "a restriction on all placements"
-		 : strcmp(kind, "partial") == 0 ? "a partial placement restriction"
-						: "any placement restriction",
-		 period, cw_report_scope(flt, scope, sizeof(scope)));
+	period_title(title, sizeof(title), from, to, flt, "Providers with %s at month end",
+		     strcmp(kind, "all") == 0       ? "a restriction on all placements"
+		     : strcmp(kind, "partial") == 0 ? "a partial placement restriction"
+						    : "any placement restriction");
 	if (!section_with(rep, &s, "restrictions", title, r, err))
 		return false;
 	s->table = pivot(r, title, &first, &months, &cols, false, err);
@@ -758,7 +767,7 @@ cw_report_loss(struct cw_db *db, struct cw_report *rep, const struct cw_report_f
 	       struct cw_date from, struct cw_date to, struct cw_error *err)
 {
 	struct cw_date end = cw_report_month_end(to);
-	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], scope[160], period[96], title[240];
+	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], title[240];
 	const char *p[4] = {cw_report_iso(from, d1), cw_report_iso(end, d2), flt->care_type,
 			    flt->locality};
 	struct cw_report_section *s;
@@ -785,9 +794,7 @@ cw_report_loss(struct cw_db *db, struct cw_report *rep, const struct cw_report_f
 			4, p, err);
 	if (r == NULL)
 		return false;
-	period_text(from, to, period, sizeof(period));
-	snprintf(title, sizeof(title), "Provider loss: closures and beds lost, %s (%s)", period,
-		 cw_report_scope(flt, scope, sizeof(scope)));
+	period_title(title, sizeof(title), from, to, flt, "Provider loss: closures and beds lost");
 	s = cw_report_section_of(rep, "loss", title, r, loss_cols, 7, err);
 	if (s == NULL)
 		return false;
