@@ -39,15 +39,11 @@
 	"   coalesce(bool_or(c.provider_id = $1), false) AS here"                                 \
 	"   FROM case_file c WHERE c.assigned_to = o.login AND c.state <> 'closed') k"            \
 	" ORDER BY o.login, l.locality"
-/* The case and its first assignment in one statement; neither is written if
- * the case exists already (then no row comes back). */
-#define INSERT_SQL                                                                               \
-	"WITH c AS (INSERT INTO case_file (id, provider_id, concern_id, risk, title, opened_at,"    \
-	"  due_at, assigned_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"                           \
-	"  ON CONFLICT (id) DO NOTHING RETURNING id, number),"                                     \
-	" a AS (INSERT INTO case_assignment (id, case_id, officer, reason)"                        \
-	"  SELECT $9, c.id, $8, $10 FROM c)"                                                       \
-	" SELECT number FROM c"
+/* The case and its first assignment, through the function that checks the
+ * caller may open it and the officer may take it
+ * (schema/016_trust_boundary.sql): the case number, or NULL when the case
+ * exists already. */
+#define INSERT_SQL "SELECT api.case_open($1, $2, $3, $4, $5, $6, $7)"
 #define EXISTING_SQL                                                                             \
 	"SELECT number, coalesce(to_char(due_at AT TIME ZONE 'UTC',"                               \
 	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), coalesce(assigned_to, '')"                       \
@@ -130,7 +126,6 @@ choose_officer(const PGresult *r, const struct cw_ruleset *rs, const char *provi
 bool
 cw_case_open_queue(struct cw_db_batch *reads, struct cw_case_open *c, struct cw_error *err)
 {
-	const char *lock[1] = {CW_ASSIGN_LOCK};
 	const char *p[1] = {c->provider_id};
 
 	c->number = 0;
@@ -156,7 +151,7 @@ cw_case_open_queue(struct cw_db_batch *reads, struct cw_case_open *c, struct cw_
 	/* Assignment is serialised: the loads are read under the lock, so eight
 	 * officers logging concerns at once still see each other's new cases.
 	 * The batch runs in order, so the lock is held before they are read. */
-	(void)cw_db_batch_add(reads, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock);
+	(void)cw_db_batch_add(reads, CW_ASSIGN_LOCK_SQL, 0, NULL);
 	c->q_locality = cw_db_batch_add(reads, LOCALITY_SQL, 1, p);
 	c->q_team = cw_db_batch_add(reads, TEAM_SQL, 1, p);
 	return true;
@@ -196,10 +191,9 @@ cw_case_open_finish(const struct cw_db_batch *reads, struct cw_case_open *c,
 			 cw_vocab_label(&cw_vocab_risk, c->risk_index));
 	cw_uuid_new(aid);
 	{
-		const char *p[10] = {c->id, c->provider_id, c->concern_id, c->risk, title, c->opened,
-				     c->due[0] ? c->due : NULL, c->assigned_to[0] ? c->assigned_to : NULL,
-				     aid, reason};
-		c->q_insert = cw_db_batch_add(writes, INSERT_SQL, 10, p);
+		const char *p[7] = {c->id, c->concern_id, title, c->due[0] ? c->due : NULL,
+				    c->assigned_to[0] ? c->assigned_to : NULL, aid, reason};
+		c->q_insert = cw_db_batch_add(writes, INSERT_SQL, 7, p);
 	}
 	return true;
 }
@@ -234,7 +228,7 @@ cw_case_open_done(struct cw_db *db, const struct cw_db_batch *writes, struct cw_
 
 	if (r == NULL)
 		return cw_error_set(err, CW_EXIT_FAIL, "the case was not written");
-	if (PQntuples(r) == 1) {
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
 		c->number = atol(PQgetvalue(r, 0, 0));
 		return true;
 	}
@@ -315,25 +309,20 @@ struct respond_job {
 	bool already;
 };
 
+/* api.case_respond checks the caller may work the case, that it is not
+ * closed and that the time is not before it opened; false back means this
+ * id was recorded before with the same content. */
 static bool
 respond_work(struct cw_db *db, void *ctx, struct cw_error *err)
 {
 	struct respond_job *job = ctx;
-	PGresult *r = cw_db_query(db,
-				  "INSERT INTO case_response (id, case_id, responded_at, kind, note)"
-				  " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id",
-				  5, job->params, err);
-	if (r == NULL)
+	char v[8];
+
+	if (!cw_db_value(db, "SELECT api.case_respond($1, $2, $3, $4, $5)", 5, job->params, v,
+			 sizeof(v), NULL, err))
 		return false;
-	job->already = PQntuples(r) == 0;
-	PQclear(r);
-	/* The first response (earliest time) is the case's response. */
-	return cw_db_exec(db,
-			  "UPDATE case_file c SET responded_at = f.first,"
-			  " state = CASE WHEN c.state = 'open' THEN 'responded' ELSE c.state END"
-			  " FROM (SELECT min(responded_at) AS first FROM case_response WHERE case_id = $1) f"
-			  " WHERE c.id = $1 AND c.responded_at IS DISTINCT FROM f.first",
-			  1, job->params + 1, err);
+	job->already = v[0] == 'f';
+	return true;
 }
 
 static const struct cw_vocab response_kinds = {
@@ -357,8 +346,8 @@ cw_case_respond(struct cw_db *db, const char *case_ref, const char *kind, const 
 		return false;
 	if (!cw_field_check(&at_f, at, when, sizeof(when), &is_null, err))
 		return false;
-	if (strcmp(when, "now") == 0)
-		cw_time_format_utc((cw_time)time(NULL), when, sizeof(when));
+	/* Left out, it is the server's now (and a retry does not compare it). */
+	bool at_given = at != NULL && strcmp(when, "now") != 0;
 	text = malloc(20000 * 4 + 8);
 	if (!cw_field_check(&note_f, note, text, 20000 * 4 + 8, &is_null, err)) {
 		free(text);
@@ -378,7 +367,7 @@ cw_case_respond(struct cw_db *db, const char *case_ref, const char *kind, const 
 		cw_uuid_new(rid);
 	job.params[0] = rid;
 	job.params[1] = cid;
-	job.params[2] = when;
+	job.params[2] = at_given ? when : NULL;
 	job.params[3] = response_kinds.words[k];
 	job.params[4] = is_null ? NULL : text;
 	ok = cw_db_transaction(db, "READ COMMITTED", respond_work, &job, NULL, err);
@@ -394,48 +383,28 @@ cw_case_close(struct cw_db *db, const char *case_ref, const char *note, struct c
 	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "", NULL};
 	char cid[CW_UUID_LEN], *text = malloc(20000 * 4 + 8);
 	const char *p[2] = {cid, text};
-	bool is_null, ok;
+	bool is_null;
 	PGresult *r;
 
+	if (text == NULL)
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	if (!cw_field_check(&note_f, note, text, 20000 * 4 + 8, &is_null, err) ||
 	    !cw_case_resolve(db, case_ref, cid, NULL, err)) {
 		free(text);
 		return false;
 	}
-	r = cw_db_query(db,
-			"UPDATE case_file SET state = 'closed', closed_at = now(), closure_note = $2"
-			" WHERE id = $1 AND state <> 'closed' RETURNING number",
-			2, p, err);
+	r = cw_db_query(db, "SELECT api.case_close($1, $2)", 2, p, err);
 	free(text);
 	if (r == NULL)
 		return false;
-	ok = PQntuples(r) == 1;
 	PQclear(r);
-	if (!ok)
-		return cw_error_set(err, CW_EXIT_CONFLICT, "case %.20s is already closed", case_ref);
 	return true;
-}
-
-struct assign_job {
-	const char *params[4];          /* assignment id, case id, officer, reason */
-};
-
-static bool
-assign_work(struct cw_db *db, void *ctx, struct cw_error *err)
-{
-	struct assign_job *job = ctx;
-
-	return cw_db_exec(db, "UPDATE case_file SET assigned_to = $2 WHERE id = $1", 2,
-			  job->params + 1, err) &&
-	       cw_db_exec(db, "INSERT INTO case_assignment (id, case_id, officer, reason)"
-			      " VALUES ($1, $2, $3, $4)", 4, job->params, err);
 }
 
 bool
 cw_case_assign(struct cw_db *db, const char *case_ref, const char *officer, const char *reason,
 	       struct cw_error *err)
 {
-	struct assign_job job;
 	char cid[CW_UUID_LEN], aid[CW_UUID_LEN], buf[8];
 	bool found;
 
@@ -450,9 +419,13 @@ cw_case_assign(struct cw_db *db, const char *case_ref, const char *officer, cons
 			return cw_error_set(err, CW_EXIT_NOTFOUND, "no active officer '%.40s'", officer);
 	}
 	cw_uuid_new(aid);
-	job.params[0] = aid;
-	job.params[1] = cid;
-	job.params[2] = officer;
-	job.params[3] = reason;
-	return cw_db_transaction(db, "READ COMMITTED", assign_work, &job, NULL, err);
+	{
+		/* One move, from whoever holds the case now. */
+		const char *p[4] = {aid, cid, officer, reason};
+		return cw_db_exec(db,
+				  "SELECT api.case_assign(ARRAY[$1::uuid], ARRAY[$2::uuid],"
+				  " ARRAY[(SELECT assigned_to FROM case_file WHERE id = $2::uuid)],"
+				  " ARRAY[$3::text], $4)",
+				  4, p, err);
+	}
 }

@@ -102,34 +102,22 @@ struct decide_job {
 	int changed;
 };
 
+/* api.flag_decide checks the caller is the quality manager and the flag is
+ * open, records the session user as the decider and, on acceptance,
+ * creates the restriction; false back means a retry of the same decision. */
 static bool
 decide_work(struct cw_db *db, void *ctx, struct cw_error *err)
 {
 	struct decide_job *job = ctx;
-	PGresult *r;
+	const char *p[6] = {job->flag_id, job->accept ? "t" : "f", job->note,
+			    job->accept ? job->kind : NULL, job->accept ? job->from : NULL,
+			    job->accept ? job->restriction_id : NULL};
+	char v[8];
 
-	if (job->accept) {
-		/* The restriction's id is derived from the flag's: a retry adds none. */
-		const char *p[5] = {job->restriction_id, job->flag_id, job->kind, job->note, job->from};
-		if (!cw_db_exec(db,
-				"INSERT INTO restriction (id, provider_id, kind, starts_on, reason)"
-				" SELECT $1, provider_id, $3, $5, $4"
-				" FROM restriction_flag WHERE id = $2 ON CONFLICT (id) DO NOTHING",
-				5, p, err))
-			return false;
-	}
-	{
-		const char *p[4] = {job->flag_id, job->accept ? "accepted" : "dismissed", job->note,
-				    job->accept ? job->restriction_id : NULL};
-		r = cw_db_query(db,
-				"UPDATE restriction_flag SET state = $2, decided_at = now(), decided_by = session_user,"
-				" decision_note = $3, restriction_id = $4 WHERE id = $1 AND state = 'open'",
-				4, p, err);
-	}
-	if (r == NULL)
+	if (!cw_db_value(db, "SELECT api.flag_decide($1, $2, $3, $4, $5, $6)", 6, p, v, sizeof(v),
+			 NULL, err))
 		return false;
-	job->changed = atoi(PQcmdTuples(r));
-	PQclear(r);
+	job->changed = v[0] == 't';
 	return true;
 }
 
@@ -199,8 +187,10 @@ decide(struct cw_ctx *ctx, const struct cw_args *a, bool accept)
 	}
 	free(note);
 	if (job.changed == 0) {
-		cw_error_set(&err, CW_EXIT_CONFLICT, "flag %s was decided by someone else meanwhile", a->pos[0]);
-		return cw_fail(&err);
+		/* A retry after a lost COMMIT: the decision stands as recorded. */
+		printf("flag %s was already %s by you; nothing changed\n", a->pos[0],
+		       accept ? "accepted" : "dismissed");
+		return CW_EXIT_OK;
 	}
 	if (accept)
 		printf("accepted flag %s: restriction %s on %s placements from %s\n", a->pos[0], rid,

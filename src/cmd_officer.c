@@ -21,29 +21,18 @@ struct officer_job {
 	char localities[256];          /* comma-separated codes, validated */
 };
 
+/* add is also "update": run it again to change name, FTE, post or cover.
+ * api.officer_set checks the caller is the quality manager. */
 static bool
 officer_work(struct cw_db *db, void *ctx, struct cw_error *err)
 {
 	struct officer_job *job = ctx;
-	const char *p[4] = {job->login, job->name, job->fte, job->post};
-	const char *lp[2] = {job->login, job->localities};
+	char locs[sizeof(job->localities) + 2];
+	const char *p[5] = {job->login, job->name, job->fte, job->post, locs};
 
-	/* add is also "update": run it again to change name, FTE or cover. */
-	if (!cw_db_exec(db,
-			"INSERT INTO officer (login, name, fte, post) VALUES ($1, $2, $3, $4)"
-			" ON CONFLICT (login) DO UPDATE SET name = EXCLUDED.name, fte = EXCLUDED.fte,"
-			" post = EXCLUDED.post, active = true"
-			" WHERE (officer.name, officer.fte, officer.post, officer.active)"
-			"   IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.fte, EXCLUDED.post, true)",
-			4, p, err))
-		return false;
-	return cw_db_exec(db,
-			  "WITH want AS (SELECT unnest(string_to_array($2, ',')) AS locality),"
-			  " gone AS (DELETE FROM officer_locality o WHERE o.login = $1"
-			  "   AND o.locality NOT IN (SELECT locality FROM want))"
-			  " INSERT INTO officer_locality (login, locality) SELECT $1, locality FROM want"
-			  " ON CONFLICT DO NOTHING",
-			  2, lp, err);
+	snprintf(locs, sizeof(locs), "{%s}", job->localities);
+	return cw_db_exec(db, "SELECT api.officer_set($1, $2, $3::numeric, $4, $5::text[])", 5, p,
+			  err);
 }
 
 static int
@@ -158,10 +147,7 @@ run_leave(struct cw_ctx *ctx, const struct cw_args *a)
 	} else {
 		cw_uuid_new(id);
 	}
-	if (!cw_db_exec(ctx->db,
-			"INSERT INTO officer_leave (id, login, first_day, last_day) VALUES ($1, $2, $3, $4)"
-			" ON CONFLICT (id) DO NOTHING",
-			4, p, &err))
+	if (!cw_db_exec(ctx->db, "SELECT api.officer_leave_add($1, $2, $3, $4)", 4, p, &err))
 		return cw_fail(&err);
 	printf("%s is on leave from %s to %s\n", a->pos[0], f, t);
 	return CW_EXIT_OK;

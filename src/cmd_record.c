@@ -37,8 +37,7 @@ cw_record_print(const struct cw_kind *kind, const struct cw_record_result *res)
 		       res->assigned_to[0] ? "assigned to " : "waiting in the unassigned queue",
 		       res->assigned_to);
 	}
-	if (res->score[0])
-		printf("score now %s (%s)\n", res->score, res->band);
+	/* The scorer rescores the provider from the stored records (docs/security.md). */
 	return CW_EXIT_OK;
 }
 
@@ -108,14 +107,14 @@ static bool
 lift_work(struct cw_db *db, void *ctx, struct cw_error *err)
 {
 	struct lift_job *job = ctx;
-	PGresult *r = cw_db_query(db,
-				  "INSERT INTO restriction_lift (id, restriction_id, lifted_on, note)"
-				  " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
-				  4, job->params, err);
-	if (r == NULL)
+	char v[8];
+
+	/* api.restriction_lift checks the restriction is current and not lifted
+	 * and the day is not before it started; false back is a retry. */
+	if (!cw_db_value(db, "SELECT api.restriction_lift($1, $2, $3, $4)", 4, job->params, v,
+			 sizeof(v), NULL, err))
 		return false;
-	job->inserted = PQntuples(r);
-	PQclear(r);
+	job->inserted = v[0] == 't';
 	return true;
 }
 

@@ -158,6 +158,11 @@ code_for_sqlstate(const char *s)
 {
 	if (strcmp(s, "42501") == 0)
 		return CW_EXIT_DENIED;
+	/* Raised by the api functions (schema/016_trust_boundary.sql). */
+	if (strcmp(s, "P0002") == 0)
+		return CW_EXIT_NOTFOUND;
+	if (strcmp(s, "55000") == 0)
+		return CW_EXIT_CONFLICT;
 	if (strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 || strcmp(s, "57P02") == 0 ||
 	    strcmp(s, "57P03") == 0)
 		return CW_EXIT_UNAVAILABLE;
@@ -188,9 +193,13 @@ fill_error(struct cw_db *db, const PGresult *r, struct cw_error *err)
 	if (strncmp(state, "08", 2) == 0 || PQstatus(db->conn) == CONNECTION_BAD) {
 		cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection to the database");
 		cw_error_hint(err, "check the server is running; a retried command writes once");
-	} else if (strcmp(state, "42501") == 0) {
+	} else if (strcmp(state, "42501") == 0 && primary &&
+		   strncmp(primary, "permission denied for ", 22) != 0) {
+		/* An api function's refusal says who may take the step. */
+		cw_error_set(err, CW_EXIT_DENIED, "%s", primary);
+	} else if (strcmp(state, "42501") == 0 && primary) {
 		cw_error_set(err, CW_EXIT_DENIED, "permission denied for role %s", PQuser(db->conn));
-		cw_error_detail(err, "%s", primary ? primary : "");
+		cw_error_detail(err, "%s", primary);
 		cw_error_hint(err, "ask the database owner to grant the right carewatch role");
 	} else {
 		/* Server messages name constraints and columns; user text appears

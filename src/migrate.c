@@ -1,9 +1,12 @@
 /*
  * migrate.c - applying schema/NNN_name.sql migrations (see migrate.h).
  *
- * A session-level advisory lock keeps two `db migrate` runs from racing; the
- * bookkeeping table is created on first use, outside any migration, so even
- * migration 001 is recorded like the rest.
+ * Two `db migrate` runs do not race: each migration's transaction first
+ * locks the bookkeeping table (EXCLUSIVE: readers' ACCESS SHARE does not
+ * conflict, and no reader can take a mode that does, so no login can stall
+ * a migration with a lock of its own) and looks again whether it was applied
+ * meanwhile.  The bookkeeping table is created on first use, outside any
+ * migration, so even migration 001 is recorded like the rest.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -15,7 +18,6 @@
 #include "carewatch/migrate.h"
 #include "carewatch/sha256.h"
 
-#define MIGRATE_LOCK "4242001"
 
 void
 cw_migration_set_embedded(struct cw_migration_set *set)
@@ -198,11 +200,8 @@ cw_migrate_run(struct cw_db *db, const struct cw_migration_set *set, int *applie
 	struct cw_migration_state *st = NULL;
 	int n = 0;
 	bool ok = false;
-	const char *lockp[] = {MIGRATE_LOCK};
 
 	*applied = 0;
-	if (!cw_db_exec(db, "SELECT pg_advisory_lock($1::bigint)", 1, lockp, err))
-		return false;
 	if (!ensure_bookkeeping(db, err) || !cw_migrate_status(db, set, &st, &n, err))
 		goto out;
 	for (int i = 0; i < n; i++) {
@@ -237,6 +236,27 @@ cw_migrate_run(struct cw_db *db, const struct cw_migration_set *set, int *applie
 		cw_sha256_hex(m->sql, strlen(m->sql), sum);
 		if (!cw_db_exec(db, "BEGIN", 0, NULL, err))
 			goto out;
+		/* Another `db migrate` holds this until its migration commits;
+		 * under it, look again whether this one was applied meanwhile. */
+		{
+			char done[8];
+			bool found = false;
+			const char *vp[1] = {ver};
+			if (!cw_db_exec(db, "LOCK TABLE schema_migration IN EXCLUSIVE MODE", 0, NULL, err) ||
+			    !cw_db_value(db, "SELECT 1 FROM schema_migration WHERE version = $1::int", 1,
+					 vp, done, sizeof(done), &found, err)) {
+				struct cw_error ign;
+				/* A failed ROLLBACK means the session (and the lock) is gone. */
+				if (!cw_db_exec(db, "ROLLBACK", 0, NULL, &ign))
+					cw_error_hint(err, "the connection was lost while rolling back");
+				goto out;
+			}
+			if (found) {
+				if (!cw_db_exec(db, "COMMIT", 0, NULL, err))
+					goto out;
+				continue;
+			}
+		}
 		if (!cw_db_script(db, m->sql, err) ||
 		    !cw_db_exec(db, "INSERT INTO schema_migration (version, name, checksum)"
 				    " VALUES ($1, $2, $3)", 3, params, err) ||
@@ -256,12 +276,6 @@ cw_migrate_run(struct cw_db *db, const struct cw_migration_set *set, int *applie
 	}
 	ok = true;
 out:
-	{
-		struct cw_error ign;
-		/* Failure here means the session is gone, and the lock with it. */
-		if (!cw_db_exec(db, "SELECT pg_advisory_unlock($1::bigint)", 1, lockp, &ign))
-			ok = ok && false;
-	}
 	free(st);
 	return ok;
 }

@@ -325,6 +325,7 @@ struct record_job {
 	const struct cw_kind *kind;
 	const char *params[2 + CW_KIND_MAX_FIELDS];
 	char (*vals)[TEXT_MAX * 4 + 8];
+	bool given[CW_KIND_MAX_FIELDS]; /* named by the user (not a default) */
 	struct cw_record_result *res;
 };
 
@@ -360,19 +361,162 @@ queue_cqc(struct cw_db_batch *b, struct record_job *job, int *first)
 	return given;
 }
 
+/* The column list of kind's INSERT ("INSERT INTO t (c0, c1, ...) VALUES"):
+ * the table into table, the columns into cols (pointing into buf). */
+static int
+insert_columns(const struct cw_kind *kind, char *buf, size_t size, const char **table,
+	       const char **cols, int max)
+{
+	char *open, *close, *save = NULL;
+	int n = 0;
+
+	snprintf(buf, size, "%s", kind->insert_sql + strlen("INSERT INTO "));
+	open = strchr(buf, '(');
+	close = open ? strchr(open, ')') : NULL;
+	if (open == NULL || close == NULL)
+		return -1;
+	open[-1] = '\0';
+	*close = '\0';
+	*table = buf;
+	for (char *c = strtok_r(open + 1, ", ", &save); c && n < max; c = strtok_r(NULL, ", ", &save))
+		cols[n++] = c;
+	return n;
+}
+
+/* A record id given again: the stored row must hold what was given now
+ * (fields the user named, and the provider).  Otherwise it is refused,
+ * exit 7, naming the fields that differ; nothing is written.  The check is
+ * one statement: "SELECT col IS NOT DISTINCT FROM $k, ... FROM t WHERE id =
+ * $1", made from the kind's own INSERT, so the server compares each value
+ * in its column's type (a time given as UTC text against a timestamptz). */
+static bool
+record_same(struct cw_db *db, const struct record_job *job, struct cw_error *err)
+{
+	const struct cw_kind *kind = job->kind;
+	/* Built once per kind and kept: db.c caches statements by their text,
+	 * which must outlive the connection. */
+	static char compare[sizeof(cw_kinds) / sizeof(cw_kinds[0])][2048];
+	char buf[512], differ[256] = "", *sql = NULL;
+	const char *table = "", *cols[2 + CW_KIND_MAX_FIELDS] = {0};
+	int n = insert_columns(kind, buf, sizeof(buf), &table, cols, 2 + CW_KIND_MAX_FIELDS);
+	size_t len;
+	PGresult *r;
+
+	if (kind == &cw_kind_cqc)
+		return true;            /* see record_cqc_same */
+	if (n != 2 + kind->nfields)
+		return cw_error_set(err, CW_EXIT_FAIL, "the %s INSERT has %d columns", kind->name, n);
+	for (int k = 0; k < cw_kinds_n; k++)
+		if (cw_kinds[k] == kind)
+			sql = compare[k];
+	if (sql == NULL)
+		return cw_error_set(err, CW_EXIT_FAIL, "%s is not a known kind", kind->name);
+	if (sql[0] == '\0') {
+		/* Column 1 is always provider_id.  Only the kind's own column and
+		 * table names go into the text; every value is a parameter. */
+		static const char head[] = "SELECT provider_id = $2";
+		const size_t size = sizeof(compare[0]);
+
+		len = (size_t)snprintf(sql, size, "%s", head);
+		for (int i = 2; i < n && len < size; i++)
+			len += (size_t)snprintf(sql + len, size - len, ", %s IS NOT DISTINCT FROM $%d",
+						cols[i] ? cols[i] : "NULL", i + 1);
+		if (len < size)
+			len += (size_t)snprintf(sql + len, size - len, " FROM %s WHERE id = $1", table);
+		if (len >= size) {
+			sql[0] = '\0';
+			return cw_error_set(err, CW_EXIT_FAIL, "the %s comparison is too long", kind->name);
+		}
+	}
+	r = cw_db_query(db, sql, n, job->params, err);
+	if (r == NULL)
+		return false;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return cw_error_set(err, CW_EXIT_CONFLICT, "%s %s was not found after its insert",
+				    kind->what, job->res->id);
+	}
+	for (int i = 1; i < n; i++) {
+		const char *name = i == 1 ? "provider" : kind->fields[i - 2].name;
+		if (i >= 2 && !job->given[i - 2])
+			continue;
+		if (PQgetvalue(r, 0, i - 1)[0] != 't') {
+			size_t dl = strlen(differ);
+			snprintf(differ + dl, sizeof(differ) - dl, "%s%s", dl ? ", " : "", name);
+		}
+	}
+	PQclear(r);
+	if (differ[0] == '\0')
+		return true;
+	cw_error_set(err, CW_EXIT_CONFLICT, "%s %s is already recorded with different content: %s",
+		     kind->what, job->res->id, differ);
+	cw_error_detail(err, "nothing was written");
+	cw_error_hint(err, "a retry repeats the same values; for a new record give a new --id (or none)");
+	return false;
+}
+
+/* The CQC kind's rows (one per domain given, ids derived from the
+ * record's) compared the same way: a domain given now whose row is missing
+ * or holds another rating, or other dates, differs.  No row at all means the
+ * same ratings were already stored under another record (an import): that
+ * is "already recorded", as before. */
+static bool
+record_cqc_same(struct cw_db *db, const struct record_job *job, struct cw_error *err)
+{
+	static const char *const domains[] = {"safe", "effective", "caring", "responsive",
+					      "well_led", "overall"};
+	char differ[256] = "";
+	int found = 0;
+
+	for (int d = 0; d < 6; d++) {
+		char rowid[CW_UUID_LEN];
+		const char *p[5];
+		PGresult *r;
+
+		if (job->params[2 + 2 + d] == NULL)
+			continue;
+		cw_uuid_derive(job->res->id, domains[d], rowid);
+		p[0] = rowid;
+		p[1] = job->params[1];
+		p[2] = job->params[2 + 2 + d];
+		p[3] = job->params[2];
+		p[4] = job->params[3];
+		r = cw_db_query(db,
+				"SELECT provider_id = $2 AND rating = $3 AND published_on = $4"
+				" AND inspected_on IS NOT DISTINCT FROM $5::date FROM cqc_rating WHERE id = $1",
+				5, p, err);
+		if (r == NULL)
+			return false;
+		if (PQntuples(r) == 1)
+			found++;
+		if (PQntuples(r) != 1 || PQgetvalue(r, 0, 0)[0] != 't') {
+			size_t dl = strlen(differ);
+			snprintf(differ + dl, sizeof(differ) - dl, "%s%s", dl ? ", " : "",
+				 job->kind->fields[2 + d].name);
+		}
+		PQclear(r);
+	}
+	if (found == 0 || differ[0] == '\0')
+		return true;
+	cw_error_set(err, CW_EXIT_CONFLICT, "%s %s is already recorded with different content: %s",
+		     job->kind->what, job->res->id, differ);
+	cw_error_detail(err, "nothing was written");
+	cw_error_hint(err, "a retry repeats the same values; for a new record give a new --id (or none)");
+	return false;
+}
+
 /* The write, in two round trips after the BEGIN that goes with the first:
  *
- *   1. the active ruleset; the record's INSERT(s); for a concern, the case's
- *      reads (closure days, the assignment lock, locality, officers' loads);
- *      the provider's intelligence (read after the INSERT, so it includes
- *      the new record);
- *   2. for a concern, its case and first assignment; the new score.
+ *   1. the record's INSERT(s); for a concern, the active ruleset (its
+ *      response targets and case weights) and the case's reads (closure
+ *      days, the assignment lock, locality, officers' loads);
+ *   2. for a concern, its case and first assignment (api.case_open).
  *
- * The due time, the officer and the score are worked out in between, here,
- * overlapping the server where they can: the ruleset is parsed while the
- * server runs the rest of the first batch, and the score is computed while
- * it writes the case.  A retried write whose first attempt committed finds
- * its rows: it writes nothing more and reports the case it opened then. */
+ * The score is not written here: the insert's trigger queues the provider
+ * and the scorer (batch role) rescores it (schema/013_locks_queue.sql), so
+ * no person's login can store a score.  A retried write whose first attempt
+ * committed finds its rows: it writes nothing more and reports the case it
+ * opened then, or refuses if the retry carries other content. */
 static bool
 record_work(struct cw_db *db, void *ctx, struct cw_error *err)
 {
@@ -386,19 +530,17 @@ record_work(struct cw_db *db, void *ctx, struct cw_error *err)
 	};
 	struct cw_db_batch reads, writes;
 	const struct cw_ruleset *rs = NULL;
-	struct cw_provider_intel pi;
-	struct cw_score s;
 	struct cw_error rules_err;
-	int q_ins, given = 1, inserted = 0, q_rules, q_intel;
+	int q_ins, given = 1, inserted = 0, q_rules = -1;
 	bool ok = false, none = false;
 
 	cw_db_batch_init(&reads, db);
 	cw_db_batch_init(&writes, db);
-	cw_intel_init(&pi);
-	memset(&s, 0, sizeof(s));
 	cw_error_clear(&rules_err);
-	q_rules = cw_scoring_active_queue(&reads);
-	cw_db_batch_send(&reads);
+	if (concern) {
+		q_rules = cw_scoring_active_queue(&reads);
+		cw_db_batch_send(&reads);
+	}
 	if (job->kind == &cw_kind_cqc)
 		given = queue_cqc(&reads, job, &q_ins);
 	else
@@ -406,11 +548,12 @@ record_work(struct cw_db *db, void *ctx, struct cw_error *err)
 					job->params);
 	if (concern && !cw_case_open_queue(&reads, &open, err))
 		goto out;
-	q_intel = cw_intel_load_queue(&reads, job->params[1]);
-	/* Parse the ruleset while the server runs the rest. */
-	if (!cw_db_batch_wait(&reads, q_rules, err))
-		goto out;
-	rs = cw_scoring_active_take(&reads, q_rules, &none, &rules_err);
+	if (concern) {
+		/* Parse the ruleset while the server runs the rest. */
+		if (!cw_db_batch_wait(&reads, q_rules, err))
+			goto out;
+		rs = cw_scoring_active_take(&reads, q_rules, &none, &rules_err);
+	}
 	if (!cw_db_batch_run(&reads, err))
 		goto out;
 	for (int i = 0; i < given; i++)
@@ -418,32 +561,18 @@ record_work(struct cw_db *db, void *ctx, struct cw_error *err)
 	job->res->already = given > 0 && inserted == 0;
 	if (job->res->already) {
 		/* Nothing more is written; a concern reports its case. */
-		if (concern && !cw_case_open_in_txn(db, &open, err))
+		if (!(job->kind == &cw_kind_cqc ? record_cqc_same(db, job, err)
+						: record_same(db, job, err)) ||
+		    (concern && !cw_case_open_in_txn(db, &open, err)))
 			goto out;
-	} else {
+	} else if (concern) {
 		if (rs == NULL && !none) {
 			*err = rules_err;
 			goto out;
 		}
-		if (concern) {
-			if (!cw_case_open_finish(&reads, &open, rs, &writes, err))
-				goto out;
-			/* The server writes the case while the score is worked out. */
-			cw_db_batch_send(&writes);
-		}
-		/* With no active ruleset there is no score to keep. */
-		if (rs && (!cw_intel_load_take(&reads, q_intel, job->params[1], &pi, err) ||
-			   !cw_score_evaluate_summary(rs, &pi, (cw_time)time(NULL), &s, err) ||
-			   !cw_scoring_store_queue(&writes, job->params[1], &s, "record", NULL, err)))
+		if (!cw_case_open_finish(&reads, &open, rs, &writes, err) ||
+		    !cw_db_batch_run(&writes, err) || !cw_case_open_done(db, &writes, &open, err))
 			goto out;
-		if (!cw_db_batch_run(&writes, err) ||
-		    (concern && !cw_case_open_done(db, &writes, &open, err)))
-			goto out;
-		if (rs) {
-			snprintf(job->res->score, sizeof(job->res->score), "%.2f", s.total);
-			snprintf(job->res->band, sizeof(job->res->band), "%s",
-				 cw_vocab_word(&cw_vocab_risk, (int)s.band));
-		}
 	}
 	if (concern) {
 		job->res->case_number = open.number;
@@ -456,8 +585,6 @@ record_work(struct cw_db *db, void *ctx, struct cw_error *err)
 out:
 	cw_db_batch_free(&writes);
 	cw_db_batch_free(&reads);
-	cw_score_free(&s);
-	cw_intel_free(&pi);
 	return ok;
 }
 
@@ -487,6 +614,7 @@ cw_record(struct cw_db *db, const struct cw_kind *kind, const char *provider_ref
 			return false;
 		}
 		job.params[2 + i] = is_null ? NULL : job.vals[i];
+		job.given[i] = values[i] != NULL;
 		if (kind == &cw_kind_cqc && i >= 2 && !is_null)
 			any_rating = true;
 	}

@@ -22,8 +22,6 @@
 #include "carewatch/scoring.h"
 #include "carewatch/worklist.h"
 
-/* Month-end recomputations of the same month queue behind each other. */
-#define MONTH_END_LOCK "4242005"
 
 struct cw_calendar *
 cw_worklist_calendar_from(const PGresult *r, struct cw_error *err)
@@ -374,7 +372,6 @@ apply_moves(struct cw_db *db, const struct cw_caseload *cl, const struct cw_sugg
 {
 	struct buf ids = {0}, from = {0}, to = {0}, aids = {0};
 	const char *p[4];
-	PGresult *r;
 	bool ok = false;
 
 	buf_add(&ids, "{");
@@ -403,35 +400,16 @@ apply_moves(struct cw_db *db, const struct cw_caseload *cl, const struct cw_sugg
 		oom(err);
 		goto out;
 	}
-	p[0] = ids.s;
-	p[1] = from.s;
-	p[2] = to.s;
-	/* Only a case still held by the officer the move was computed from,
-	 * and still open, moves; anything else fails the whole unit. */
-	r = cw_db_query(db,
-			"UPDATE case_file c SET assigned_to = m.to_officer"
-			" FROM unnest($1::uuid[], $2::text[], $3::text[]) AS m(case_id, from_officer, to_officer)"
-			" WHERE c.id = m.case_id AND c.state <> 'closed'"
-			" AND c.assigned_to IS NOT DISTINCT FROM m.from_officer RETURNING c.id",
-			3, p, err);
-	if (r == NULL)
-		goto out;
-	if ((size_t)PQntuples(r) != s->n_moves) {
-		cw_error_set(err, CW_EXIT_CONFLICT,
-			     "%zu of the %zu cases to move changed hands or closed meanwhile; nothing was moved",
-			     s->n_moves - (size_t)PQntuples(r), s->n_moves);
-		cw_error_hint(err, "run 'carewatch caseload --apply' again");
-		PQclear(r);
-		goto out;
-	}
-	PQclear(r);
 	p[0] = aids.s;
 	p[1] = ids.s;
-	p[2] = to.s;
-	ok = cw_db_exec(db,
-			"INSERT INTO case_assignment (id, case_id, officer, reason)"
-			" SELECT a, c, o, 'rebalance' FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS m(a, c, o)",
-			3, p, err);
+	p[2] = from.s;
+	p[3] = to.s;
+	/* Only a case still held by the officer the move was computed from,
+	 * and still open, moves; anything else fails the whole unit with
+	 * 40001, and cw_db_transaction starts again from what the database
+	 * holds then. */
+	ok = cw_db_exec(db, "SELECT api.case_assign($1::uuid[], $2::uuid[], $3::text[], $4::text[],"
+			" 'rebalance')", 4, p, err);
 out:
 	free(ids.s);
 	free(from.s);
@@ -444,12 +422,10 @@ static bool
 apply_work(struct cw_db *db, void *ctx, struct cw_error *err)
 {
 	struct apply_job *job = ctx;
-	const char *lock[1] = {CW_ASSIGN_LOCK};
-
 	/* A retry starts again from what the database holds now. */
 	cw_caseload_free(job->cl);
 	cw_suggestion_free(job->s);
-	if (!cw_db_exec(db, "SELECT pg_advisory_xact_lock($1::bigint)", 1, lock, err) ||
+	if (!cw_db_exec(db, CW_ASSIGN_LOCK_SQL, 0, NULL, err) ||
 	    !cw_caseload_load(db, true, job->cl, err))
 		return false;
 	if (!cw_balance_suggest(job->cl->officers, job->cl->n_officers, job->cl->cases,
@@ -467,7 +443,7 @@ cw_caseload_apply(struct cw_db *db, struct cw_caseload *cl, struct cw_suggestion
 
 	memset(cl, 0, sizeof(*cl));
 	memset(s, 0, sizeof(*s));
-	if (!cw_db_value(db, "SELECT has_column_privilege('case_file', 'assigned_to', 'UPDATE')", 0,
+	if (!cw_db_value(db, "SELECT api.is_member('carewatch_manager')", 0,
 			 NULL, may, sizeof(may), NULL, err))
 		return false;
 	if (may[0] != 't') {
@@ -717,28 +693,17 @@ cw_worklist_explain_due(struct cw_db *db, const char *risk, cw_time opened, cw_t
 /* ---- month-end counts ---- */
 
 struct month_end_job {
-	const char *params[3];          /* first day, end instant (UTC), lock key */
+	const char *params[1];          /* the month's first day */
 };
 
 static bool
 month_end_work(struct cw_db *db, void *ctx, struct cw_error *err)
 {
 	struct month_end_job *job = ctx;
-	const char *lock[2] = {MONTH_END_LOCK, job->params[2]};
 
-	return cw_db_exec(db, "SELECT pg_advisory_xact_lock($1::int, $2::int)", 2, lock, err) &&
-	       cw_db_exec(db, "DELETE FROM month_end_cases WHERE month = $1::date", 1, job->params, err) &&
-	       cw_db_exec(db,
-			  "WITH active AS (SELECT p.care_type, p.locality, count(*) AS n"
-			  "   FROM case_file c JOIN provider p ON p.id = c.provider_id"
-			  "   WHERE c.opened_at < $2::timestamptz"
-			  "   AND coalesce(c.closed_at, 'infinity') >= $2::timestamptz"
-			  "   GROUP BY p.care_type, p.locality)"
-			  " INSERT INTO month_end_cases (month, care_type, locality, active)"
-			  " SELECT $1::date, t.code, l.code, coalesce(a.n, 0)"
-			  " FROM care_type t CROSS JOIN locality l"
-			  " LEFT JOIN active a ON a.care_type = t.code AND a.locality = l.code",
-			  2, job->params, err);
+	/* The function works out the month's end (London midnight) itself and
+	 * serialises recomputations of the counts. */
+	return cw_db_exec(db, "SELECT api.month_end_record($1::date)", 1, job->params, err);
 }
 
 bool
@@ -746,7 +711,7 @@ cw_worklist_record_month_end(struct cw_db *db, struct cw_date month, struct cw_e
 {
 	struct month_end_job job;
 	struct cw_date first = {month.y, month.m, 1};
-	char day[CW_DATE_LEN], end[CW_DATETIME_LEN], key[16], ended[8];
+	char day[CW_DATE_LEN], end[CW_DATETIME_LEN], ended[8];
 	cw_time from, to;
 
 	if (!cw_date_valid(first))
@@ -754,7 +719,6 @@ cw_worklist_record_month_end(struct cw_db *db, struct cw_date month, struct cw_e
 	cw_worklist_month_period(first, &from, &to);
 	cw_date_format(first, day, sizeof(day));
 	cw_time_format_utc(to, end, sizeof(end));
-	snprintf(key, sizeof(key), "%d", first.y * 100 + first.m);
 	{
 		const char *p[1] = {end};
 		if (!cw_db_value(db, "SELECT now() >= $1::timestamptz", 1, p, ended, sizeof(ended), NULL, err))
@@ -766,8 +730,6 @@ cw_worklist_record_month_end(struct cw_db *db, struct cw_date month, struct cw_e
 		return false;
 	}
 	job.params[0] = day;
-	job.params[1] = end;
-	job.params[2] = key;
 	/* Inside the caller's transaction (the nightly batch): join it, so the
 	 * counts are published with the rest of its work, or not at all. */
 	if (PQtransactionStatus(cw_db_conn(db)) == PQTRANS_INTRANS)

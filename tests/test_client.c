@@ -23,6 +23,7 @@ static char case_overdue[32], case_birch[32], case_cedar[32];
 
 #define OLIVE "PGUSER=cwt_olive"
 #define MGR "PGUSER=cwt_mgr"
+#define OSCAR "PGUSER=cwt_oscar"
 
 static bool
 starts(const char *s, const char *prefix)
@@ -136,6 +137,7 @@ setup(void **state)
 		struct script own = {0}, olive = {0};
 		script_add(&own, TL_ARGV("db", "role", "add", "cwt_olive", "--as", "officer"));
 		script_add(&own, TL_ARGV("db", "role", "add", "cwt_mgr", "--as", "manager"));
+		script_add(&own, TL_ARGV("db", "role", "add", "cwt_oscar", "--as", "officer"));
 		script_add(&own, TL_ARGV("officer", "add", "cwt_olive", "--name", "Olive Example", "--fte",
 					 "1", "--locality", "north,west"));
 		script_add(&own, TL_ARGV("officer", "add", "cwt_oscar", "--name", "Oscar Example", "--fte",
@@ -705,24 +707,28 @@ test_client_case_show_respond_assign_and_close(void **state)
 	/* '#12' reads as case 12. */
 	snprintf(want, sizeof(want), "#%s", case_birch);
 	free(run_out(TL_ARGV("case", "show", want), OLIVE, 0));
-	out = run_out(TL_ARGV("case", "respond", case_birch, "--kind", "phone", "--at", "2030-01-02 09:00",
-			      "--note", "Spoke to the registered manager", "--id", id), OLIVE, 0);
+	/* Only the case's officer (or the manager) works it. */
+	snprintf(want, sizeof(want), "carewatch: error: case %s is assigned to 'cwt_oscar'; responding to"
+		 " a case is for its officer or the quality manager\n", case_birch);
+	run_err(TL_ARGV("case", "respond", case_birch, "--kind", "phone", "--note", "x"), OLIVE, 4, want);
+	out = run_out(TL_ARGV("case", "respond", case_birch, "--kind", "phone",
+			      "--note", "Spoke to the registered manager", "--id", id), OSCAR, 0);
 	snprintf(want, sizeof(want), "recorded the response to case %s\n", case_birch);
 	assert_string_equal(out, want);
 	free(out);
-	out = run_out(TL_ARGV("case", "respond", case_birch, "--kind", "phone", "--id", id), OLIVE, 0);
+	out = run_out(TL_ARGV("case", "respond", case_birch, "--kind", "phone", "--id", id), OSCAR, 0);
 	snprintf(want, sizeof(want), "already recorded: response to case %s (nothing written)\n", case_birch);
 	assert_string_equal(out, want);
 	free(out);
 	out = run_out(TL_ARGV("case", "show", case_birch), OLIVE, 0);
 	assert_non_null(strstr(out, "  state      responded\n"));
-	assert_non_null(strstr(out, "response  phone: Spoke to the registered manager (by cwt_olive)"));
+	assert_non_null(strstr(out, "response  phone: Spoke to the registered manager (by cwt_oscar)"));
 	free(out);
 	run_err(TL_ARGV("case", "respond", "999999"), OLIVE, 5, "carewatch: error: no case 999999\n");
 	run_err(TL_ARGV("case", "show", "twelve"), OLIVE, 2, "carewatch: error: invalid case number 'twelve'\n");
 	/* Moving cases is the manager's. */
 	run_err(TL_ARGV("case", "assign", case_cedar, "cwt_olive"), OLIVE, 4,
-		"carewatch: error: permission denied for role cwt_olive\n");
+		"carewatch: error: assigning cases is for the quality manager\n");
 	run_err(TL_ARGV("case", "assign", case_cedar), MGR, 2,
 		"carewatch: error: 'carewatch case assign' needs an OFFICER or --unassign\n");
 	out = run_out(TL_ARGV("case", "assign", case_cedar, "cwt_olive"), MGR, 0);
@@ -733,7 +739,7 @@ test_client_case_show_respond_assign_and_close(void **state)
 	snprintf(want, sizeof(want), "case %s is now unassigned\n", case_cedar);
 	assert_string_equal(out, want);
 	free(out);
-	out = run_out(TL_ARGV("case", "close", case_birch, "--note", "Calls on time since"), OLIVE, 0);
+	out = run_out(TL_ARGV("case", "close", case_birch, "--note", "Calls on time since"), OSCAR, 0);
 	snprintf(want, sizeof(want), "closed case %s\n", case_birch);
 	assert_string_equal(out, want);
 	free(out);

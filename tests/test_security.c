@@ -74,11 +74,18 @@ static const struct {
 	{"DELETE FROM concern", 0, 0, 0, 0},
 	{"UPDATE cqc_rating SET rating = 'good'", 0, 0, 0, 0},
 	{"DELETE FROM audit_log", 0, 0, 0, 0},
-	{"UPDATE officer SET fte = 0.5 WHERE login = 'cwt_sec_off'", 0, 1, 0, 0},
+	{"UPDATE officer SET fte = 0.5 WHERE login = 'cwt_sec_off'", 0, 0, 0, 0},
+	{"SELECT api.officer_set('cwt_sec_off', 'Olive', 0.5, 'qa_officer', '{north}')", 0, 1, 0, 0},
 	{"INSERT INTO ruleset_activation (id, ruleset_id) SELECT gen_random_uuid(), id FROM ruleset",
 	 0, 1, 0, 0},
-	{"UPDATE case_file SET assigned_to = NULL", 0, 1, 0, 0},
-	{"UPDATE restriction_flag SET state = 'dismissed'", 0, 1, 1, 0},
+	{"UPDATE case_file SET assigned_to = NULL", 0, 0, 0, 0},
+	{"UPDATE case_file SET responded_at = now()", 0, 0, 0, 0},
+	{"INSERT INTO case_file (id, provider_id, risk, title, opened_at) SELECT gen_random_uuid(),"
+	 " id, 'low', 't', now() FROM provider LIMIT 1", 0, 0, 0, 0},
+	{"UPDATE restriction_flag SET state = 'dismissed'", 0, 0, 1, 0},
+	{"INSERT INTO provider_score (provider_id, as_of, ruleset_name, ruleset_hash, score, band,"
+	 " flag, detail, cause) SELECT p.id, now(), r.name, r.hash, 0, 'low', false, '{}', 'record'"
+	 " FROM provider p, ruleset r LIMIT 1", 0, 0, 1, 0},
 	{"INSERT INTO nightly_run (id, as_of, ruleset_name, ruleset_hash) VALUES"
 	 " (gen_random_uuid(), now(), 'x', 'y')", 0, 0, 1, 0},
 	{"UPDATE provider_score SET score = 0", 0, 0, 0, 0},
