@@ -46,9 +46,9 @@ build/rel/%.o: src/%.c
 	@mkdir -p build/rel
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-build/gen/migrations.c: $(MIGRATIONS) tools/embed-migrations.sh
+build/gen/migrations.c: $(MIGRATIONS) schema/grants.tsv tools/embed-migrations.sh
 	@mkdir -p build/gen
-	tools/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	tools/embed-migrations.sh --grants schema/grants.tsv $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 build/rel/migrations.o: build/gen/migrations.c
 	@mkdir -p build/rel

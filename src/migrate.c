@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "carewatch/migrate.h"
@@ -25,6 +26,8 @@ cw_migration_set_embedded(struct cw_migration_set *set)
 	set->v = (struct cw_migration *)cw_migrations;
 	set->n = cw_migrations_n;
 	set->owned = NULL;
+	set->grants = cw_grants_tsv;
+	set->grants_owned = NULL;
 }
 
 void
@@ -38,6 +41,7 @@ cw_migration_set_free(struct cw_migration_set *set)
 		free(set->owned);
 		free(set->v);
 	}
+	free(set->grants_owned);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -115,6 +119,19 @@ cw_migration_set_load(const char *dir, struct cw_migration_set *set, struct cw_e
 		set->n++;
 	}
 	closedir(d);
+	{
+		/* The directory's own allow-list, if it has one. */
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/grants.tsv", dir);
+		if (access(path, R_OK) == 0) {
+			set->grants_owned = read_file(path, err);
+			if (set->grants_owned == NULL) {
+				cw_migration_set_free(set);
+				return false;
+			}
+		}
+		set->grants = set->grants_owned;
+	}
 	qsort(set->v, (size_t)set->n, sizeof(*set->v), by_version);
 	/* owned[] must follow v[] for freeing: rebuild it in the sorted order. */
 	for (int i = 0; i < set->n; i++)
@@ -191,6 +208,39 @@ cw_migrate_status(struct cw_db *db, const struct cw_migration_set *set,
 	*out = st;
 	*n = cnt;
 	return true;
+}
+
+/* The allow-list, applied in one transaction once the migration that
+ * defines grants_apply() is in. */
+static bool
+apply_grants(struct cw_db *db, const struct cw_migration_set *set, struct cw_error *err)
+{
+	const char *p[1] = {set->grants};
+	char have[8];
+	bool found = false, ok;
+
+	if (set->grants == NULL || set->grants[0] == '\0')
+		return true;
+	if (!cw_db_value(db, "SELECT 1 FROM pg_proc WHERE proname = 'grants_apply'"
+			 " AND pronamespace = 'public'::regnamespace", 0, NULL, have, sizeof(have), &found, err))
+		return false;
+	if (!found)
+		return true;
+	if (!cw_db_exec(db, "BEGIN", 0, NULL, err))
+		return false;
+	ok = cw_db_exec(db, "SELECT grants_apply($1)", 1, p, err) &&
+	     cw_db_exec(db, "COMMIT", 0, NULL, err);
+	if (!ok) {
+		struct cw_error ign;
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		if (!cw_db_exec(db, "ROLLBACK", 0, NULL, &ign))
+			cw_error_hint(err, "the connection was lost while rolling back");
+		cw_error_detail(err, "%s", msg);
+		snprintf(err->msg, sizeof(err->msg), "the privileges of schema/grants.tsv were not applied");
+	}
+	return ok;
 }
 
 bool
@@ -274,7 +324,7 @@ cw_migrate_run(struct cw_db *db, const struct cw_migration_set *set, int *applie
 		}
 		(*applied)++;
 	}
-	ok = true;
+	ok = apply_grants(db, set, err);
 out:
 	free(st);
 	return ok;

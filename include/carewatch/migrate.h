@@ -24,11 +24,15 @@ struct cw_migration {
 /* The embedded set (build/gen/migrations.c), in version order. */
 extern const struct cw_migration cw_migrations[];
 extern const int cw_migrations_n;
+/* schema/grants.tsv as embedded (schema/017_grants.sql says what it is). */
+extern const char cw_grants_tsv[];
 
 struct cw_migration_set {
 	struct cw_migration *v;
 	int n;
 	char **owned;           /* text read from files, freed with the set */
+	const char *grants;     /* the privilege allow-list, or NULL for none */
+	char *grants_owned;     /* grants when read from a directory */
 };
 
 /* Load NNN_name.sql files from dir, sorted by version.  Duplicate or
@@ -50,8 +54,9 @@ struct cw_migration_state {
 	char checksum[65];
 };
 
-/* Apply every pending migration of set.  *applied counts them (0: nothing
- * to do).  Refuses (CW_EXIT_CONFLICT) when an applied migration changed or
+/* Apply every pending migration of set, then the set's privilege
+ * allow-list (every time: it revokes what is not listed).  *applied counts
+ * the migrations (0: nothing to do).  Refuses (CW_EXIT_CONFLICT) when an applied migration changed or
  * the database has one this set lacks. */
 bool cw_migrate_run(struct cw_db *db, const struct cw_migration_set *set, int *applied,
 		    struct cw_error *err) __attribute__((warn_unused_result));
