@@ -86,7 +86,14 @@ port = $port
 unix_socket_directories = '$PGC_DIR'
 fsync = $fsync
 timezone = 'UTC'
-log_min_messages = warning"
+log_min_messages = warning
+# No free text in the server log (docs/operations.md): no statement text on
+# errors, no DETAIL lines (\"Failing row contains ...\"), no parameters.
+log_error_verbosity = terse
+log_min_error_statement = panic
+log_parameter_max_length_on_error = 0
+log_statement = none
+log_min_duration_statement = -1"
 	if [ "$fsync" = off ]; then
 		conf="$conf
 synchronous_commit = off
