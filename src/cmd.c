@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "carewatch/agent.h"
 #include "carewatch/cmd.h"
 #include "carewatch/record.h"
 
@@ -362,8 +361,6 @@ cw_cmd_run_line(struct cw_ctx *ctx, int argc, char **argv)
 		return cw_fail(&err);
 	if (!cw_cmd_parse(cmd, argc - used, argv + used, &args, ctx, &err))
 		return cw_fail(&err);
-	if (ctx->in_agent && (cmd->flags & CW_CMD_LOCAL))
-		return CW_AGENT_DECLINE;
 	if (cw_flag(&args, "help")) {
 		cw_cmd_usage(cmd, stdout);
 		return CW_EXIT_OK;

@@ -137,7 +137,7 @@ const struct cw_cmd cw_cmd_db_migrate = {
 	.name = "db migrate", .summary = "apply pending schema migrations, in order",
 	.help = "Each migration runs in its own transaction and is recorded with its SHA-256; "
 		"a database whose applied migration has since changed is refused.",
-	.opts = migrate_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_LOCAL, .run = run_migrate,
+	.opts = migrate_opts, .max_pos = 0, .flags = CW_CMD_DB, .run = run_migrate,
 };
 
 const struct cw_cmd cw_cmd_db_status = {

@@ -79,11 +79,6 @@ print_man(FILE *f)
 	      ".TP\n7\nrefused because of the data's state (e.g. an applied migration changed)\n"
 	      ".SH ENVIRONMENT\n.TP\nPGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE\nas for libpq\n"
 	      ".TP\nNO_COLOR\nwhen set and not empty, never colour the output\n"
-	      ".TP\nCAREWATCH_AGENT\nwhen 1, one-shot database commands run on a connection agent's "
-	      "warm connection, started by the first of them (see docs/client.md)\n"
-	      ".TP\nCAREWATCH_AGENT_IDLE\nseconds an idle agent waits before it exits (default 600)\n"
-	      ".TP\nCAREWATCH_AGENT_DIR\nthe agent's socket directory (default "
-	      "$XDG_RUNTIME_DIR/carewatch, else /tmp/carewatch-UID); it must be yours and mode 0700\n"
 	      ".SH SEE ALSO\n.BR psql (1)\n", f);
 }
 

@@ -203,7 +203,7 @@ const struct cw_cmd cw_cmd_import_directory = {
 		" locality comes from its postcode district (table postcode_district).  Rejected rows"
 		" are listed as FILE:LINE:COLUMN with the reason; with any, nothing is imported"
 		" unless --skip-bad.  Re-importing a file changes nothing.  Needs the manager role.",
-	.opts = import_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_LOCAL,
+	.opts = import_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT,
 	.run = run_directory,
 };
 
@@ -221,6 +221,6 @@ const struct cw_cmd cw_cmd_import_ratings = {
 		" changed are rescored under the active ruleset in the same transaction.  Rejected"
 		" rows are listed as FILE:LINE:COLUMN; with any, nothing is imported unless"
 		" --skip-bad.  Needs the manager role.",
-	.opts = import_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_LOCAL,
+	.opts = import_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT,
 	.run = run_ratings,
 };

@@ -239,7 +239,7 @@ const struct cw_cmd cw_cmd_nightly = {
 	.name = "nightly", .summary = "recompute every score, raise flags, mark overdue cases",
 	.help = "Atomic (all results appear at one commit), idempotent (a rerun for the same as-of "
 		"changes nothing) and exclusive (a second concurrent run exits 6).  See docs/operations.md.",
-	.opts = nightly_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_LOCAL, .run = run_nightly,
+	.opts = nightly_opts, .max_pos = 0, .flags = CW_CMD_DB, .run = run_nightly,
 };
 const struct cw_cmd cw_cmd_flags = {
 	.name = "flags", .summary = "placement-restriction flags for the quality manager to review",

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "carewatch/calendar.h"
-#include "carewatch/agent.h"
 #include "carewatch/cmd.h"
 #include "carewatch/form.h"
 #include "carewatch/provider.h"
@@ -58,9 +57,6 @@ run_record(struct cw_ctx *ctx, const struct cw_args *a)
 			      a->cmd->name);
 		return cw_fail(&err);
 	}
-	/* The guided form reads the terminal: not in the agent. */
-	if (a->npos == 0 && ctx->in_agent)
-		return CW_AGENT_DECLINE;
 	if (!cw_ctx_connect(ctx, &err))
 		return cw_fail(&err);
 	for (int i = 0; i < kind->nfields; i++)

@@ -394,7 +394,7 @@ const struct cw_cmd cw_cmd_rules_check = {
 };
 const struct cw_cmd cw_cmd_rules_activate = {
 	.name = "rules activate", .synopsis = "FILE", .summary = "store a ruleset, make it active, rescore",
-	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_LOCAL, .run = run_activate,
+	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_activate,
 };
 const struct cw_cmd cw_cmd_rules_show = {
 	.name = "rules show", .summary = "print the active ruleset and its hash",
@@ -403,7 +403,7 @@ const struct cw_cmd cw_cmd_rules_show = {
 const struct cw_cmd cw_cmd_rules_diff = {
 	.name = "rules diff", .synopsis = "FILE",
 	.summary = "compare bands under the active and a candidate ruleset (writes nothing)",
-	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_LOCAL, .run = run_diff,
+	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_diff,
 };
 const struct cw_cmd cw_cmd_provider_explain = {
 	.name = "provider explain", .synopsis = "P",

@@ -4,8 +4,7 @@
  */
 #include "carewatch/cmd.h"
 
-extern const struct cw_cmd cw_cmd_help, cw_cmd_version, cw_cmd_shell, cw_cmd_agent_status,
-	cw_cmd_agent_stop;
+extern const struct cw_cmd cw_cmd_help, cw_cmd_version, cw_cmd_shell;
 extern const struct cw_cmd cw_cmd_db_migrate, cw_cmd_db_status, cw_cmd_db_role_add;
 extern const struct cw_cmd cw_cmd_officer_add, cw_cmd_officer_leave, cw_cmd_officer_list;
 extern const struct cw_cmd cw_cmd_provider_add, cw_cmd_provider_find, cw_cmd_provider_list,
@@ -86,8 +85,6 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_report_target,
 	&cw_cmd_audit,
 	&cw_cmd_shell,
-	&cw_cmd_agent_status,
-	&cw_cmd_agent_stop,
 	&cw_cmd_help,
 	&cw_cmd_version,
 	NULL,

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "carewatch/agent.h"
 #include "carewatch/cmd.h"
 
 int
@@ -57,9 +56,6 @@ main(int argc, char **argv)
 		(void)cw_cmd_run_line(&ctx, 1, help);
 		return CW_EXIT_USAGE;     /* no command is a usage error, after the help */
 	}
-	/* With CAREWATCH_AGENT set, a warm connection runs it if it can. */
-	if (cw_agent_try(&ctx, argc - i, argv + i, &rc))
-		return rc;
 	rc = cw_cmd_run_line(&ctx, argc - i, argv + i);
 	cw_db_close(ctx.db);
 	return rc;

@@ -190,9 +190,6 @@ Point the client at it:
     PGUSER=jferris $cw case list --open  # as the quality manager
     $cw shell                            # a session: history, Tab completion
 
-'export CAREWATCH_AGENT=1' keeps a warm connection between one-shot commands
-(docs/client.md).
-
 Logins: shewitt jokafor praman tblake hmorris gpointer (QA officers), radeyemi mgedge
 (market assurance), jferris (quality manager), carewatch (owner), cw_batch (nightly).
 'tools/demo.sh stop' stops the cluster; 'make demo' starts it again, keeping the data.

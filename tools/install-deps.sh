@@ -6,7 +6,7 @@ set -euo pipefail
 
 need=(gcc make libpq-dev uuid-dev nettle-dev libreadline-dev libcmocka-dev
       postgresql-15 tmux libxml2-utils)
-extra=("$@")   # callers may ask for more, e.g. clang libclang-rt-14-dev for fuzzing
+extra=("$@")   # callers may ask for more: clang libclang-rt-14-dev for fuzzing, pgbouncer for make bench
 
 missing=()
 for p in "${need[@]}" "${extra[@]}"; do

@@ -34,8 +34,6 @@ enum {
 	CW_CMD_DB = 1 << 0,            /* connect before running */
 	CW_CMD_FORMAT = 1 << 1,        /* accepts --format table|csv|json */
 	CW_CMD_HTML = 1 << 2,          /* --format also accepts html */
-	CW_CMD_LOCAL = 1 << 3,         /* never through the connection agent (agent.h):
-					  reads files or stdin, or runs long */
 };
 
 struct cw_ctx;
@@ -61,7 +59,6 @@ struct cw_ctx {
 	bool colour;
 	bool interactive;              /* stdin and stdout are terminals */
 	bool in_shell;                 /* commands run from `carewatch shell` */
-	bool in_agent;                 /* commands run by the connection agent */
 };
 
 struct cw_args {
@@ -81,7 +78,7 @@ bool cw_ctx_connect(struct cw_ctx *ctx, struct cw_error *err) __attribute__((war
 
 /* Replace ctx->db if its connection was lost while idle (the server
  * restarted, a timeout, a terminated backend), saying so on stderr, so the
- * command about to run works.  For the shell and the agent. */
+ * command about to run works.  For the shell. */
 void cw_ctx_check_connection(struct cw_ctx *ctx);
 
 /* The value of option name, or NULL when not given.  Never fails. */
