@@ -452,10 +452,13 @@ cw_caseload_apply(struct cw_db *db, struct cw_caseload *cl, struct cw_suggestion
 		cw_error_hint(err, "'carewatch caseload --suggest' shows the moves without making them");
 		return false;
 	}
-	/* SERIALIZABLE: a case closed or reassigned by someone else after this
-	 * transaction read it makes the UPDATE fail with 40001, and
+	/* READ COMMITTED under the assignment lock: every statement after the
+	 * lock sees what was committed before it was granted (a SERIALIZABLE
+	 * snapshot would be taken before the wait, and go stale behind any
+	 * concern opened meanwhile).  A case closed or moved without the lock
+	 * (a close, a single assign) makes api.case_assign fail with 40001, and
 	 * cw_db_transaction runs the whole unit again on fresh data. */
-	if (!cw_db_transaction(db, "SERIALIZABLE", apply_work, &job, NULL, err)) {
+	if (!cw_db_transaction(db, "READ COMMITTED", apply_work, &job, NULL, err)) {
 		cw_caseload_free(cl);
 		cw_suggestion_free(s);
 		return false;

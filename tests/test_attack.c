@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testlib.h"
 
@@ -449,6 +451,76 @@ test_attack_every_function_checks_caller_and_state(void **state)
 	assert_false(server_log_has("Batch closes"));
 }
 
+/* Also found: `caseload --apply` under concurrent load gave up ("cases
+ * changed hands meanwhile", or a raw serialization error).  Rounds of two
+ * applies racing two closes and two officers' concerns: every command
+ * succeeds, and every case's holder is its last assignment's officer. */
+static void
+test_attack_caseload_apply_under_load_retries(void **state)
+{
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	/* Two more officers in the north, where Oak House is. */
+	free(tl_run_out(TL_ARGV("officer", "add", "cwt_atk_oth", "--name", "Other Officer", "--fte", "1",
+				"--locality", "north,south"), NULL, 0));
+	for (int i = 0; i < 12; i++)
+		free(tl_run_out(TL_ARGV("concern", "add", "Oak House", "--risk", "medium", "--category",
+					"staffing", "--source", "public", "--summary", "Backlog"), OFFICER, 0));
+	for (int round = 0; round < 6; round++) {
+		pid_t kids[10];
+		int n = 0;
+		for (int k = 0; k < 10; k++) {
+			pid_t pid = fork();
+			assert_true(pid >= 0);
+			if (pid == 0) {
+				int rc;
+				char *out, *err;
+				if (k < 2) {
+					rc = tl_run(TL_ARGV("caseload", "--apply"), NULL, &out, &err, MANAGER);
+				} else if (k < 4) {
+					/* A case closed under the apply's feet (lowest, highest). */
+					PGconn *c = tl_connect(NULL);
+					char num[24];
+					snprintf(num, sizeof(num), "%s", tl_query1(c, k == 2
+						? "SELECT min(number) FROM case_file WHERE state <> 'closed'"
+						: "SELECT max(number) FROM case_file WHERE state <> 'closed'"));
+					PQfinish(c);
+					rc = tl_run(TL_ARGV("case", "close", num, "--note", "Closed in the race"),
+						    NULL, &out, &err, MANAGER);
+				} else {
+					/* Officers keep opening cases while the moves are
+					 * worked out. */
+					rc = 0;
+					for (int i = 0; i < 4 && rc == 0; i++) {
+						rc = tl_run(TL_ARGV("concern", "add", "Oak House", "--risk",
+								    "high", "--category", "staffing", "--source",
+								    "public", "--summary", "Load"),
+							    NULL, &out, &err, k % 2 ? OFFICER : OTHER);
+						if (rc == 0) {
+							free(out);
+							free(err);
+						}
+					}
+				}
+				if (rc != 0)
+					fprintf(stderr, "round %d child %d: exit %d\n%s", round, k, rc, err);
+				_exit(rc == 0 ? 0 : 1);
+			}
+			kids[n++] = pid;
+		}
+		for (int k = 0; k < n; k++) {
+			int st;
+			assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+			assert_true(WIFEXITED(st));
+			assert_int_equal(WEXITSTATUS(st), 0);
+		}
+	}
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_file c WHERE c.assigned_to IS DISTINCT FROM"
+				     " (SELECT a.officer FROM case_assignment a WHERE a.case_id = c.id"
+				     "  ORDER BY a.recorded_at DESC, a.id DESC LIMIT 1)"), 0);
+}
+
 int
 main(void)
 {
@@ -460,6 +532,7 @@ main(void)
 		cmocka_unit_test(test_attack_changed_retry_is_refused),
 		cmocka_unit_test(test_attack_flag_decisions_are_the_managers_own),
 		cmocka_unit_test(test_attack_every_function_checks_caller_and_state),
+		cmocka_unit_test(test_attack_caseload_apply_under_load_retries),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
