@@ -18,9 +18,9 @@
 --
 -- Staging.  The client still streams the file's rows with COPY (one round
 -- trip, whatever the size), into persistent UNLOGGED tables in schema api,
--- owned by carewatch_api, not into the session's temp tables.  A definer function can
--- read a caller's temp table once the caller grants SELECT on it, but the
--- caller then chooses what that "table" is: a view, a table with row security
+-- owned by carewatch_api, not into the session's temp tables.  A definer
+-- function can read a caller's temp table once the caller grants SELECT on
+-- it (tried: it works), but the caller then chooses what that "table" is: a view, a table with row security
 -- policies or child tables, whose expressions may call the caller's own
 -- pg_temp functions -- and those would run as carewatch_api.  The tables here
 -- are defined by this migration; people may only INSERT into their data
