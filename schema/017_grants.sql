@@ -30,7 +30,7 @@ LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
   SELECT w.rolname, CASE WHEN c.relkind = 'S' THEN 'sequence:' || c.relname
                          ELSE c.oid::regclass::text END, '*', a.privilege_type
     FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a JOIN who w ON w.oid = a.grantee
-   WHERE c.relnamespace IN (SELECT oid FROM mine)
+   WHERE c.relnamespace IN (SELECT oid FROM mine) AND a.grantee <> c.relowner
      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
   UNION ALL
   SELECT w.rolname, c.oid::regclass::text, t.attname, a.privilege_type
@@ -88,17 +88,21 @@ DECLARE
   everyone text := 'PUBLIC, carewatch_readonly, carewatch_officer, carewatch_manager, '
                    'carewatch_batch, carewatch_api';
   people text := 'PUBLIC, carewatch_readonly, carewatch_officer, carewatch_manager, carewatch_batch';
+  others text;
   o record;
   g record;
   n int := 0;
 BEGIN
-  FOR o IN SELECT c.oid::regclass AS t, c.relkind FROM pg_class c
+  -- Never from an object's owner (carewatch_api owns the api staging tables).
+  FOR o IN SELECT c.oid::regclass AS t, c.relkind, pg_get_userbyid(c.relowner) AS owner
+             FROM pg_class c
             WHERE c.relnamespace IN ('public'::regnamespace, 'api'::regnamespace)
               AND c.relkind IN ('r', 'v', 'm', 'p', 'S')
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                                  AND d.objid = c.oid AND d.deptype = 'e') LOOP
+    others := CASE WHEN o.owner = 'carewatch_api' THEN people ELSE everyone END;
     EXECUTE format('REVOKE ALL ON %s %s FROM %s',
-                   CASE WHEN o.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, o.t, everyone);
+                   CASE WHEN o.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, o.t, others);
   END LOOP;
   -- Functions: never from their owner (carewatch_api calls its own).
   FOR o IN SELECT p.oid::regprocedure AS f FROM pg_proc p

@@ -1,5 +1,7 @@
 /*
- * cmd_import.c - `carewatch import cqc-directory | cqc-ratings FILE`.
+ * cmd_import.c - `carewatch import cqc-directory | cqc-ratings FILE`, and
+ * `carewatch district set | remove | list`, the postcode district map the
+ * directory import places new providers with.
  *
  * The file is read and checked whole before anything is written: every
  * rejected row is listed on stderr as FILE:LINE:COLUMN with the reason and
@@ -79,7 +81,7 @@ summary(const struct cw_import_batch *b, const struct cw_import_result *res, boo
 		add_row(t, "organisations created", "", res->organisations_created);
 		add_row(t, "organisations updated", "", res->organisations_updated);
 	}
-	add_row(t, "providers rescored", "", res->rescored);
+	add_row(t, "providers queued for rescoring", "", res->queued);
 
 	/* Table only: what the counts do not say. */
 #define FOOT(...) do { int k_ = snprintf(footer + len, sizeof(footer) - len, __VA_ARGS__); \
@@ -96,7 +98,7 @@ summary(const struct cw_import_batch *b, const struct cw_import_result *res, boo
 		FOOT("\npostcode districts not mapped to a locality:");
 		for (int i = 0; i < res->n_districts; i++)
 			FOOT("%s %s (%ld)", i ? "," : "", res->districts[i].value, res->districts[i].n);
-		FOOT("\n(a manager adds one with: INSERT INTO postcode_district (district, locality) ...;"
+		FOOT("\n(a manager adds one with: carewatch district set DISTRICT --locality L;"
 		     " see docs/import.md)");
 	}
 	if (b->skipped[CW_SKIP_UNKNOWN_LOCATION])
@@ -127,7 +129,7 @@ run_import(struct cw_ctx *ctx, const struct cw_args *a, enum cw_import_kind kind
 		return cw_fail(&err);
 	}
 	/* Refuse before reading a national file, not after. */
-	if (!cw_import_may(ctx->db, &err))
+	if (!cw_import_may(ctx->db, "importing CQC files", &err))
 		return cw_fail(&err);
 	f = is_stdin ? stdin : fopen(path, "rb");
 	if (f == NULL) {
@@ -200,7 +202,7 @@ const struct cw_cmd cw_cmd_import_directory = {
 		" by CQC provider ID.  The care type comes from Service types (nursing homes, else"
 		" residential homes, homecare agencies, supported living, Extra Care housing); other"
 		" services (GPs, dentists, hospitals...) are skipped and counted.  A new provider's"
-		" locality comes from its postcode district (table postcode_district).  Rejected rows"
+		" locality comes from its postcode district (the map `district list` shows).  Rejected rows"
 		" are listed as FILE:LINE:COLUMN with the reason; with any, nothing is imported"
 		" unless --skip-bad.  Re-importing a file changes nothing.  Needs the manager role.",
 	.opts = import_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT,
@@ -218,9 +220,132 @@ const struct cw_cmd cw_cmd_import_ratings = {
 		" domain and publication date is stored once, so importing each month's file builds"
 		" the rating history and re-importing one changes nothing.  Locations carewatch does"
 		" not hold are skipped: import the care directory first.  The providers whose ratings"
-		" changed are rescored under the active ruleset in the same transaction.  Rejected"
-		" rows are listed as FILE:LINE:COLUMN; with any, nothing is imported unless"
-		" --skip-bad.  Needs the manager role.",
+		" changed are queued for rescoring (the scorer rescores them; the summary counts"
+		" them).  Rejected rows are listed as FILE:LINE:COLUMN; with any, nothing is imported"
+		" unless --skip-bad.  Needs the manager role.",
 	.opts = import_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT,
 	.run = run_ratings,
+};
+
+/* ---- the postcode district map ---- */
+
+static int
+run_district_set(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	struct cw_district d;
+	struct cw_error err;
+	char check[CW_DISTRICT_LEN];
+
+	cw_error_clear(&err);
+	if (!cw_import_district_parse(a->pos[0], check, &err) ||
+	    !cw_import_may(ctx->db, "changing the postcode district map", &err) ||
+	    !cw_import_district_set(ctx->db, a->pos[0], cw_arg(a, "locality"), cw_arg(a, "area"), &d, &err))
+		return cw_fail(&err);
+	if (strcmp(d.outcome, "unchanged") == 0)
+		printf("postcode district %s already maps to %s (nothing written)\n", d.district, d.locality);
+	else
+		printf("%s postcode district %s: %s\n", d.outcome, d.district, d.locality);
+	return CW_EXIT_OK;
+}
+
+static int
+run_district_remove(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	struct cw_district d;
+	struct cw_error err;
+	char check[CW_DISTRICT_LEN];
+
+	cw_error_clear(&err);
+	if (!cw_import_district_parse(a->pos[0], check, &err) ||
+	    !cw_import_may(ctx->db, "changing the postcode district map", &err) ||
+	    !cw_import_district_remove(ctx->db, a->pos[0], &d, &err))
+		return cw_fail(&err);
+	printf("removed postcode district %s (was %s); its providers keep their locality\n", d.district,
+	       d.locality);
+	return CW_EXIT_OK;
+}
+
+static const struct cw_col district_cols[] = {
+	{"district", "District", false},
+	{"locality", "Locality", false},
+	{"area", "Area", false},
+};
+
+static int
+run_district_list(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	const char *loc = cw_arg(a, "locality");
+	const char *p[1] = {loc};
+	struct cw_error err;
+	struct cw_table *t;
+	PGresult *r;
+	char footer[64];
+
+	cw_error_clear(&err);
+	/* Natural order: NR1, NR2 ... NR10, then PE14. */
+	r = cw_db_query(ctx->db, "SELECT d.district, d.locality, d.area FROM postcode_district d"
+				 " WHERE $1::text IS NULL OR d.locality = lower($1)"
+				 "    OR d.locality = (SELECT code FROM locality WHERE lower(name) = lower($1))"
+				 " ORDER BY substring(d.district FROM '^[A-Z]+'),"
+				 "  substring(d.district FROM '[0-9]+')::int, d.district", 1, p, &err);
+	if (r == NULL)
+		return cw_fail(&err);
+	t = cw_table_new("Postcode districts", district_cols, 3);
+	for (int i = 0; t != NULL && i < PQntuples(r); i++) {
+		const char *cells[3] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)};
+		if (!cw_table_add(t, cells)) {
+			cw_table_free(t);
+			t = NULL;
+		}
+	}
+	snprintf(footer, sizeof(footer), "%d district%s", PQntuples(r), PQntuples(r) == 1 ? "" : "s");
+	PQclear(r);
+	if (t == NULL) {
+		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+		return cw_fail(&err);
+	}
+	cw_table_footer(t, footer);
+	return cw_emit(ctx, t);
+}
+
+static const struct cw_opt district_set_opts[] = {
+	{"locality", "L", "the locality new providers in the district are placed in (code or name)", NULL},
+	{"area", "TEXT", "the places the district covers, for people (at most 200 characters)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+
+static const struct cw_opt district_list_opts[] = {
+	{"locality", "L", "only this locality's districts", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+
+const struct cw_cmd cw_cmd_district_set = {
+	.name = "district set", .synopsis = "DISTRICT",
+	.summary = "map a postcode district to a locality (for the directory import)",
+	.help = "Adds DISTRICT (the outward code of a postcode, e.g. NR33; any case) to the postcode"
+		" district map, or moves it to another locality or changes its area.  The map is how"
+		" `import cqc-directory` places a new provider in a locality; providers already held"
+		" keep theirs.  Exit 2 for a malformed district or area, 5 for an unknown locality."
+		"  Audited.  Needs the manager role.",
+	.opts = district_set_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB,
+	.run = run_district_set,
+};
+
+const struct cw_cmd cw_cmd_district_remove = {
+	.name = "district remove", .synopsis = "DISTRICT",
+	.summary = "remove a postcode district from the map",
+	.help = "Removes DISTRICT from the postcode district map: new providers there are skipped by"
+		" `import cqc-directory` until it is mapped again; providers already held keep their"
+		" locality.  Exit 5 when it is not in the map.  Audited.  Needs the manager role.",
+	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB,
+	.run = run_district_remove,
+};
+
+const struct cw_cmd cw_cmd_district_list = {
+	.name = "district list",
+	.summary = "list the postcode district map",
+	.help = "Lists every postcode district in the map with its locality and area, in natural"
+		" order (NR1, NR2 ... NR10), optionally one locality's.",
+	.opts = district_list_opts, .min_pos = 0, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT,
+	.run = run_district_list,
 };

@@ -542,6 +542,7 @@ static PGconn *owner;
 
 #define MANAGER "PGUSER=cwt_imp_mary"
 #define OFFICER "PGUSER=cwt_imp_olly"
+#define READONLY "PGUSER=cwt_imp_rita"
 
 static char *
 run(int want, const char *const argv[], const char *env)
@@ -564,6 +565,7 @@ setup(void **state)
 	dbname = tl_db_create("cwt_import", true);
 	free(run(0, TL_ARGV("db", "role", "add", "cwt_imp_mary", "--as", "manager"), NULL));
 	free(run(0, TL_ARGV("db", "role", "add", "cwt_imp_olly", "--as", "officer"), NULL));
+	free(run(0, TL_ARGV("db", "role", "add", "cwt_imp_rita", "--as", "readonly"), NULL));
 	free(run(0, TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL));
 	owner = tl_connect(NULL);
 	return 0;
@@ -619,7 +621,7 @@ static const char directory_summary1[] =
 	"rejected,,0\n"
 	"organisations created,,3\n"
 	"organisations updated,,0\n"
-	"providers rescored,,0\n";
+	"providers queued for rescoring,,5\n";
 
 static const char providers_sql[] =
 	"SELECT string_agg(concat_ws('|', p.name, p.care_type, p.locality, p.postcode, o.cqc_provider_id,"
@@ -688,7 +690,7 @@ test_import_directory_reimport_changes_nothing(void **state)
 					"--format", "csv"), t.p, &out, &err, MANAGER), 0);
 	assert_non_null(strstr(out, "imported,,0\nupdated,,0\nunchanged,,5\n"));
 	assert_non_null(strstr(out, "organisations created,,0\norganisations updated,,0\n"
-				    "providers rescored,,0\n"));
+				    "providers queued for rescoring,,0\n"));
 	free(out);
 	free(err);
 	/* The table says it is the same file as before. */
@@ -731,7 +733,7 @@ test_import_directory_updates_what_changed(void **state)
 	out = run(0, TL_ARGV("import", "cqc-directory", path, "--format", "csv"), MANAGER);
 	assert_string_equal(out, "outcome,reason,rows\nread,,3\nimported,,0\nupdated,,2\nunchanged,,1\n"
 				 "rejected,,0\norganisations created,,0\norganisations updated,,1\n"
-				 "providers rescored,,1\n");
+				 "providers queued for rescoring,,2\n");
 	free(out);
 	assert_string_equal(tl_query1(owner, "SELECT string_agg(concat_ws('|', name, care_type, locality),"
 					     " ',' ORDER BY cqc_location_id) FROM provider"
@@ -756,7 +758,7 @@ static const char ratings_summary1[] =
 	"skipped,population group duplicate,6\n"
 	"skipped,location not in carewatch,1\n"
 	"rejected,,0\n"
-	"providers rescored,,2\n";
+	"providers queued for rescoring,,2\n";
 
 static void
 test_import_ratings_with_bad_rows_import_nothing(void **state)
@@ -817,6 +819,8 @@ test_import_ratings_store_one_rating_per_domain_and_date(void **state)
 		skip();
 	ratings_month1(&t);
 	path = write_file("rat1", &t);
+	assert_string_equal(tl_query1(owner, "WITH d AS (DELETE FROM score_queue RETURNING 1)"
+					     " SELECT count(*) > 0 FROM d"), "t");
 	out = run(0, TL_ARGV("import", "cqc-ratings", path, "--local-authority", "Norfolk", "--format",
 			     "csv"), MANAGER);
 	assert_string_equal(out, ratings_summary1);
@@ -832,13 +836,24 @@ test_import_ratings_store_one_rating_per_domain_and_date(void **state)
 			    "1-1010701645|safe|requires_improvement|2024-03-15|import|t|cwt_imp_mary\n"
 			    "1-1010701645|well_led|inadequate|2024-03-15|import|t|cwt_imp_mary\n"
 			    "1-1010701646|overall|good|2024-02-01|import|t|cwt_imp_mary");
-	/* The ratings moved Ashfield's score: its current score came from
-	 * this import and counts the six CQC contributions. */
-	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_current_score c"
-					 " JOIN provider_score s ON s.id = c.score_id"
-					 " JOIN provider p ON p.id = c.provider_id"
-					 " WHERE p.cqc_location_id = '1-1010701645' AND s.cause = 'import'"
-					 " AND s.score > 0 AND (s.detail->'factors'->'cqc'->>'records')::int = 6"), 1);
+	/* The import writes no score: the two providers whose ratings are new
+	 * are on the score queue for the scorer (the directory import queued
+	 * every provider it created; the queue was emptied first). */
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score"), 0);
+	assert_string_equal(tl_query1(owner, "SELECT string_agg(p.cqc_location_id, ',' ORDER BY"
+					     " p.cqc_location_id) FROM score_queue q JOIN provider p"
+					     " ON p.id = q.provider_id"),
+			    "1-1010701645,1-1010701646");
+	/* The audit rows and the run name the manager, not carewatch_api. */
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl = 'cqc_rating'"
+					 " AND op = 'INSERT' AND role = 'cwt_imp_mary'"), 7);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM audit_log WHERE role <> 'cwt_imp_mary'"
+					 " AND role <> 'cw_owner'"), 0);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM import_run WHERE kind = 'cqc_ratings'"
+					 " AND rows_read = 17 AND imported = 7 AND unchanged = 0 AND skipped = 10"
+					 " AND rejected = 0 AND queued = 2 AND rescored = 0"
+					 " AND (skipped_by_reason ->> 'unknown_location')::int = 1"
+					 " AND recorded_by = 'cwt_imp_mary'"), 1);
 	free(t.p);
 }
 
@@ -859,7 +874,8 @@ test_import_ratings_reimport_changes_nothing(void **state)
 			     "json"), MANAGER);
 	assert_non_null(strstr(out, "{\"outcome\": \"imported\", \"reason\": \"\", \"rows\": 0}"));
 	assert_non_null(strstr(out, "{\"outcome\": \"unchanged\", \"reason\": \"\", \"rows\": 7}"));
-	assert_non_null(strstr(out, "{\"outcome\": \"providers rescored\", \"reason\": \"\", \"rows\": 0}"));
+	assert_non_null(strstr(out, "{\"outcome\": \"providers queued for rescoring\", \"reason\": \"\","
+				    " \"rows\": 0}"));
 	free(out);
 	assert_string_equal(tl_query1(owner, everything_sql), before);
 	free(t.p);
@@ -882,7 +898,7 @@ test_import_ratings_next_month_builds_history(void **state)
 	out = run(0, TL_ARGV("import", "cqc-ratings", path, "--local-authority", "Norfolk", "--format",
 			     "csv"), MANAGER);
 	assert_non_null(strstr(out, "read,,18\nimported,,1\nunchanged,,7\n"));
-	assert_non_null(strstr(out, "providers rescored,,1\n"));
+	assert_non_null(strstr(out, "providers queued for rescoring,,1\n"));
 	free(out);
 	assert_string_equal(tl_query1(owner, "SELECT string_agg(r.rating || '@' || r.published_on, ','"
 					     " ORDER BY r.published_on) FROM cqc_rating r"
@@ -911,7 +927,7 @@ test_import_skip_bad_imports_the_rest(void **state)
 	assert_int_equal(tl_run(TL_ARGV("import", "cqc-ratings", path, "--skip-bad", "--format", "csv"),
 				NULL, &out, &err, MANAGER), 0);
 	assert_string_equal(out, "outcome,reason,rows\nread,,2\nimported,,1\nunchanged,,0\n"
-				 "rejected,not imported (--skip-bad),1\nproviders rescored,,1\n");
+				 "rejected,not imported (--skip-bad),1\nproviders queued for rescoring,,1\n");
 	assert_non_null(strstr(err, ":3:"));
 	assert_non_null(strstr(err, "invalid Publication Date '1/5/2024' (expected dd/mm/yyyy)"));
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM cqc_rating r JOIN provider p"
@@ -946,12 +962,17 @@ test_import_is_for_managers(void **state)
 	free(out);
 	free(err);
 	assert_string_equal(tl_query1(owner, everything_sql), before);
-	/* The reference data is readable by everyone, changeable by managers. */
-	assert_string_equal(tl_query1(owner, "SELECT has_table_privilege('carewatch_readonly',"
-					     " 'postcode_district', 'SELECT')::text"
+	/* The reference data is readable by everyone, changeable by managers
+	 * through the api functions only. */
+	assert_string_equal(tl_query1(owner, "SELECT has_column_privilege('carewatch_readonly',"
+					     " 'postcode_district', 'locality', 'SELECT')::text"
 					     " || has_table_privilege('carewatch_officer', 'postcode_district', 'INSERT')::text"
-					     " || has_table_privilege('carewatch_manager', 'postcode_district', 'INSERT')::text"),
-			    "truefalsetrue");
+					     " || has_table_privilege('carewatch_manager', 'postcode_district', 'INSERT')::text"
+					     " || has_function_privilege('carewatch_officer',"
+					     "    'api.postcode_district_set(text, text, text)', 'EXECUTE')::text"
+					     " || has_function_privilege('carewatch_manager',"
+					     "    'api.postcode_district_set(text, text, text)', 'EXECUTE')::text"),
+			    "truefalsefalsefalsetrue");
 	free(t.p);
 }
 
@@ -1018,6 +1039,381 @@ test_import_norfolk_districts_ship(void **state)
 					 " WHERE district IN ('NR32', 'NR33', 'IP23')"), 0);
 }
 
+/* ---- attacks over raw libpq, as each person's login would make them ---- */
+
+/* Run sql as c inside a transaction that is rolled back, and fail unless it
+ * is refused with SQLSTATE want.  Returns the primary message (static). */
+static const char *
+refused_with(PGconn *c, const char *sql, int n, const char *const *params, const char *want)
+{
+	static char msg[512];
+	PGresult *r = PQexec(c, "BEGIN");
+	const char *st;
+
+	PQclear(r);
+	r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (st == NULL || strcmp(st, want) != 0)
+		fail_msg("%s: want %s, got %s: %s", sql, want, st ? st : "success", PQresultErrorMessage(r));
+	snprintf(msg, sizeof(msg), "%s", PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY));
+	PQclear(r);
+	r = PQexec(c, "ROLLBACK");
+	PQclear(r);
+	return msg;
+}
+
+static const char *
+refused(PGconn *c, const char *sql, const char *want)
+{
+	return refused_with(c, sql, 0, NULL, want);
+}
+
+/* Everything an import or a manager could change, as one text. */
+static const char state_sql[] =
+	"SELECT (SELECT count(*) FROM provider) || '/' || (SELECT count(*) FROM organisation) || '/'"
+	" || (SELECT count(*) FROM cqc_rating) || '/' || (SELECT count(*) FROM provider_score) || '/'"
+	" || (SELECT count(*) FROM audit_log) || '/' || (SELECT count(*) FROM import_run) || '/'"
+	" || (SELECT md5(string_agg(concat_ws('|', name, care_type, locality, postcode), ','"
+	"     ORDER BY id)) FROM provider) || '/'"
+	" || (SELECT md5(string_agg(concat_ws('|', district, locality, area), ',' ORDER BY district))"
+	"     FROM postcode_district) || '/'"
+	" || (SELECT md5(string_agg(concat_ws('|', id, rating), ',' ORDER BY id)) FROM cqc_rating)";
+
+static void
+test_import_manager_cannot_write_by_hand(void **state)
+{
+	char before[512];
+	PGconn *m;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	snprintf(before, sizeof(before), "%s", tl_query1(owner, state_sql));
+	m = tl_connect("cwt_imp_mary");
+	refused(m, "UPDATE provider SET name = 'Renamed by hand'", "42501");
+	refused(m, "UPDATE provider SET locality = 'west' WHERE cqc_location_id = '1-1010701645'", "42501");
+	refused(m, "UPDATE organisation SET name = 'Renamed by hand'", "42501");
+	refused(m, "DELETE FROM provider", "42501");
+	refused(m, "DELETE FROM postcode_district WHERE district = 'NR1'", "42501");
+	refused(m, "UPDATE postcode_district SET locality = 'west'", "42501");
+	refused(m, "INSERT INTO postcode_district (district, locality) VALUES ('NR99', 'east')", "42501");
+	refused(m, "UPDATE cqc_rating SET rating = 'outstanding'", "42501");
+	refused(m, "DELETE FROM cqc_rating", "42501");
+	refused(m, "INSERT INTO import_run (id, kind, file_name, file_sha256, rows_read, imported, updated,"
+		   " unchanged, skipped, rejected, skipped_by_reason) VALUES (gen_random_uuid(),"
+		   " 'cqc_ratings', 'x.csv', repeat('a', 64), 0, 0, 0, 0, 0, 0, '{}')", "42501");
+	/* The staging tables: the transaction key cannot be chosen (so rows
+	 * cannot be slipped into another import), and nobody reads them. */
+	refused(m, "INSERT INTO api.import_stage_rating (txn, line) VALUES ('1', 1)", "42501");
+	refused(m, "SELECT count(*) FROM api.import_stage_rating", "42501");
+	refused(m, "TRUNCATE api.import_stage_directory", "42501");
+	/* The advisory key the import used to take means nothing now. */
+	refused(m, "SELECT api.import_require_manager()", "42501");
+	PQfinish(m);
+	assert_string_equal(tl_query1(owner, state_sql), before);
+}
+
+/* Scores come from the scorer only: with the import no longer writing any,
+ * a manager's login holds no INSERT on provider_score once `concern add`
+ * stops writing scores itself (the scorer's migration revokes the officer
+ * role's INSERT, which managers inherit). */
+static void
+test_import_manager_cannot_write_scores(void **state)
+{
+	char before[512];
+	PGconn *m;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	if (strcmp(tl_query1(owner, "SELECT has_table_privilege('carewatch_officer', 'provider_score',"
+				    " 'INSERT')::text"), "true") == 0) {
+		print_message("carewatch_officer still holds INSERT on provider_score (the scorer's"
+			      " migration revokes it)\n");
+		skip();
+	}
+	snprintf(before, sizeof(before), "%s", tl_query1(owner, state_sql));
+	m = tl_connect("cwt_imp_mary");
+	refused(m, "INSERT INTO provider_score (provider_id, as_of, ruleset_name, ruleset_hash, score, band,"
+		   " flag, detail, cause) SELECT id, now(), 'x', 'y', 0, 'low', false, '{}', 'import'"
+		   " FROM provider", "42501");
+	PQfinish(m);
+	assert_string_equal(tl_query1(owner, state_sql), before);
+}
+
+static void
+test_import_apply_is_for_managers(void **state)
+{
+	char before[512];
+	const char *who[2] = {"cwt_imp_olly", "cwt_imp_rita"};
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	snprintf(before, sizeof(before), "%s", tl_query1(owner, state_sql));
+	for (int w = 0; w < 2; w++) {
+		PGconn *c = tl_connect(who[w]);
+		refused(c, "SELECT * FROM api.import_ratings_apply(gen_random_uuid(), 'x.csv', repeat('a', 64),"
+			   " NULL, '{}', 0)", "42501");
+		refused(c, "SELECT * FROM api.import_directory_apply(gen_random_uuid(), 'x.csv', repeat('a', 64),"
+			   " NULL, '{}', 0)", "42501");
+		refused(c, "SELECT api.postcode_district_set('NR99', 'east', '')", "42501");
+		refused(c, "SELECT api.postcode_district_remove('NR1')", "42501");
+		refused(c, "INSERT INTO api.import_stage_rating (line) VALUES (1)", "42501");
+		PQfinish(c);
+	}
+	assert_string_equal(tl_query1(owner, state_sql), before);
+}
+
+/* The import lock is a row lock that only managers may take: a reader
+ * holding the old advisory key no longer holds an import up, readonly and
+ * officer logins cannot take the new one, and an import does wait for it. */
+static void
+test_import_lock_is_for_managers_only(void **state)
+{
+	struct text t = {0};
+	const char *path;
+	PGconn *ro, *off, *m;
+	PGresult *r;
+	char *out, *err;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	ratings_month1(&t);
+	path = write_file("rat-lock", &t);
+	ro = tl_connect("cwt_imp_rita");
+	r = PQexec(ro, "SELECT pg_advisory_lock(4242006)");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	/* Were the import still to wait for that key, lock_timeout would make
+	 * it fail instead of hang. */
+	setenv("PGOPTIONS", "-c lock_timeout=10s", 1);
+	out = run(0, TL_ARGV("import", "cqc-ratings", path, "--local-authority", "Norfolk", "--format",
+			     "csv"), MANAGER);
+	assert_non_null(strstr(out, "unchanged,,7\n"));
+	free(out);
+	refused(ro, "SELECT api.lock_take('import')", "42501");
+	off = tl_connect("cwt_imp_olly");
+	assert_string_equal(refused(off, "SELECT api.lock_take('import')", "42501"),
+			    "the import lock is not for this role");
+	assert_string_equal(refused(off, "SELECT api.lock_take('import', false)", "42501"),
+			    "the import lock is not for this role");
+	/* A manager's import in progress (its lock held) makes the next one wait. */
+	m = tl_connect("cwt_imp_mary");
+	r = PQexec(m, "BEGIN");
+	PQclear(r);
+	r = PQexec(m, "SELECT api.lock_take('import')");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	setenv("PGOPTIONS", "-c lock_timeout=300ms", 1);
+	assert_int_equal(tl_run(TL_ARGV("import", "cqc-ratings", path), NULL, &out, &err, MANAGER), 1);
+	assert_non_null(strstr(err, "lock timeout"));
+	free(out);
+	free(err);
+	unsetenv("PGOPTIONS");
+	r = PQexec(m, "ROLLBACK");
+	PQclear(r);
+	PQfinish(m);
+	PQfinish(off);
+	PQfinish(ro);
+	free(t.p);
+}
+
+/* What a table CHECK would refuse is refused by the function first, with
+ * the line and the field and none of the value: nothing written, and the
+ * server log never sees the text. */
+static void
+test_import_apply_checks_staged_rows(void **state)
+{
+	static const char secret[] = "Zebrafinch-Quillwort";
+	static const struct {
+		const char *insert;
+		const char *message;
+	} bad[] = {
+		{"INSERT INTO api.import_stage_directory (line, location_id, cqc_provider_id, new_id, org_id,"
+		 " name, provider_name, care_type, postcode, district) VALUES (12, '1-1010701699',"
+		 " '1-100000001', gen_random_uuid(), gen_random_uuid(), repeat('Zebrafinch-Quillwort ', 20),"
+		 " 'Ashfield Care, Ltd', 'residential', 'NR1 1AA', 'NR1')",
+		 "staged directory row at line 12 has an invalid name"},
+		{"INSERT INTO api.import_stage_directory (line, location_id, cqc_provider_id, new_id, org_id,"
+		 " name, provider_name, care_type, postcode, district) VALUES (13, '1-1010701699',"
+		 " '1-100000001', gen_random_uuid(), gen_random_uuid(), 'Zebrafinch-Quillwort' || chr(155) || '2J',"
+		 " 'Ashfield Care, Ltd', 'residential', 'NR1 1AA', 'NR1')",
+		 "staged directory row at line 13 has an invalid name"},
+		{"INSERT INTO api.import_stage_directory (line, location_id, cqc_provider_id, new_id, org_id,"
+		 " name, provider_name, care_type, postcode, district) VALUES (14, '1-1010701699',"
+		 " '1-100000001', gen_random_uuid(), gen_random_uuid(), 'Elm House', 'Ashfield Care, Ltd',"
+		 " 'Zebrafinch-Quillwort', 'NR1 1AA', 'NR1')",
+		 "staged directory row at line 14 has an invalid care type"},
+		{"INSERT INTO api.import_stage_directory (line, location_id, cqc_provider_id, new_id, org_id,"
+		 " name, provider_name, care_type, postcode, district) VALUES (15, '1-1010701699',"
+		 " '1-100000001', gen_random_uuid(), gen_random_uuid(), 'Elm House', 'Ashfield Care, Ltd',"
+		 " 'residential', 'Zebrafinch-Quillwort', 'NR1')",
+		 "staged directory row at line 15 has an invalid postcode"},
+		{"INSERT INTO api.import_stage_rating (line, id, location_id, domain, rating, published_on)"
+		 " VALUES (7, gen_random_uuid(), '1-1010701645', 'Zebrafinch-Quillwort', 'good', '2024-01-01')",
+		 "staged rating at line 7 has an invalid domain"},
+		{"INSERT INTO api.import_stage_rating (line, id, location_id, domain, rating, published_on)"
+		 " VALUES (8, gen_random_uuid(), '1-1010701645', 'safe', 'Zebrafinch-Quillwort', '2024-01-01')",
+		 "staged rating at line 8 has an invalid rating"},
+		{"INSERT INTO api.import_stage_rating (line, id, location_id, domain, rating, published_on)"
+		 " VALUES (9, gen_random_uuid(), '1-1010701645', 'safe', 'good', NULL)",
+		 "staged rating at line 9 has an invalid publication date"},
+	};
+	char before[512], path[1200], *log;
+	PGconn *m, *su;
+	FILE *f;
+	long len;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	snprintf(before, sizeof(before), "%s", tl_query1(owner, state_sql));
+	m = tl_connect("cwt_imp_mary");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		bool dir = strstr(bad[i].insert, "stage_directory") != NULL;
+		PGresult *r = PQexec(m, "BEGIN");
+		const char *st;
+
+		PQclear(r);
+		r = PQexec(m, bad[i].insert);
+		assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+		PQclear(r);
+		r = PQexec(m, dir ? "SELECT * FROM api.import_directory_apply(gen_random_uuid(), 'x.csv',"
+				    " repeat('a', 64), NULL, '{}', 0)"
+				  : "SELECT * FROM api.import_ratings_apply(gen_random_uuid(), 'x.csv',"
+				    " repeat('a', 64), NULL, '{}', 0)");
+		st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		if (st == NULL || strcmp(st, "22023") != 0)
+			fail_msg("%s: want 22023, got %s: %s", bad[i].insert, st ? st : "success",
+				 PQresultErrorMessage(r));
+		assert_string_equal(PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY), bad[i].message);
+		PQclear(r);
+		r = PQexec(m, "ROLLBACK");
+		PQclear(r);
+	}
+	/* The counts only the client knows are checked too. */
+	assert_string_equal(refused(m, "SELECT * FROM api.import_ratings_apply(gen_random_uuid(), 'x.csv',"
+				       " repeat('a', 64), NULL, '{\"unknown_location\": 5}', 0)", "22023"),
+			    "invalid skipped row counts");
+	assert_string_equal(refused(m, "SELECT * FROM api.import_ratings_apply(gen_random_uuid(), 'x.csv',"
+				       " repeat('a', 64), NULL, '{}', -1)", "22023"),
+			    "invalid rejected row count");
+	{
+		/* As the client sends values: parameters, never in the statement. */
+		const char *p[1] = {"Zebrafinch-Quillwort\n.csv"};
+		assert_string_equal(refused_with(m, "SELECT * FROM api.import_ratings_apply(gen_random_uuid(),"
+						    " $1, repeat('a', 64), NULL, '{}', 0)", 1, p, "22023"),
+				    "invalid import file name");
+	}
+	PQfinish(m);
+	assert_string_equal(tl_query1(owner, state_sql), before);
+
+	su = tl_connect("postgres");
+	snprintf(path, sizeof(path), "%s/../server.log", tl_query1(su, "SHOW data_directory"));
+	PQfinish(su);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		fail_msg("cannot read the server log at %s", path);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	log = calloc(1, (size_t)len + 1);
+	assert_non_null(log);
+	assert_int_equal(fread(log, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	/* The refusals are logged (so this is the right log), the text is not. */
+	assert_non_null(strstr(log, "staged rating at line 7 has an invalid domain"));
+	assert_null(strstr(log, secret));
+	assert_null(strstr(log, "Failing row contains"));
+	free(log);
+}
+
+/* `district set | remove | list`: checked in C first (exit 2 for a bad
+ * district, 5 for an unknown locality), audited under the manager's login,
+ * and a district added is what places the next import's new provider. */
+static void
+test_import_district_commands(void **state)
+{
+	struct text t = {0};
+	const char *path;
+	char before[512], *out, *err;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	snprintf(before, sizeof(before), "%s", tl_query1(owner, state_sql));
+	assert_int_equal(tl_run(TL_ARGV("district", "set", "NR3X3", "--locality", "east"), NULL, &out, &err,
+				MANAGER), 2);
+	assert_string_equal(err, "carewatch: error: invalid postcode district 'NR3X3' (expected the outward"
+				 " code of a postcode, e.g. NR1 or PE30)\n");
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("district", "set", "NR32", "--locality", "Lowestoft"), NULL, &out,
+				&err, MANAGER), 5);
+	assert_string_equal(err, "carewatch: error: no such locality 'Lowestoft' (expected east, north,"
+				 " norwich, south, west)\n");
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("district", "set", "NR32", "--locality", "east", "--area",
+					"Lowestoft\x1b]0;pwned\a"), NULL, &out, &err, MANAGER), 2);
+	assert_string_equal(err, "carewatch: error: invalid --area: control characters are not allowed\n");
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("district", "set", "NR32", "--locality", "east"), NULL, &out, &err,
+				OFFICER), 4);
+	assert_string_equal(err, "carewatch: error: permission denied for role cwt_imp_olly: changing the"
+				 " postcode district map is for managers\n"
+				 "hint: ask the database owner: carewatch db role add cwt_imp_olly --as manager\n");
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("district", "remove", "NR99"), NULL, &out, &err, MANAGER), 5);
+	assert_string_equal(err, "carewatch: error: no postcode district 'NR99' in the map\n");
+	free(out);
+	free(err);
+	assert_string_equal(tl_query1(owner, state_sql), before);
+
+	out = run(0, TL_ARGV("district", "set", " nr32 ", "--locality", "East", "--area", "Lowestoft"),
+		  MANAGER);
+	assert_string_equal(out, "added postcode district NR32: east\n");
+	free(out);
+	out = run(0, TL_ARGV("district", "set", "NR32", "--locality", "east", "--area", "Lowestoft"), MANAGER);
+	assert_string_equal(out, "postcode district NR32 already maps to east (nothing written)\n");
+	free(out);
+	out = run(0, TL_ARGV("district", "list", "--locality", "east", "--format", "csv"), MANAGER);
+	assert_string_equal(out, "district,locality,area\n"
+				 "NR13,east,\"Acle, Blofield, Brundall\"\n"
+				 "NR29,east,\"Martham, Hemsby, Ormesby\"\n"
+				 "NR30,east,Great Yarmouth\n"
+				 "NR31,east,\"Gorleston, Bradwell, Hopton-on-Sea\"\n"
+				 "NR32,east,Lowestoft\n");
+	free(out);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl = 'postcode_district'"
+					 " AND op = 'INSERT' AND role = 'cwt_imp_mary'"
+					 " AND change ->> 'district' = 'NR32'"), 1);
+
+	/* Lowestoft Lodge (NR32) was skipped by the first import; now it is placed. */
+	directory_month1(&t);
+	path = write_file("dir-nr32", &t);
+	out = run(0, TL_ARGV("import", "cqc-directory", path, "--local-authority", "Norfolk", "--format",
+			     "csv"), MANAGER);
+	assert_non_null(strstr(out, "read,,8\nimported,,1\n"));
+	free(out);
+	assert_string_equal(tl_query1(owner, "SELECT locality FROM provider WHERE cqc_location_id = '1-555000004'"),
+			    "east");
+
+	out = run(0, TL_ARGV("district", "remove", "nr32"), MANAGER);
+	assert_string_equal(out, "removed postcode district NR32 (was east); its providers keep their locality\n");
+	free(out);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl = 'postcode_district'"
+					 " AND op = 'DELETE' AND role = 'cwt_imp_mary'"
+					 " AND change ->> 'district' = 'NR32'"), 1);
+	assert_string_equal(tl_query1(owner, "SELECT locality FROM provider WHERE cqc_location_id = '1-555000004'"),
+			    "east");
+	free(t.p);
+}
+
 int
 main(void)
 {
@@ -1044,6 +1440,12 @@ main(void)
 		cmocka_unit_test(test_import_skip_bad_imports_the_rest),
 		cmocka_unit_test(test_import_is_for_managers),
 		cmocka_unit_test(test_import_set_audit_is_row_by_row),
+		cmocka_unit_test(test_import_manager_cannot_write_by_hand),
+		cmocka_unit_test(test_import_manager_cannot_write_scores),
+		cmocka_unit_test(test_import_apply_is_for_managers),
+		cmocka_unit_test(test_import_lock_is_for_managers_only),
+		cmocka_unit_test(test_import_apply_checks_staged_rows),
+		cmocka_unit_test(test_import_district_commands),
 	};
 	int rc = cmocka_run_group_tests_name("import rules", unit, NULL, NULL);
 

@@ -10,12 +10,14 @@
 # command: reading and checking the file, the one transaction, the summary):
 #
 #   1. cqc-directory, national     creates 26,000 providers, 17,000 organisations
-#   2. cqc-ratings, national       first load: 142,000 ratings, 24,000 rescored
+#   2. cqc-ratings, national       first load: 142,000 ratings, 24,000 providers queued
 #   3. cqc-ratings, same file      nothing to do: re-importing changes nothing
 #   4. cqc-ratings, a month later  the monthly case: the new ratings only
 #   5. cqc-ratings --local-authority Norfolk, a month later
 #
-# and printed with rows read per second.  A national operator's postcode map
+# and printed with rows read per second.  An import scores nothing itself:
+# the providers it wrote are queued for the scorer (score_queue), and the
+# summary says how many.  A national operator's postcode map
 # (every generated district outside Norfolk, spread over the five
 # localities) is loaded first, as such an operator would.
 #
@@ -80,8 +82,8 @@ run() {
 	rows=$(awk -F, '$1 == "read" { print $3 }' "$tmp/out.csv")
 	results+=("$(awk -v l="$label" -v r="$rows" -v ns=$((t1 - t0)) \
 		-v imp="$(awk -F, '$1 == "imported" { print $3 }' "$tmp/out.csv")" \
-		-v res="$(awk -F, '$1 == "providers rescored" { print $3 }' "$tmp/out.csv")" \
-		'BEGIN { s = ns / 1e9; printf "  %-44s %8d rows  %7.2f s  %9.0f rows/s   imported %6d, rescored %5d",
+		-v res="$(awk -F, '$1 == "providers queued for rescoring" { print $3 }' "$tmp/out.csv")" \
+		'BEGIN { s = ns / 1e9; printf "  %-44s %8d rows  %7.2f s  %9.0f rows/s   imported %6d, queued %5d",
 			l, r, s, r / s, imp, res }')")
 	echo "${results[${#results[@]} - 1]}"
 }
@@ -108,5 +110,6 @@ done
 pgc_psql -d carewatch_bench -At -c "SELECT 'stored: ' || (SELECT count(*) FROM provider) || ' providers, '
 	|| (SELECT count(*) FROM organisation) || ' organisations, '
 	|| (SELECT count(*) FROM cqc_rating) || ' ratings, '
-	|| (SELECT count(*) FROM provider_score WHERE cause = 'import') || ' scores, '
+	|| (SELECT count(*) FROM provider_score) || ' scores, '
+	|| (SELECT count(*) FROM score_queue) || ' providers queued for rescoring, '
 	|| (SELECT count(*) FROM audit_log) || ' audit rows'"

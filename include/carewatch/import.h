@@ -8,10 +8,11 @@
  *   parse  (import.c, pure)   CSV -> validated staging rows in COPY text
  *                             format, with skip counts by reason and every
  *                             rejected row's line, column and reason;
- *   store  (import_db.c)      one transaction: COPY the rows into a TEMP
- *                             staging table, then set-based INSERT ... SELECT
- *                             / ON CONFLICT upserts, an import_run log row,
- *                             and the affected providers rescored.
+ *   store  (import_db.c)      one transaction: the import lock, COPY the
+ *                             rows into the api staging table, then
+ *                             api.import_*_apply (schema/015_import_api.sql):
+ *                             set-based upserts and the import_run row, the
+ *                             written providers queued for rescoring.
  *
  * A row is read (every data row after the header), then exactly one of:
  * imported, updated, unchanged, skipped (with a reason) or rejected.
@@ -132,23 +133,55 @@ struct cw_import_result {
 	long skipped_no_locality;      /* also added into the batch's skipped[] */
 	long skipped_unknown_location;
 	long organisations_created, organisations_updated;
-	long rescored;                 /* providers given a new score (0: no active ruleset) */
+	long queued;                   /* providers written, so on score_queue for the scorer */
 	struct cw_import_value districts[CW_IMPORT_MAX_VALUES];   /* unmapped, most rows first */
 	int n_districts;
 	char previous[128];            /* "" or when/by whom this same file was imported before */
 	double seconds;
 };
 
-/* Fail with CW_EXIT_DENIED unless the session may import (the manager role
- * or the owner): checked before a large file is read. */
-bool cw_import_may(struct cw_db *db, struct cw_error *err) __attribute__((warn_unused_result));
+/* Fail with CW_EXIT_DENIED unless the session's login is a manager, saying
+ * "WHAT is for managers": checked before a large file is read. */
+bool cw_import_may(struct cw_db *db, const char *what, struct cw_error *err)
+	__attribute__((warn_unused_result));
 
-/* Store b's staged rows (rejected rows are never in it), log the run and
- * rescore the affected providers under the active ruleset, all in one
- * transaction (retried whole on serialization failure).  Imports are
- * serialised by an advisory lock.  Fills res; updates b->skipped[]. */
+/* Store b's staged rows (rejected rows are never in it) and log the run, in
+ * one transaction (retried whole on serialization failure); the providers
+ * written are queued for rescoring, none is scored here.  Imports are
+ * serialised by the import lock (api.lock_take).  Fills res; updates
+ * b->skipped[]. */
 bool cw_import_store(struct cw_db *db, struct cw_import_batch *b, const struct cw_import_opts *o,
 		     struct cw_import_result *res, struct cw_error *err)
 	__attribute__((warn_unused_result));
+
+/* ---- the postcode district map (postcode_district) ---- */
+
+#define CW_DISTRICT_LEN 8
+
+struct cw_district {
+	char district[CW_DISTRICT_LEN];   /* normalised: "NR1" */
+	char locality[64];                /* its locality code */
+	char outcome[16];                 /* added, changed, unchanged or removed */
+};
+
+/* Normalise a postcode district (" nr1 " -> "NR1") into out and check it is
+ * one (1-2 letters, a digit, an optional digit or letter).  False with err
+ * (CW_EXIT_USAGE, field "district") when not.  Never touches the database. */
+bool cw_import_district_parse(const char *in, char out[CW_DISTRICT_LEN], struct cw_error *err)
+	__attribute__((warn_unused_result));
+
+/* Map district to the locality named by locality (code or name), with area
+ * (places, for people; NULL is none) through api.postcode_district_set.
+ * Everything is checked before any write: a bad district or area is
+ * CW_EXIT_USAGE, an unknown locality CW_EXIT_NOTFOUND.  Fills out. */
+bool cw_import_district_set(struct cw_db *db, const char *district, const char *locality,
+			    const char *area, struct cw_district *out, struct cw_error *err)
+	__attribute__((warn_unused_result));
+
+/* Remove district from the map (api.postcode_district_remove); providers keep
+ * their locality.  CW_EXIT_NOTFOUND when it is not in the map.  Fills out
+ * (the locality it had). */
+bool cw_import_district_remove(struct cw_db *db, const char *district, struct cw_district *out,
+			       struct cw_error *err) __attribute__((warn_unused_result));
 
 #endif
