@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "carewatch/backtest.h"
 #include "carewatch/calendar.h"
 #include "carewatch/cmd.h"
 #include "carewatch/provider.h"
@@ -263,6 +264,14 @@ run_diff(struct cw_ctx *ctx, const struct cw_args *a)
 	int rc = 0;
 
 	cw_error_clear(&err);
+	/* Any option but --db and --format belongs to --backtest. */
+	for (int i = 0; i < a->nopts; i++)
+		if (strcmp(a->names[i], "db") != 0 && strcmp(a->names[i], "format") != 0)
+			return cw_backtest_rules_diff(ctx, a);
+	if (ctx->format == CW_FMT_HTML) {
+		cw_error_set(&err, CW_EXIT_USAGE, "--format html is for --backtest");
+		return cw_fail(&err);
+	}
 	memset(&job, 0, sizeof(job));
 	job.cand = load_or_fail(a->pos[0], &rc);
 	if (job.cand == NULL)
@@ -403,7 +412,10 @@ const struct cw_cmd cw_cmd_rules_show = {
 const struct cw_cmd cw_cmd_rules_diff = {
 	.name = "rules diff", .synopsis = "FILE",
 	.summary = "compare bands under the active and a candidate ruleset (writes nothing)",
-	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_diff,
+	.help = "With --backtest, compares how well the two predicted on past month ends instead "
+		"(carewatch backtest, side by side).",
+	.opts = cw_backtest_diff_opts, .min_pos = 1, .max_pos = 1,
+	.flags = CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML, .run = run_diff,
 };
 const struct cw_cmd cw_cmd_provider_explain = {
 	.name = "provider explain", .synopsis = "P",
