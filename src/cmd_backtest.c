@@ -90,8 +90,10 @@ read_common(const struct cw_args *a, struct bt_input *in, struct cw_error *err)
 	return true;
 }
 
-static bool
-load_file(struct bt_input *in, int k, const char *path, struct cw_error *err)
+/* Load rules file k; a fault is printed as `rules check` prints it (file,
+ * line, column, the line and a caret) and its exit code returned, else 0. */
+static int
+load_file(struct bt_input *in, int k, const char *path)
 {
 	struct cw_rules_error rerr;
 	char buf[2048];
@@ -99,12 +101,11 @@ load_file(struct bt_input *in, int k, const char *path, struct cw_error *err)
 	in->owned[k] = cw_rules_load(path, &rerr);
 	if (in->owned[k] == NULL) {
 		cw_rules_error_format(&rerr, buf, sizeof(buf));
-		/* The formatted error is several lines: the first is the message. */
-		buf[strcspn(buf, "\n")] = '\0';
-		return cw_error_set(err, rerr.line == 0 ? CW_EXIT_FAIL : CW_EXIT_USAGE, "%s", buf);
+		fputs(buf, stderr);
+		return rerr.line == 0 ? CW_EXIT_FAIL : CW_EXIT_USAGE;
 	}
 	in->o.rules[k] = in->owned[k];
-	return true;
+	return 0;
 }
 
 static bool
@@ -212,7 +213,7 @@ add_auc(struct cw_report *rep, const struct cw_backtest *b, struct cw_error *err
 		snprintf(sum + strlen(sum), sizeof(sum) - strlen(sum), "%s%s: %s", m ? "; " : "All providers, ",
 			 b->model[m], t);
 	}
-	snprintf(s->summary, sizeof(s->summary), "%s.", sum);
+	snprintf(s->summary, sizeof(s->summary), "%.398s.", sum);
 	return true;
 }
 
@@ -260,7 +261,7 @@ add_diff(struct cw_report *rep, const struct cw_backtest *b, struct cw_error *er
 		snprintf(sum + strlen(sum), sizeof(sum) - strlen(sum), "%s%s minus %s: %s", k ? "; " : "",
 			 b->model[b->pairs[k][0]], b->model[b->pairs[k][1]], t);
 	}
-	snprintf(s->summary, sizeof(s->summary), "%s.", sum);
+	snprintf(s->summary, sizeof(s->summary), "%.398s.", sum);
 	return true;
 }
 
@@ -479,7 +480,7 @@ print_results(struct cw_ctx *ctx, const struct bt_input *in, const struct cw_bac
 {
 	struct cw_report *rep = cw_report_new(NULL);
 	struct cw_error err;
-	char asof[40], outcomes[160] = "";
+	char asof[40], outcomes[160] = "", sub[600];
 	bool ok;
 
 	cw_error_clear(&err);
@@ -493,12 +494,13 @@ print_results(struct cw_ctx *ctx, const struct bt_input *in, const struct cw_bac
 				 outcomes[0] ? ", " : "", cw_vocab_word(&cw_vocab_bt_outcome, k));
 	cw_date_format(cw_london_date(in->o.as_of), asof, sizeof(asof));
 	snprintf(rep->title, sizeof(rep->title), "%s", what);
-	snprintf(rep->subtitle, sizeof(rep->subtitle),
+	snprintf(sub, sizeof(sub),
 		 "Month ends %s to %s (%d, %d with the outcome known by %s); adverse outcome within %d "
 		 "month%s: %s; %ld providers, %ld records, %ld observations, %ld adverse",
 		 b->months[0].month, b->months[b->nmonths - 1].month, b->nmonths, b->ncomplete, asof,
 		 in->o.horizon, in->o.horizon == 1 ? "" : "s", outcomes, b->providers, b->records,
 		 b->observations, b->adverse);
+	snprintf(rep->subtitle, sizeof(rep->subtitle), "%.299s", sub);
 	ok = add_auc(rep, b, &err) && add_diff(rep, b, &err) && add_budget(rep, b, &err);
 	for (int m = 0; ok && m < b->nmodels; m++)
 		ok = add_calibration(rep, b, m, &err);
@@ -554,10 +556,10 @@ run_backtest(struct cw_ctx *ctx, const struct cw_args *a)
 	if (!read_common(a, &in, &err))
 		return cw_fail(&err);
 	in.o.nrules = 1;
-	if (cw_arg(a, "rules") ? !load_file(&in, 0, cw_arg(a, "rules"), &err) : !load_active(ctx->db, &in, 0, &err)) {
-		input_free(&in);
+	if (cw_arg(a, "rules") && (rc = load_file(&in, 0, cw_arg(a, "rules"))) != 0)
+		return rc;
+	if (!cw_arg(a, "rules") && !load_active(ctx->db, &in, 0, &err))
 		return cw_fail(&err);
-	}
 	snprintf(in.labels[0], sizeof(in.labels[0]), "%s", cw_rules_name(in.o.rules[0]));
 	snprintf(what, sizeof(what), "Backtest of ruleset '%s' (%s, sha256 %.12s) against the CQC rating alone",
 		 cw_rules_name(in.o.rules[0]), cw_arg(a, "rules") ? cw_arg(a, "rules") : "active",
@@ -584,7 +586,9 @@ cw_backtest_rules_diff(struct cw_ctx *ctx, const struct cw_args *a)
 	if (!read_common(a, &in, &err))
 		return cw_fail(&err);
 	in.o.nrules = 2;
-	if (!load_active(ctx->db, &in, 0, &err) || !load_file(&in, 1, a->pos[0], &err)) {
+	if ((rc = load_file(&in, 1, a->pos[0])) != 0)
+		return rc;
+	if (!load_active(ctx->db, &in, 0, &err)) {
 		input_free(&in);
 		return cw_fail(&err);
 	}
