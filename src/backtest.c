@@ -312,6 +312,17 @@ compute(struct run *r, struct cw_error *err)
 	if (!cw_stats_auc_bootstrap(&x, o->replicates, o->seed, out->npairs,
 				    (const int (*)[2])out->pairs, out->auc, out->diff, err))
 		return false;
+	if (b->n == 0) {
+		/* Say why there is nothing, rather than that there is nothing. */
+		char asof[CW_DATE_LEN], why[160];
+		cw_date_format(cw_london_date(o->as_of), asof, sizeof(asof));
+		snprintf(why, sizeof(why), "no month end in the range has its %d-month outcome known by %s",
+			 o->horizon, asof);
+		for (int g = 0; g < (CW_CARE__N + 1) * out->nmodels; g++)
+			snprintf(out->auc[g].why, sizeof(out->auc[g].why), "%s", why);
+		for (int g = 0; g < (CW_CARE__N + 1) * out->npairs; g++)
+			snprintf(out->diff[g].why, sizeof(out->diff[g].why), "%s", why);
+	}
 
 	/* Calibration. */
 	for (size_t i = 0; i < b->n; i++) {

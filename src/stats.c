@@ -246,8 +246,8 @@ interval(struct cw_stats_auc *r, double *v, int k, int replicates)
 static bool
 sample_valid(const struct cw_stats_sample *x, int npairs, const int (*pairs)[2], struct cw_error *err)
 {
-	if (x->nscores < 1 || x->score == NULL || x->adverse == NULL || x->cluster == NULL ||
-	    x->ngroups < 0 || x->ngroups > 250 || (x->ngroups > 0 && x->group == NULL))
+	if (x->nscores < 1 || x->score == NULL || x->ngroups < 0 || x->ngroups > 250 ||
+	    (x->n > 0 && (x->adverse == NULL || x->cluster == NULL || (x->ngroups > 0 && x->group == NULL))))
 		return cw_error_set(err, CW_EXIT_FAIL, "invalid sample for the bootstrap");
 	for (size_t i = 0; i < x->n; i++)
 		if (x->cluster[i] >= x->nclusters || (x->group && x->group[i] >= x->ngroups))

@@ -133,7 +133,7 @@ struct rng {
 
 /* One stream per part of the data set. */
 enum stream { ST_PROVIDERS = 1, ST_ORGS, ST_OFFICERS, ST_CQC, ST_IPC, ST_SURVEY, ST_RESTRICT,
-	ST_NOTICE, ST_LOSS, ST_SAFEGUARDING, ST_CONCERN, ST_CASE, ST_VISIT };
+	ST_NOTICE, ST_LOSS, ST_SAFEGUARDING, ST_CONCERN, ST_CASE, ST_VISIT, ST_QUALITY };
 
 static uint64_t
 splitmix64(uint64_t *x)
@@ -936,10 +936,10 @@ struct prov {
 	int care_then;         /* before a nursing de-registration */
 	int beds;              /* at the end, -1 none */
 	int beds_then;
-	double bad;            /* latent quality: N(0,1), higher is worse */
+	double bad;            /* hidden quality at the end: N(0,1), higher is worse */
+	float *q;              /* hidden quality month by month (see quality()) */
 	double vis;            /* how much intelligence it draws besides its quality */
-	double key;            /* ranks providers for involvement (planning only) */
-	bool involved;         /* among those the team works with this year */
+	double nu;             /* why the team works with it besides its quality */
 	int64_t reg_day;
 	int64_t closed_day;    /* NEVER when open */
 	int64_t change_day;    /* nursing de-registration or beds lost, NEVER when none */
@@ -1029,6 +1029,11 @@ static struct {
 	int nloc_qa[LOC_N];
 	int *mao;                /* market assurance officers */
 	int nmao;
+
+	int q_month0;            /* year * 12 + month - 1 of the quality path's first month */
+	int nq;                  /* months in every provider's quality path */
+	float *qbuf;             /* the paths, nq per provider */
+	double inv_thr[CW_CARE__N];  /* involvement: see involvement() */
 
 	struct gcase *cases;
 	long ncases, capcases;
@@ -1338,16 +1343,6 @@ created_at(int64_t reg_day, int i)
 	return at_london(reg_day + 3 + i % 10, 10 * 60 + i % 300);
 }
 
-/* Providers by planning key, highest first (ties by index: deterministic). */
-static int
-cmp_key(const void *a, const void *b)
-{
-	int i = *(const int *)a, j = *(const int *)b;
-	double x = g.prov[i].key, y = g.prov[j].key;
-
-	return x > y ? -1 : x < y ? 1 : (i > j) - (i < j);
-}
-
 static const double involved_share[CW_CARE__N] = {0.28, 0.62, 0.78, 0.55, 0.55, 0.22};
 
 static void
@@ -1480,21 +1475,108 @@ build_providers(void)
 			}
 			for (int i = 0; i < n; i++)
 				g.prov[perm[i]].bad = inv_normal((i + rng_unit(&r)) / n);
-			/* [16/17 3.1.5] the team is involved with 40% of providers:
-			 * 75% of nursing homes, 60% of residential homes, 25% of
-			 * home care agencies, 20% of day services; mostly, but not
-			 * only, the poorer ones. */
+			/* Why the team works with a provider besides its quality
+			 * (see involvement()). */
 			for (int i = 0; i < n; i++)
-				g.prov[perm[i]].key = g.prov[perm[i]].bad + 0.7 * rng_normal(&r);
-			qsort(perm, (size_t)n, sizeof(int), cmp_key);
-			for (int i = 0; i < n; i++)
-				g.prov[perm[i]].involved = i < lround(involved_share[c] * n);
+				g.prov[perm[i]].nu = rng_normal(&r);
 		}
 		free(perm);
 	}
 	strset_free(&names);
 	strset_free(&ids);
 	strset_free(&orgnames);
+}
+
+/* ---- the hidden quality ---------------------------------------------- */
+
+/*
+ * What makes the world not circular.  Each provider has a hidden quality
+ * that drifts month by month: a stationary Gaussian (AR(1)) path with unit
+ * variance, month-to-month correlation QUALITY_PHI (0.6 over a year, so
+ * about half of a provider's standing is new after two years: [17/18 4.3]
+ * 30.2% of providers rated good at the start of the year were downgraded
+ * during it), higher is worse.  Its value on the data set's last day is
+ * `bad`, drawn by stratified sampling so that the market's mix matches the
+ * reports; the path runs backwards from there (the process is
+ * time-reversible), QUALITY_YEARS before the window so that CQC's
+ * inspection cycle is under way when the window opens.  A market-wide trend
+ * makes everyone a little worse the further back, up to two years [16/17
+ * 2.3.2: 57% good in January 2016, 73% by December].
+ *
+ * Everything else is drawn from quality(p, day), each with noise of its
+ * own: which providers draw concerns and safeguardings and how grave they
+ * are, what visits, IPC inspections and surveys find, restrictions,
+ * notices and closures, and what CQC finds at its inspections, which it
+ * publishes months later.  So the intelligence the team records and the
+ * ratings CQC publishes are two noisy, differently delayed views of the
+ * same thing, and neither is made from the other.
+ */
+#define QUALITY_PHI 0.9583
+#define QUALITY_YEARS 4
+#define TREND_PER_YEAR 0.15
+
+static int
+month_index(int64_t day)
+{
+	struct cw_date d = cw_date_from_days(day);
+	int k = d.y * 12 + d.m - 1 - g.q_month0;
+
+	return k < 0 ? 0 : k >= g.nq ? g.nq - 1 : k;
+}
+
+static double
+quality(const struct prov *p, int64_t day)
+{
+	double back = (double)(g.end_day - day) / 365.0;
+
+	back = back < 0 ? 0 : back > 2 ? 2 : back;
+	return p->q[month_index(day)] + TREND_PER_YEAR * (back - 0.75);
+}
+
+/* [16/17 3.1.5] the team is involved with 40% of providers: 75% of nursing
+ * homes, 60% of residential homes, 25% of home care agencies, 20% of day
+ * services; mostly, but not only, the poorer ones.  A provider is involved
+ * while its quality plus 0.7 nu clears its care type's threshold (set so
+ * that the share holds at any time), with a soft edge: the weight moves
+ * from 0 to 1 over about half a standard deviation. */
+static double
+involvement(const struct prov *p, int64_t day)
+{
+	double x = (quality(p, day) + 0.7 * p->nu - g.inv_thr[p->care_then]) / 0.25;
+
+	return 0.5 * erfc(-x / M_SQRT2);
+}
+
+/* outsider when not involved, 1 when involved, in between near the edge. */
+static double
+involved_weight(const struct prov *p, int64_t day, double outsider)
+{
+	return outsider + (1 - outsider) * involvement(p, day);
+}
+
+static void
+build_quality(void)
+{
+	struct cw_date first = cw_date_from_days(g.day0 - QUALITY_YEARS * 365);
+	struct cw_date last = cw_date_from_days(g.end_day);
+	double innov = sqrt(1 - QUALITY_PHI * QUALITY_PHI);
+	struct rng r;
+
+	rng_seed(&r, g.seed, ST_QUALITY);
+	g.q_month0 = first.y * 12 + first.m - 1;
+	g.nq = last.y * 12 + last.m - 1 - g.q_month0 + 1;
+	g.qbuf = xcalloc((size_t)g.nprov * (size_t)g.nq, sizeof(float));
+	for (int c = 0; c < CW_CARE__N; c++)
+		g.inv_thr[c] = sqrt(1 + 0.49) * inv_normal(1 - involved_share[c]);
+	for (int i = 0; i < g.nprov; i++) {
+		struct prov *p = &g.prov[i];
+		double q = p->bad;
+		p->q = g.qbuf + (size_t)i * (size_t)g.nq;
+		for (int k = g.nq - 1; k >= 0; k--) {
+			p->q[k] = (float)q;
+			q = QUALITY_PHI * q + innov * rng_normal(&r);
+		}
+	}
 }
 
 /* ---- provider loss [17/18 3.12] --------------------------------------- */
@@ -1515,38 +1597,38 @@ plan_losses(void)
 	int nclose = (int)lround(CLOSURES_PER_YEAR * years * f);
 	int ndereg = (int)lround(DEREGISTRATIONS_PER_YEAR * years * f);
 	int nbeds = (int)lround(BEDS_LOST_PER_YEAR * years * f);
-	struct sampler homes = {0}, nursing = {0};
 	struct rng r;
 
 	rng_seed(&r, g.seed, ST_LOSS);
-	/* Closures follow quality problems and vacancies; small, old homes go
-	 * first [17/18 3.12.3, 5.1.6]. */
-	for (int i = 0; i < g.nprov; i++) {
-		const struct prov *p = &g.prov[i];
-		if (!care_home(p->care) || p->reg_day > g.day0)
-			continue;
-		sampler_add(&homes, i, exp(1.2 * p->bad) * 30.0 / p->beds);
-		if (p->care == CW_CARE_NURSING)
-			sampler_add(&nursing, i, exp(0.8 * p->bad));
-	}
 	losses = xcalloc((size_t)(nclose + ndereg + nbeds + 1), sizeof(*losses));
-	for (int k = 0, tries = 0; k < nclose + ndereg + nbeds && tries < 100000; tries++) {
+	for (int k = 0; k < nclose + ndereg + nbeds; k++) {
 		int kind = k < nclose ? CW_LOSS_CLOSURE : k < nclose + ndereg ? CW_LOSS_NURSING_DEREGISTRATION
 									    : CW_LOSS_BEDS_LOST;
-		int i = sampler_draw(kind == CW_LOSS_NURSING_DEREGISTRATION ? &nursing : &homes, &r);
+		int64_t day = rng_int(&r, g.day0 + 20, g.end_day - 5);
+		struct sampler from = {0};
 		struct prov *p;
 		struct loss *l;
+		int i;
 
+		/* Closures follow quality problems and vacancies, as they are on
+		 * the day; small, old homes go first [17/18 3.12.3, 5.1.6]. */
+		for (int j = 0; j < g.nprov; j++) {
+			const struct prov *c = &g.prov[j];
+			if (!care_home(c->care) || c->reg_day > g.day0 || c->closed_day != NEVER ||
+			    c->change_day != NEVER || (kind == CW_LOSS_NURSING_DEREGISTRATION && c->care != CW_CARE_NURSING))
+				continue;
+			sampler_add(&from, j, kind == CW_LOSS_NURSING_DEREGISTRATION ? exp(0.8 * quality(c, day))
+										 : exp(1.2 * quality(c, day)) * 30.0 / c->beds);
+		}
+		i = sampler_draw(&from, &r);
+		sampler_free(&from);
 		if (i < 0)
-			break;
-		p = &g.prov[i];
-		if (p->closed_day != NEVER || p->change_day != NEVER ||
-		    (kind == CW_LOSS_NURSING_DEREGISTRATION && p->care != CW_CARE_NURSING))
 			continue;
+		p = &g.prov[i];
 		l = &losses[nlosses++];
 		l->prov = i;
 		l->kind = kind;
-		l->day = rng_int(&r, g.day0 + 20, g.end_day - 5);
+		l->day = day;
 		if (kind == CW_LOSS_CLOSURE) {
 			p->closed_day = l->day;
 			l->beds = p->beds;
@@ -1560,10 +1642,7 @@ plan_losses(void)
 			l->beds = (int)rng_int(&r, 2, p->beds / 4 + 2);
 			p->beds = p->beds - l->beds >= 5 ? p->beds - l->beds : 5;
 		}
-		k++;
 	}
-	sampler_free(&homes);
-	sampler_free(&nursing);
 }
 
 /* ---- loading: reference data ----------------------------------------- */
@@ -1692,11 +1771,47 @@ rating_of(int s, int d, double z)
 	return CW_RATING_INADEQUATE;
 }
 
+/* CQC's real delays.  [17/18 2.1.5] "there is a delay between the
+ * assessment and publication": a report is published about two and a half
+ * months after the inspection (35 days at least, a long tail).  Re-inspection
+ * follows CQC's maximum intervals [17/18 2.4]: Inadequate within six months,
+ * Requires improvement within a year, Good and Outstanding within 30 months
+ * (in practice spread out to about three years); and CQC inspects sooner
+ * when what it hears about a service gets worse (a responsive inspection),
+ * so a provider whose quality has fallen well below par is inspected within
+ * months. */
+static int64_t
+publication_delay(struct rng *r)
+{
+	double d = 35 + exp(log(40.0) + 0.5 * rng_normal(r));
+
+	return (int64_t)lround(d < 240 ? d : 240);
+}
+
+static int64_t
+next_inspection(struct rng *r, int overall)
+{
+	switch (overall) {
+	case CW_RATING_INADEQUATE: return rng_int(r, 110, 190);
+	case CW_RATING_REQUIRES_IMPROVEMENT: return rng_int(r, 220, 380);
+	case CW_RATING_GOOD: return rng_int(r, 480, 1000);
+	default: return rng_int(r, 600, 1100);
+	}
+}
+
+#define MAX_INSPECTIONS 64
+/* A Good rating stands for two years or more while the poorer ones are
+ * re-inspected within months, so the ratings in force drift better than
+ * the quality they measured; CQC's view is set this much stricter so that
+ * the ratings in force at the end reproduce the reports' tables. */
+#define CQC_OFFSET 0.3
+
 static void
 load_cqc(PGconn *conn)
 {
 	struct copy c;
 	struct rng r;
+	int64_t cycle0 = g.day0 - QUALITY_YEARS * 365;
 
 	rng_seed(&r, g.seed, ST_CQC);
 	copy_begin(&c, conn, "cqc_rating",
@@ -1705,50 +1820,56 @@ load_cqc(PGconn *conn)
 	for (int i = 0; i < g.nprov; i++) {
 		struct prov *p = &g.prov[i];
 		int s = sector_of(p->care), rho_set = care_home(p->care) ? 2 : p->care == CW_CARE_HOME_CARE;
-		int64_t first = p->reg_day + 150, pub[6];
-		double bad[6];
-		int n = 0, overall;
+		int64_t insp[MAX_INSPECTIONS], pub[MAX_INSPECTIONS], t;
+		double seen[MAX_INSPECTIONS];
+		int n = 0, first = 0;
 
-		if (p->care == CW_CARE_DAY_CARE || first > g.end_day - 30)
-			continue;   /* not regulated, or not yet inspected [16/17 2.2.3] */
-		/* The latest inspection gives the rating in force now (the table);
-		 * poorly rated services were inspected more recently. */
-		overall = rating_of(s, CW_DOMAIN_OVERALL, p->bad);
-		pub[0] = g.end_day - rng_int(&r, 20, overall >= CW_RATING_REQUIRES_IMPROVEMENT ? 420 : 950);
-		if (pub[0] < first)
-			pub[0] = rng_int(&r, first, g.end_day - 20);
-		if (p->closed_day != NEVER && pub[0] >= p->closed_day)
-			pub[0] = p->closed_day - rng_int(&r, 30, 400);
-		if (pub[0] < first)
-			continue;
-		bad[0] = p->bad;
-		n = 1;
-		/* Earlier inspections, back to one before the window: quality was a
-		 * little worse the further back [16/17 2.3.2: 57% good in January
-		 * 2016, 73% by December], and ratings moved both ways [17/18 4.3]. */
-		while (n < 6 && pub[n - 1] >= g.day0 - 30) {
-			double b = p->bad + 0.3 * (double)(g.end_day - pub[n - 1]) / 365.0 + 0.45 * rng_normal(&r);
-			int o = rating_of(s, CW_DOMAIN_OVERALL, b);
-			int64_t t = pub[n - 1] - (o >= CW_RATING_REQUIRES_IMPROVEMENT ? rng_int(&r, 150, 420)
-										: rng_int(&r, 480, 1000));
-			if (t < first)
-				break;
-			pub[n] = t;
-			bad[n] = b;
+		if (p->care == CW_CARE_DAY_CARE)
+			continue;   /* not regulated */
+		/* The first inspection: a new service waits for it [16/17 2.2.3];
+		 * an established one is somewhere in its cycle when the
+		 * simulation starts. */
+		if (p->reg_day + 150 > cycle0)
+			t = p->reg_day + rng_int(&r, 150, 400);
+		else
+			t = cycle0 + rng_int(&r, 0, 900);
+		while (n < MAX_INSPECTIONS && t < g.end_day && t < p->closed_day) {
+			/* What the inspectors see: the quality that day, with noise. */
+			double z = (quality(p, t) + CQC_OFFSET + 0.35 * rng_normal(&r)) / sqrt(1 + 0.35 * 0.35);
+			int overall = rating_of(s, CW_DOMAIN_OVERALL, z);
+			int64_t next = t + next_inspection(&r, overall);
+
+			insp[n] = t;
+			pub[n] = t + publication_delay(&r);
+			seen[n] = z;
+			if (pub[n] >= g.end_day || pub[n] >= p->closed_day)
+				break;          /* inspected, not yet published */
 			n++;
+			/* A responsive inspection, month by month until the next one
+			 * is due, once the report is out. */
+			for (int64_t d = pub[n - 1] + 30; d < next; d += 30) {
+				double x = quality(p, d) - 0.9;
+				if (x > 0 && rng_chance(&r, fmin(0.35, 0.10 * x))) {
+					next = d + rng_int(&r, 0, 27);
+					break;
+				}
+			}
+			t = next;
 		}
-		for (int k = n - 1; k >= 0; k--) {
-			int64_t inspected = pub[k] - rng_int(&r, 25, 90);
+		/* Ratings back to the one in force when the window opened. */
+		for (int k = 0; k < n; k++)
+			if (pub[k] < g.day0 - 30)
+				first = k;
+		for (int k = first; k < n; k++) {
+			int64_t inspected = insp[k] < p->reg_day ? p->reg_day : insp[k];
 			bool import = rng_chance(&r, 0.85);
 			const char *by = import ? g.analyst_login : login_of(qa_covering(&r, p->loc, pub[k]));
 			cw_time rec = clamp_before_end(office_time(&r, pub[k] + 1, pub[k] + 9));
 
-			if (inspected < p->reg_day)
-				inspected = p->reg_day;
 			for (int d = 0; d < CW_DOMAIN__N; d++) {
 				double rho = domain_rho[rho_set][d];
-				double z = d == CW_DOMAIN_OVERALL ? bad[k]
-								  : rho * bad[k] + sqrt(1 - rho * rho) * rng_normal(&r);
+				double z = d == CW_DOMAIN_OVERALL ? seen[k]
+								  : rho * seen[k] + sqrt(1 - rho * rho) * rng_normal(&r);
 				uint8_t id[16];
 
 				uuid_at(&r, rec, id);
@@ -1785,7 +1906,7 @@ load_ipc_surveys(PGconn *conn)
 		if (!care_home(p->care_then) && !(p->care == CW_CARE_HOUSING_WITH_CARE && i % 3 == 0))
 			continue;
 		for (int64_t d = g.day0 + rng_int(&r, 0, 420); d < g.end_day; d += rng_int(&r, 300, 540)) {
-			double pn = 0.05 * exp(0.5 * p->bad), pp = 0.22 * exp(0.3 * p->bad), u = rng_unit(&r);
+			double qd = quality(p, d), pn = 0.05 * exp(0.5 * qd), pp = 0.22 * exp(0.3 * qd), u = rng_unit(&r);
 			int result = u < pn ? CW_IPC_NON_COMPLIANT : u < pn + pp ? CW_IPC_PARTIALLY_COMPLIANT
 								    : CW_IPC_COMPLIANT;
 			cw_time at = office_time(&r, d, d + 1), rec;
@@ -1828,7 +1949,7 @@ load_ipc_surveys(PGconn *conn)
 		else
 			continue;
 		for (; d < g.end_day - 7; d += rng_int(&r, 330, 400)) {
-			long sat = lround(86 - 7 * p->bad + 6 * rng_normal(&r));
+			long sat = lround(86 - 7 * quality(p, d) + 6 * rng_normal(&r));
 			long resp = p->care == CW_CARE_HOME_CARE ? lround(exp(2.8 + 0.7 * rng_normal(&r)))
 								 : lround(exp(2.3 + 0.5 * rng_normal(&r)));
 			cw_time rec;
@@ -1862,25 +1983,62 @@ struct restr {
 	const char *reason;
 };
 
+/* Who restrictions and notices fall on in the month of day: services poor
+ * at the time, mostly those the team works with (built once a month). */
+struct poor {
+	struct sampler *homes, *any;
+	bool *built;
+};
+
+static void
+poor_month(struct poor *pp, int64_t day, struct sampler **homes, struct sampler **any)
+{
+	int m = month_index(day);
+
+	if (pp->built == NULL) {
+		pp->homes = xcalloc((size_t)g.nq, sizeof(*pp->homes));
+		pp->any = xcalloc((size_t)g.nq, sizeof(*pp->any));
+		pp->built = xcalloc((size_t)g.nq, sizeof(*pp->built));
+	}
+	if (!pp->built[m]) {
+		for (int i = 0; i < g.nprov; i++) {
+			const struct prov *p = &g.prov[i];
+			double q = quality(p, day), inv = involved_weight(p, day, 0.1);
+			if (care_home(p->care_then) && q > 0.4)
+				sampler_add(&pp->homes[m], i, exp(1.5 * q) * p->vis * inv);
+			if (p->care != CW_CARE_DAY_CARE && q > 0.1)
+				sampler_add(&pp->any[m], i, exp(q) * p->vis * inv);
+		}
+		pp->built[m] = true;
+	}
+	*homes = &pp->homes[m];
+	*any = &pp->any[m];
+}
+
+static void
+poor_free(struct poor *pp)
+{
+	for (int m = 0; pp->built && m < g.nq; m++) {
+		sampler_free(&pp->homes[m]);
+		sampler_free(&pp->any[m]);
+	}
+	free(pp->homes);
+	free(pp->any);
+	free(pp->built);
+}
+
 static void
 load_sanctions(PGconn *conn)
 {
 	double f = g.sc.providers / 760.0;
 	int nall = (int)lround(ALL_RESTRICTION_SLOTS * f), npart = (int)lround(PARTIAL_RESTRICTION_SLOTS * f);
-	struct sampler poor_homes = {0}, poor_any = {0};
+	struct poor poor = {0};
 	struct restr *rs = NULL;
 	size_t nrs = 0;
 	struct copy c;
 	struct rng r;
 
 	rng_seed(&r, g.seed, ST_RESTRICT);
-	for (int i = 0; i < g.nprov; i++) {
-		const struct prov *p = &g.prov[i];
-		if (care_home(p->care_then) && p->bad > 0.4)
-			sampler_add(&poor_homes, i, exp(1.5 * p->bad) * p->vis * (p->involved ? 1 : 0.1));
-		if (p->care != CW_CARE_DAY_CARE && p->bad > 0.1)
-			sampler_add(&poor_any, i, exp(p->bad) * p->vis * (p->involved ? 1 : 0.1));
-	}
 	/* Each slot is a run of restrictions: "when one home comes off
 	 * restriction another often replaces it" [17/18 3.11.4]. */
 	for (int slot = 0; slot < nall + npart; slot++) {
@@ -1889,8 +2047,10 @@ load_sanctions(PGconn *conn)
 
 		while (t < g.end_day) {
 			int i = -1;
+			struct sampler *homes, *any;
+			poor_month(&poor, t, &homes, &any);
 			for (int tries = 0; tries < 50 && i < 0; tries++) {
-				int k = sampler_draw(kind == CW_RESTRICT_ALL ? &poor_homes : &poor_any, &r);
+				int k = sampler_draw(kind == CW_RESTRICT_ALL ? homes : any, &r);
 				if (k >= 0 && active_on(&g.prov[k], t) && g.prov[k].restricted_to < t &&
 				    g.prov[k].closed_day > t + 30)
 					i = k;
@@ -1962,8 +2122,10 @@ load_sanctions(PGconn *conn)
 		int i = -1;
 		cw_time rec;
 		uint8_t id[16];
+		struct sampler *homes, *any;
+		poor_month(&poor, d, &homes, &any);
 		for (int tries = 0; tries < 50 && i < 0; tries++) {
-			int j = sampler_draw(&poor_any, &r);
+			int j = sampler_draw(any, &r);
 			if (j >= 0 && active_on(&g.prov[j], d))
 				i = j;
 		}
@@ -1986,8 +2148,7 @@ load_sanctions(PGconn *conn)
 	}
 	g.counts[K_NOTICE] = c.rows;
 	copy_end(&c);
-	sampler_free(&poor_homes);
-	sampler_free(&poor_any);
+	poor_free(&poor);
 
 	rng_seed(&r, g.seed, ST_LOSS + 100);
 	copy_begin(&c, conn, "provider_loss",
@@ -2085,34 +2246,48 @@ arrival_time(struct rng *r, const struct month *mo)
 }
 
 static struct sampler concern_by_care[CW_CARE__N], sg_by_care[CW_CARE__N], visit_any, pamms_homes;
-static double risk_norm;   /* E[exp(0.35 bad)] over concerns, for the risk mix */
+static double risk_norm;   /* E[exp(0.35 quality)] over concerns this month, for the risk mix */
 
-/* Who draws intelligence: bigger services, poorer ones, those the team is
- * involved with; the rest now and then. */
+/* Who draws intelligence on day: bigger services, those poorer at the
+ * time, those the team is involved with; the rest now and then. */
 static double
-intel_weight(const struct prov *p, double quality, double outsider)
+intel_weight(const struct prov *p, int64_t day, double coef, double outsider)
 {
 	double size = care_home(p->care_then) ? pow(p->beds_then / 30.0, 0.8) : 1.0;
 
-	return size * exp(quality * p->bad) * p->vis * (p->involved ? 1.0 : outsider);
+	return size * exp(coef * quality(p, day)) * p->vis * involved_weight(p, day, outsider);
 }
 
 static void
-build_samplers(void)
+free_samplers(void)
+{
+	for (int c = 0; c < CW_CARE__N; c++) {
+		sampler_free(&concern_by_care[c]);
+		sampler_free(&sg_by_care[c]);
+	}
+	sampler_free(&visit_any);
+	sampler_free(&pamms_homes);
+}
+
+/* The samplers of the month that starts on day, from the quality then. */
+static void
+build_samplers(int64_t day)
 {
 	double wsum[CW_CARE__N] = {0}, esum[CW_CARE__N] = {0};
 
+	free_samplers();
+	risk_norm = 0;
 	for (int i = 0; i < g.nprov; i++) {
 		const struct prov *p = &g.prov[i];
-		double w = intel_weight(p, 0.6, 0.05);
+		double q = quality(p, day), w = intel_weight(p, day, 0.6, 0.05);
 		sampler_add(&concern_by_care[p->care_then], i, w);
 		wsum[p->care_then] += w;
-		esum[p->care_then] += w * exp(0.35 * p->bad);
-		sampler_add(&sg_by_care[p->care_then], i, intel_weight(p, 0.5, 0.08));
-		sampler_add(&visit_any, i, (care_home(p->care_then) ? 2.0 : 1.0) * exp(0.5 * p->bad) *
-					   (p->involved ? 1.0 : 0.3));
-		if (care_home(p->care_then) && p->bad > -0.2)
-			sampler_add(&pamms_homes, i, exp(p->bad));
+		esum[p->care_then] += w * exp(0.35 * q);
+		sampler_add(&sg_by_care[p->care_then], i, intel_weight(p, day, 0.5, 0.08));
+		sampler_add(&visit_any, i, (care_home(p->care_then) ? 2.0 : 1.0) * exp(0.5 * q) *
+					   involved_weight(p, day, 0.3));
+		if (care_home(p->care_then) && q > -0.2)
+			sampler_add(&pamms_homes, i, exp(q));
 	}
 	for (int c = 0; c < CW_CARE__N; c++)
 		risk_norm += wsum[c] > 0 ? concern_share[c] * esum[c] / wsum[c] : concern_share[c];
@@ -2152,6 +2327,7 @@ load_safeguardings(PGconn *conn, const struct month *mo, int nmo)
 		   " recorded_at");
 	for (int m = 0; m < nmo; m++) {
 		long n = month_count(&r, &mo[m], SAFEGUARDINGS_PER_MONTH, 0.15, 0, 0);
+		build_samplers(mo[m].from);
 		if ((size_t)n > cap)
 			times = xrealloc(times, sizeof(*times) * (cap = (size_t)n));
 		for (long k = 0; k < n; k++)
@@ -2173,7 +2349,7 @@ load_safeguardings(PGconn *conn, const struct month *mo, int nmo)
 			if (rng_chance(&r, age < 28 ? 0.85 : age < 90 ? 0.4 : 0.03)) {
 				outcome = CW_SGO_OPEN;
 			} else {
-				double w[CW_SGO__N] = {0, 0.25 * exp(0.3 * p->bad), 0.15, 0.37, 0.20};
+				double w[CW_SGO__N] = {0, 0.25 * exp(0.3 * quality(p, day)), 0.15, 0.37, 0.20};
 				outcome = rng_pick(&r, w, CW_SGO__N);
 			}
 			if (d.y != seq_year) {
@@ -2404,7 +2580,8 @@ open_case(int pi, const uint8_t concern_id[16], cw_time received, cw_time record
 	if (k->closed != CW_TIME_NONE && k->closed >= g.t_end)
 		k->closed = CW_TIME_NONE;
 	if (k->resp_kind == 0 && k->responded != CW_TIME_NONE) {
-		double w[CW_VO__N] = {0.2, 0.4, 0.3 * exp(0.3 * p->bad), 0.1 * exp(0.5 * p->bad) * (risk + 1) / 2.0};
+		double qd = quality(p, day_of(k->responded));
+		double w[CW_VO__N] = {0.2, 0.4, 0.3 * exp(0.3 * qd), 0.1 * exp(0.5 * qd) * (risk + 1) / 2.0};
 		k->visit_outcome = (uint8_t)rng_pick(r, w, CW_VO__N);
 		uuid_at(r, k->responded, k->visit_id);
 	}
@@ -2434,6 +2611,7 @@ load_concerns(PGconn *conn, const struct month *mo, int nmo)
 		   " recorded_by, recorded_at");
 	for (int m = 0; m < nmo; m++) {
 		long n = month_count(&r, &mo[m], CONCERNS_PER_MONTH, 0.08, 200, 250);
+		build_samplers(mo[m].from);
 		if ((size_t)n > cap)
 			times = xrealloc(times, sizeof(*times) * (cap = (size_t)n));
 		for (long k = 0; k < n; k++)
@@ -2452,7 +2630,7 @@ load_concerns(PGconn *conn, const struct month *mo, int nmo)
 			p = &g.prov[i];
 			/* Poorer services draw graver concerns; the market-wide mix
 			 * stays at the reports' 19% medium or higher. */
-			mh = fmin(0.6, (1 - risk_mix[0]) * exp(0.35 * p->bad) / risk_norm);
+			mh = fmin(0.6, (1 - risk_mix[0]) * exp(0.35 * quality(p, day)) / risk_norm);
 			u = rng_unit(&r);
 			risk = u >= mh ? CW_RISK_LOW : u < mh * 0.0526 ? CW_RISK_VERY_HIGH
 				    : u < mh * 0.342 ? CW_RISK_HIGH : CW_RISK_MEDIUM;
@@ -2517,12 +2695,13 @@ load_visits(PGconn *conn, const struct month *mo, int nmo)
 	for (int m = 0; m < nmo; m++) {
 		long nroutine = month_count(&r, &mo[m], ROUTINE_VISITS_PER_MONTH, 0, 0, 0);
 		long npamms = month_count(&r, &mo[m], PAMMS_VISITS_PER_MONTH, 0, 0, 0);
+		build_samplers(mo[m].from);
 		for (long k = 0; k < nroutine + npamms; k++) {
 			bool pamms = k >= nroutine;
 			cw_time at = office_time(&r, mo[m].from, mo[m].to);
 			int64_t day = day_of(at);
 			int i = -1, officer;
-			double w[CW_VO__N];
+			double w[CW_VO__N], q;
 			uint8_t id[16];
 
 			for (int tries = 0; tries < 30 && i < 0; tries++) {
@@ -2532,10 +2711,11 @@ load_visits(PGconn *conn, const struct month *mo, int nmo)
 			}
 			if (i < 0)
 				continue;
-			w[0] = 0.5 * exp(-0.5 * g.prov[i].bad);
+			q = quality(&g.prov[i], day);
+			w[0] = 0.5 * exp(-0.5 * q);
 			w[1] = 0.35;
-			w[2] = 0.12 * exp(0.5 * g.prov[i].bad);
-			w[3] = 0.03 * exp(0.8 * g.prov[i].bad);
+			w[2] = 0.12 * exp(0.5 * q);
+			w[3] = 0.03 * exp(0.8 * q);
 			officer = pamms && g.nmao ? g.mao[rng_int(&r, 0, g.nmao - 1)]
 						  : qa_covering(&r, g.prov[i].loc, day);
 			uuid_at(&r, at, id);
@@ -3046,6 +3226,7 @@ main(int argc, char **argv)
 	defer_constraints(db, &restore);
 	build_team();
 	build_providers();
+	build_quality();
 	plan_losses();
 	load_team(conn);
 	load_providers(conn);
@@ -3071,13 +3252,13 @@ main(int argc, char **argv)
 		}
 		expected = frac * CONCERNS_PER_MONTH * g.events * (g.sc.low_cases ? 1.0 : 1 - risk_mix[0]);
 	}
-	build_samplers();
 	cases_init((long)expected);
 	load_safeguardings(conn, mo, nmo);
 	load_concerns(conn, mo, nmo);
 	load_visits(conn, mo, nmo);
 	load_cases(conn);
 
+	free_samplers();
 	restore_constraints(db, &restore);
 	if (!super)
 		set_triggers(db, true);
