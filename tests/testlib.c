@@ -380,3 +380,35 @@ tl_wait_free(const char *text, int n)
 {
 	free(tl_wait_for(text, n));
 }
+
+bool
+tl_server_log_contains(const char *needle)
+{
+	const char *path = getenv("CW_SERVER_LOG");
+	size_t n = strlen(needle), len = 0, cap = 0, got;
+	char *buf = NULL, chunk[65536];
+	bool found = false;
+	FILE *f;
+
+	if (path == NULL || *path == '\0')
+		fail_msg("CW_SERVER_LOG is not set (run the test with tests/run-tests.sh)");
+	f = fopen(path, "rb");
+	if (f == NULL)
+		fail_msg("cannot read the server log %s: %s", path, strerror(errno));
+	/* The whole log, searched byte by byte: it may hold NUL bytes. */
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (len + got > cap) {
+			cap = (len + got) * 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		memcpy(buf + len, chunk, got);
+		len += got;
+	}
+	fclose(f);
+	for (size_t i = 0; !found && i + n <= len; i++)
+		found = memcmp(buf + i, needle, n) == 0;
+	found = found || n == 0;
+	free(buf);
+	return found;
+}
