@@ -530,6 +530,18 @@ test_textsafe_show_commands_escape_what_older_data_holds(void **state)
 	assert_non_null(strstr(out, "\n  concern    other: First line\\r\n"
 				    "             \\u001b[31msecond\tline\n"));
 	free(out);
+	/* An ambiguous name lists the candidates' stored names, escaped. */
+	free(tl_run_out(TL_ARGV("provider", "add", "Hostile Lodge", "--care-type", "nursing", "--locality",
+			     "north"), NULL, 0));
+	{
+		char *err;
+		assert_int_equal(tl_run(TL_ARGV("provider", "show", "hostile"), NULL, &out, &err, OFFICER), 5);
+		assert_null(strchr(err, '\x1b'));
+		assert_non_null(strstr(err, "detail: Hostile\\u001b[2J\\u001b[HALL CLEAR\\u001b]0;owned\\u0007"
+					    " (nursing, north); Hostile Lodge (nursing, north)\n"));
+		free(out);
+		free(err);
+	}
 }
 
 /* A provider name a spreadsheet would run: CSV neutralises it; the
