@@ -248,8 +248,9 @@ cw_text_check(const char *field, const char *s, long max, bool one_line, struct 
  *   provider_loss.beds_lost               0 to 10000                    INT 0 to 10000
  *   provider_loss.note                    length <= 20000               TEXT
  *
- * tests/test_textsafe.c compares this list with the catalog: a new CHECK
- * fails that test until it is checked here and listed there. */
+ * tests/test_textsafe.c holds the same list, each CHECK with a bad input
+ * that is run, and compares it with the catalog: a new CHECK fails that
+ * test until it is checked here and listed there. */
 
 /* "--to 2024-04-01 is before --from 2024-04-11": a later date field
  * (index later) given before an earlier one; both normalised YYYY-MM-DD. */
