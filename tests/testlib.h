@@ -79,4 +79,9 @@ char *tl_screen(bool joined, bool escapes);
 char *tl_wait_for(const char *text, int n);
 void tl_wait_free(const char *text, int n);
 
+/* True when the test cluster's server log (CW_SERVER_LOG, exported by
+ * tests/run-tests.sh) contains needle, compared byte for byte.  Fails the
+ * test when there is no server or the log cannot be read. */
+bool tl_server_log_contains(const char *needle);
+
 #endif
