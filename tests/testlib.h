@@ -79,4 +79,9 @@ char *tl_screen(bool joined, bool escapes);
 char *tl_wait_for(const char *text, int n);
 void tl_wait_free(const char *text, int n);
 
+/* Run `carewatch scorer --once` as a batch login (cwt_scorer, created on
+ * first use) on the current test database, so the scores of everything
+ * written so far are stored; fails the test unless it exits 0. */
+void tl_scorer_drain(void);
+
 #endif
