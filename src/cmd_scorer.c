@@ -100,7 +100,7 @@ wait_for_work(struct cw_db *db, long timeout_s)
 		long left;
 		int rc;
 
-		if (!PQconsumeInput(c))
+		if (!PQconsumeInput(c) || PQstatus(c) != CONNECTION_OK)
 			return false;
 		while ((n = PQnotifies(c)) != NULL) {
 			PQfreemem(n);
@@ -182,6 +182,7 @@ run_scorer(struct cw_ctx *ctx, const struct cw_args *a)
 			continue;
 		if (!wait_for_work(ctx->db, wait_s)) {
 			cw_error_set(&err, CW_EXIT_UNAVAILABLE, "lost the connection to the database");
+			snprintf(err.sqlstate, sizeof(err.sqlstate), "08006");
 			goto lost_or_fatal;
 		}
 		continue;

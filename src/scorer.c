@@ -24,6 +24,8 @@
  * The same holds for an activation (its trigger upserts every active
  * provider's row), which is why the ruleset is read after the claim, and for
  * the bulk path, whose second connection's snapshot starts after the claim.
+ * The scores' as-of is taken after the claim too, so no record committed
+ * before it counts as being in the future.
  * The cost: a writer about a provider in the batch being scored waits for
  * that batch's commit, so batches stay small (opts->batch).
  */
@@ -68,6 +70,15 @@ tuples(PGresult *res)
 	long n = res ? atol(PQcmdTuples(res)) : 0;
 	PQclear(res);
 	return n;
+}
+
+/* The as-of of the scores: taken after the claim, so every record the
+ * claimed providers had when they were taken is at or before it. */
+static void
+stamp(struct step *st)
+{
+	st->as_of = (cw_time)time(NULL);
+	cw_time_format_utc(st->as_of, st->asof, sizeof(st->asof));
 }
 
 /* The active ruleset, read after the claim (see the top of the file);
@@ -137,6 +148,7 @@ batch_work(struct cw_db *db, void *ctx, struct cw_error *err)
 	if (claim == NULL)
 		return false;
 	st->claimed = PQntuples(claim);
+	stamp(st);
 	if (st->claimed == 0 || !read_ruleset(db, st, err)) {
 		ok = st->claimed == 0;
 		goto out;
@@ -203,6 +215,7 @@ bulk_work(struct cw_db *db, void *ctx, struct cw_error *err)
 	if (res == NULL)
 		return false;
 	st->claimed = tuples(res);
+	stamp(st);
 	if (!read_ruleset(db, st, err))
 		return false;
 	if (st->rs == NULL) {
@@ -227,13 +240,6 @@ add(struct cw_scorer_report *rep, const struct step *st, bool bulk)
 		rep->bulk++;
 }
 
-static void
-stamp(struct step *st)
-{
-	st->as_of = (cw_time)time(NULL);
-	cw_time_format_utc(st->as_of, st->asof, sizeof(st->asof));
-}
-
 bool
 cw_scorer_drain(struct cw_db *db, const struct cw_scorer_opts *opts, const volatile sig_atomic_t *stop,
 		struct cw_scorer_report *rep, struct cw_error *err)
@@ -256,7 +262,6 @@ cw_scorer_drain(struct cw_db *db, const struct cw_scorer_opts *opts, const volat
 		if (atol(queued) == 0)
 			break;
 		if (atol(queued) >= opts->bulk_at) {
-			stamp(&st);
 			if (!cw_db_transaction(db, "READ COMMITTED", bulk_work, &st, NULL, err)) {
 				ok = false;
 				break;
@@ -267,7 +272,6 @@ cw_scorer_drain(struct cw_db *db, const struct cw_scorer_opts *opts, const volat
 			}
 			/* A nightly run holds the lock: a batch now, the bulk after. */
 		}
-		stamp(&st);
 		if (!cw_db_transaction(db, "READ COMMITTED", batch_work, &st, NULL, err)) {
 			ok = false;
 			break;
