@@ -269,6 +269,15 @@ test_nightly_killed_run_leaves_previous_results(void **state)
 		usleep(50 * 1000);
 		assert_true(++waited < 400);
 	}
+	/* While it runs, a second run is refused at once, naming the first. */
+	{
+		char *err2;
+		assert_int_equal(tl_run(TL_ARGV("nightly", "--as-of", "2024-08-31"), NULL, &out, &err2, BATCH), 6);
+		assert_non_null(strstr(err2, "carewatch: error: another nightly run is in progress (started "));
+		assert_non_null(strstr(err2, " by cwt_batch)\n"));
+		free(out);
+		free(err2);
+	}
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
