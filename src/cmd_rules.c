@@ -161,9 +161,10 @@ run_activate(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	printf("activated ruleset '%s' (sha256 %s); queued %s provider%s: the scorer rescores them\n",
 	       cw_rules_name(job.rs), cw_rules_hash(job.rs), job.queued, strcmp(job.queued, "1") == 0 ? "" : "s");
+	/* Said on stdout, with the result: it is what happens next, not a fault. */
 	if (strcmp(job.scorers, "0") == 0)
-		cw_warn("no scorer is connected to this database: the scores change once 'carewatch scorer'"
-			" runs (docs/operations.md)");
+		printf("no scorer is connected to this database: the scores change once 'carewatch scorer'"
+		       " runs (docs/operations.md)\n");
 	free((char *)job.body);
 	cw_rules_free((struct cw_ruleset *)job.rs);
 	return CW_EXIT_OK;
