@@ -222,7 +222,9 @@ plan_of(const char *sql, const char *p)
 	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
 	for (int i = 0; i < PQntuples(r); i++) {
 		size_t n = strlen(PQgetvalue(r, i, 0));
-		plan = realloc(plan, used + n + 2);
+		char *more = realloc(plan, used + n + 2);
+		assert_non_null(more);
+		plan = more;
 		memcpy(plan + used, PQgetvalue(r, i, 0), n);
 		used += n;
 		plan[used++] = '\n';
