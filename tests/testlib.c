@@ -419,3 +419,15 @@ tl_server_log_contains(const char *needle)
 	free(buf);
 	return found;
 }
+
+void
+tl_scorer_drain(void)
+{
+	static bool have_login;     /* logins are the cluster's: one for the whole program */
+
+	if (!have_login) {
+		free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_scorer", "--as", "batch"), NULL, 0));
+		have_login = true;
+	}
+	free(tl_run_out(TL_ARGV("scorer", "--once"), "PGUSER=cwt_scorer", 0));
+}

@@ -84,4 +84,9 @@ void tl_wait_free(const char *text, int n);
  * test when there is no server or the log cannot be read. */
 bool tl_server_log_contains(const char *needle);
 
+/* Run `carewatch scorer --once` as a batch login (cwt_scorer, created on
+ * first use) on the current test database, so the scores of everything
+ * written so far are stored; fails the test unless it exits 0. */
+void tl_scorer_drain(void);
+
 #endif
