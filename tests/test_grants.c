@@ -190,9 +190,10 @@ test_grants_role_matrix_in_the_docs_is_current(void **state)
 	want = malloc(cap);
 	assert_non_null(want);
 	while ((len += fread(want + len, 1, cap - len - 1, p)) == cap - 1) {
+		char *grown = realloc(want, cap * 2);
+		assert_non_null(grown);
+		want = grown;
 		cap *= 2;
-		want = realloc(want, cap);
-		assert_non_null(want);
 	}
 	want[len] = '\0';
 	assert_int_equal(pclose(p), 0);
