@@ -2,11 +2,15 @@
  * cases.c - opening, assigning, responding to and closing cases (cases.h).
  *
  * Opening gathers the balancer's input with a few set-based queries and
- * serialises assignment with a transaction-scoped advisory lock, so eight
+ * serialises assignment with the 'assign' row lock (api.lock_take), so eight
  * officers logging concerns at once still see each other's new cases when
- * loads are compared.  The reads travel in one round trip and the writes
- * (case and first assignment, one statement) in another, alongside whatever
- * else the caller sends (record.c sends the concern and the score with them).
+ * loads are compared.  The reads travel in one round trip and the write
+ * (api.case_open: the case and its first assignment, checked) in another,
+ * alongside whatever else the caller sends (record.c sends the concern).
+ * Responding, closing and assigning go through api.case_respond,
+ * api.case_close and api.case_assign, which check who is calling and the
+ * case's state (schema/016_trust_boundary.sql): the database, not this
+ * file, is where the case's rules hold.
  */
 #include <stdio.h>
 #include <stdlib.h>

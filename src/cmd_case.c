@@ -117,10 +117,15 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 			1, p, &err);
 	if (r == NULL)
 		return cw_fail(&err);
-	printf("Case %s: %s\n", PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 4));
-	printf("  provider   %s\n  risk       %s\n  state      %s\n  officer    %s\n",
-	       PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 9));
-	printf("  opened     %s\n  due        %s\n", PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6));
+	/* Stored text goes through the one escaping rule (output.h): names
+	 * and the title on one line, free text with its lines indented. */
+	printf("Case %s: ", PQgetvalue(r, 0, 0));
+	cw_text_put(stdout, PQgetvalue(r, 0, 4), NULL);
+	fputs("\n  provider   ", stdout);
+	cw_text_put(stdout, PQgetvalue(r, 0, 1), NULL);
+	printf("\n  risk       %s\n  state      %s\n  officer    ", PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3));
+	cw_text_put(stdout, PQgetvalue(r, 0, 9), NULL);
+	printf("\n  opened     %s\n  due        %s\n", PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6));
 	/* Deadlines that explain themselves: which days were counted, and why. */
 	if (PQgetvalue(r, 0, 14)[0]) {
 		char why[512];
@@ -135,10 +140,16 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 		printf("             %s\n", why);
 	}
 	printf("  responded  %s\n  closed     %s\n", PQgetvalue(r, 0, 7), PQgetvalue(r, 0, 8));
-	if (PQgetvalue(r, 0, 10)[0])
-		printf("  concern    %s: %s\n", PQgetvalue(r, 0, 10), PQgetvalue(r, 0, 11));
-	if (PQgetvalue(r, 0, 12)[0])
-		printf("  closure    %s\n", PQgetvalue(r, 0, 12));
+	if (PQgetvalue(r, 0, 10)[0]) {
+		printf("  concern    %s: ", PQgetvalue(r, 0, 10));
+		cw_text_put(stdout, PQgetvalue(r, 0, 11), "             ");
+		putchar('\n');
+	}
+	if (PQgetvalue(r, 0, 12)[0]) {
+		fputs("  closure    ", stdout);
+		cw_text_put(stdout, PQgetvalue(r, 0, 12), "             ");
+		putchar('\n');
+	}
 	PQclear(r);
 	r = cw_db_query(ctx->db,
 			"SELECT to_char(recorded_at, 'YYYY-MM-DD HH24:MI'), 'assigned',"

@@ -49,6 +49,15 @@ run_nightly(struct cw_ctx *ctx, const struct cw_args *a)
 	printf("%s as of %s under '%s' (%.12s): %ld providers, %ld records in %.1f s\n",
 	       opts.dry_run ? "dry run" : "nightly run", asof, rep.ruleset, rep.hash, rep.providers,
 	       rep.records, rep.seconds);
+	if (rep.history) {
+		char later[40];
+		cw_time_format(rep.published_as_of, later, sizeof(later));
+		printf("history only (the run as of %s is published): %s %ld score%s; current scores, flags"
+		       " and overdue marks unchanged\n",
+		       later, opts.dry_run ? "would write" : "wrote", rep.scores_written,
+		       rep.scores_written == 1 ? "" : "s");
+		return CW_EXIT_OK;
+	}
 	printf("%s %ld score%s, %ld band change%s, %ld flag%s raised, %ld lapsed, %ld case%s newly overdue\n",
 	       opts.dry_run ? "would write" : "wrote", rep.scores_written, rep.scores_written == 1 ? "" : "s",
 	       rep.band_changes, rep.band_changes == 1 ? "" : "s", rep.flags_raised,
@@ -238,7 +247,8 @@ static const struct cw_opt dismiss_opts[] = {
 const struct cw_cmd cw_cmd_nightly = {
 	.name = "nightly", .summary = "recompute every score, raise flags, mark overdue cases",
 	.help = "Atomic (all results appear at one commit), idempotent (a rerun for the same as-of "
-		"changes nothing) and exclusive (a second concurrent run exits 6).  See docs/operations.md.",
+		"changes nothing) and exclusive (a second concurrent run exits 6).  A run for an as-of "
+		"before the latest published run's writes score history only.  See docs/operations.md.",
 	.opts = nightly_opts, .max_pos = 0, .flags = CW_CMD_DB, .run = run_nightly,
 };
 const struct cw_cmd cw_cmd_flags = {

@@ -2,6 +2,17 @@
  * cmd_officer.c - `carewatch officer add | leave | list`: the QA team as
  * reference data (login, name, FTE, localities covered, leave), which the
  * balancer reads when it assigns cases.
+ *
+ * Every value is checked against the officer tables' CHECKs
+ * (schema/001_foundation.sql) before any SQL:
+ *
+ *   column                 CHECK                          checked by
+ *   officer.login          ~ '^[a-z_][a-z0-9_]{0,62}$'    login_ok
+ *   officer.name           length 1 to 200                one line of text, 1 to 200
+ *   officer.fte            numeric(3,2), > 0 and <= 1     fte_ok (at most two decimals,
+ *                                                         so rounding cannot make it 0)
+ *   officer.post           IN (...)                       the posts vocabulary
+ *   officer_leave          first_day <= last_day          run_leave
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +20,43 @@
 
 #include "carewatch/calendar.h"
 #include "carewatch/cmd.h"
+#include "carewatch/output.h"
 #include "carewatch/record.h"
 
 static const struct cw_vocab posts = {
 	"post", (const char *const[]){"qa_officer", "market_assurance", "quality_manager"},
 	(const char *const[]){"QA officer", "Market assurance officer", "Quality manager"}, 3,
 };
+
+/* A login as the officer table holds it (and PostgreSQL folds unquoted). */
+static bool
+login_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (s == NULL || !((*s >= 'a' && *s <= 'z') || *s == '_'))
+		return false;
+	for (; *s; s++, n++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return n <= 63;
+}
+
+/* Digits with at most two decimals, above 0 and at most 1: what
+ * numeric(3,2) stores unrounded ("0.001" would round to 0.00). */
+static bool
+fte_ok(const char *s)
+{
+	const char *dot = strchr(s, '.');
+	double f;
+	char *end;
+
+	if (s[strspn(s, "0123456789.")] != '\0' || strspn(s, "0123456789") == 0 ||
+	    (dot && (strchr(dot + 1, '.') || strlen(dot + 1) < 1 || strlen(dot + 1) > 2)))
+		return false;
+	f = strtod(s, &end);
+	return *end == '\0' && f > 0 && f <= 1;
+}
 
 struct officer_job {
 	const char *login, *name, *fte, *post;
@@ -38,28 +80,33 @@ officer_work(struct cw_db *db, void *ctx, struct cw_error *err)
 static int
 run_add(struct cw_ctx *ctx, const struct cw_args *a)
 {
-	static const struct cw_field name_f = {"name", CW_F_TEXT, NULL, true, 1, 200, "NAME", "", NULL};
 	struct officer_job job = {0};
 	struct cw_error err;
-	char name[900], *locs, *tok, *save = NULL;
+	char q[80], *locs, *tok, *save = NULL;
 	const char *fte = cw_arg(a, "fte");
-	bool is_null;
-	double f;
-	char *end;
 	int post = 0;
 
 	cw_error_clear(&err);
 	job.login = a->pos[0];
-	if (!cw_field_check(&name_f, cw_arg(a, "name"), name, sizeof(name), &is_null, &err))
+	if (!login_ok(job.login)) {
+		cw_error_field(&err, "login", "invalid login '%s' (expected a lower-case letter or '_', then"
+			       " up to 62 lower-case letters, digits and '_')", cw_text_escape(job.login, q, 72));
 		return cw_fail(&err);
-	job.name = name;
+	}
+	if (cw_arg(a, "name") == NULL || cw_arg(a, "name")[0] == '\0') {
+		cw_error_field(&err, "name", "missing --name NAME");
+		return cw_fail(&err);
+	}
+	if (!cw_text_check("name", cw_arg(a, "name"), 200, true, &err))
+		return cw_fail(&err);
+	job.name = cw_arg(a, "name");
 	if (fte == NULL) {
 		cw_error_field(&err, "fte", "missing --fte (full-time equivalent, e.g. 1 or 0.6)");
 		return cw_fail(&err);
 	}
-	f = strtod(fte, &end);
-	if (end == fte || *end != '\0' || !(f > 0 && f <= 1)) {
-		cw_error_field(&err, "fte", "invalid --fte '%.20s' (expected a number above 0, at most 1)", fte);
+	if (!fte_ok(fte)) {
+		cw_error_field(&err, "fte", "invalid --fte '%s' (expected a number above 0, at most 1,"
+			       " with at most two decimals)", cw_text_escape(fte, q, 24));
 		return cw_fail(&err);
 	}
 	job.fte = fte;

@@ -162,6 +162,15 @@ section(struct cw_ctx *ctx, const char *title, const struct cw_col *cols, int nc
 	return true;
 }
 
+/* "  label        value": a stored value on one line, escaped. */
+static void
+show_field(const char *label, const char *value)
+{
+	printf("  %-12s ", label);
+	cw_text_put(stdout, value, NULL);
+	putchar('\n');
+}
+
 static int
 run_show(struct cw_ctx *ctx, const struct cw_args *a)
 {
@@ -203,11 +212,16 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 			1, p, &err);
 	if (r == NULL)
 		return cw_fail(&err);
-	printf("%s\n", PQgetvalue(r, 0, 0));
-	printf("  care type    %s\n  locality     %s\n  CQC ID       %s\n  organisation %s\n",
-	       PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4));
-	printf("  beds         %s\n  status       %s\n  id           %s\n", PQgetvalue(r, 0, 5),
-	       PQgetvalue(r, 0, 6), PQgetvalue(r, 0, 11));
+	/* Stored text, shown through the one escaping rule (output.h). */
+	cw_text_put(stdout, PQgetvalue(r, 0, 0), NULL);
+	putchar('\n');
+	show_field("care type", PQgetvalue(r, 0, 1));
+	show_field("locality", PQgetvalue(r, 0, 2));
+	show_field("CQC ID", PQgetvalue(r, 0, 3));
+	show_field("organisation", PQgetvalue(r, 0, 4));
+	show_field("beds", PQgetvalue(r, 0, 5));
+	show_field("status", PQgetvalue(r, 0, 6));
+	show_field("id", PQgetvalue(r, 0, 11));
 	printf("  risk score   %s, band %s%s (scored %s)%s\n", PQgetvalue(r, 0, 7), PQgetvalue(r, 0, 8),
 	       PQgetvalue(r, 0, 9), PQgetvalue(r, 0, 10),
 	       PQgetvalue(r, 0, 12)[0] == 't' ? "; placement-restriction flag raised" : "");

@@ -3,9 +3,10 @@
  * `provider explain`: the scoring rules as a user sees them.
  *
  * `rules check` needs no database.  `activate` stores the ruleset by content
- * hash, makes it active and rescores every active provider in the same
- * transaction, so the stored scores never mix two rulesets.  `diff` scores
- * everyone under both rulesets and writes nothing.
+ * hash and makes it active; the activation's trigger queues every active
+ * provider and the scorer (`carewatch scorer`, the batch role) rescores them:
+ * no person's login writes a score.  `diff` scores everyone under both
+ * rulesets and writes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,20 +87,11 @@ struct activate_job {
 	const struct cw_ruleset *rs;
 	const char *body;
 	char id[CW_UUID_LEN], act[CW_UUID_LEN];
-	cw_time as_of;
-	long rescored;
-	struct cw_db *db;
+	char queued[24], scorers[24];
 };
 
-static bool
-store_one(void *ctx, const char *provider_id, const struct cw_score *s, struct cw_error *err)
-{
-	struct activate_job *job = ctx;
-
-	job->rescored++;
-	return cw_scoring_store(job->db, provider_id, s, "activate", NULL, err);
-}
-
+/* Record the activation; the trigger on ruleset_activation queues every
+ * active provider for the scorer in this same transaction. */
 static bool
 activate_work(struct cw_db *db, void *ctx, struct cw_error *err)
 {
@@ -107,13 +99,16 @@ activate_work(struct cw_db *db, void *ctx, struct cw_error *err)
 	const char *p[4] = {job->id, cw_rules_name(job->rs), cw_rules_hash(job->rs), job->body};
 	const char *q[2] = {job->act, cw_rules_hash(job->rs)};
 
-	job->rescored = 0;
-	job->db = db;
 	return cw_db_exec(db, "INSERT INTO ruleset (id, name, hash, body) VALUES ($1, $2, $3, $4)"
 			      " ON CONFLICT (hash) DO NOTHING", 4, p, err) &&
 	       cw_db_exec(db, "INSERT INTO ruleset_activation (id, ruleset_id)"
 			      " SELECT $1, id FROM ruleset WHERE hash = $2", 2, q, err) &&
-	       score_all(db, job->rs, job->as_of, store_one, job, err);
+	       cw_db_value(db, "SELECT count(*) FROM score_queue WHERE cause = 'activate'", 0, NULL, job->queued,
+			   sizeof(job->queued), NULL, err) &&
+	       /* Any login sees other sessions' application names. */
+	       cw_db_value(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+			       " AND application_name = 'carewatch scorer'", 0, NULL, job->scorers,
+			   sizeof(job->scorers), NULL, err);
 }
 
 static char *
@@ -160,14 +155,17 @@ run_activate(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	cw_uuid_new(job.id);
 	cw_uuid_new(job.act);
-	job.as_of = (cw_time)time(NULL);
 	if (!cw_db_transaction(ctx->db, "READ COMMITTED", activate_work, &job, NULL, &err)) {
 		free((char *)job.body);
 		cw_rules_free((struct cw_ruleset *)job.rs);
 		return cw_fail(&err);
 	}
-	printf("activated ruleset '%s' (sha256 %s); rescored %ld provider%s\n", cw_rules_name(job.rs),
-	       cw_rules_hash(job.rs), job.rescored, job.rescored == 1 ? "" : "s");
+	printf("activated ruleset '%s' (sha256 %s); queued %s provider%s: the scorer rescores them\n",
+	       cw_rules_name(job.rs), cw_rules_hash(job.rs), job.queued, strcmp(job.queued, "1") == 0 ? "" : "s");
+	/* Said on stdout, with the result: it is what happens next, not a fault. */
+	if (strcmp(job.scorers, "0") == 0)
+		printf("no scorer is connected to this database: the scores change once 'carewatch scorer'"
+		       " runs (docs/operations.md)\n");
 	free((char *)job.body);
 	cw_rules_free((struct cw_ruleset *)job.rs);
 	return CW_EXIT_OK;
@@ -402,7 +400,8 @@ const struct cw_cmd cw_cmd_rules_check = {
 	.min_pos = 1, .max_pos = 1, .run = run_check,
 };
 const struct cw_cmd cw_cmd_rules_activate = {
-	.name = "rules activate", .synopsis = "FILE", .summary = "store a ruleset, make it active, rescore",
+	.name = "rules activate", .synopsis = "FILE",
+	.summary = "store a ruleset and make it active; the scorer rescores everyone",
 	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_activate,
 };
 const struct cw_cmd cw_cmd_rules_show = {

@@ -16,7 +16,8 @@ extern const struct cw_cmd cw_cmd_rules_check, cw_cmd_rules_activate, cw_cmd_rul
 	cw_cmd_rules_diff, cw_cmd_provider_explain;
 extern const struct cw_cmd cw_cmd_audit;
 extern const struct cw_cmd cw_cmd_backtest;
-extern const struct cw_cmd cw_cmd_nightly, cw_cmd_flags, cw_cmd_flag_accept, cw_cmd_flag_dismiss;
+extern const struct cw_cmd cw_cmd_nightly, cw_cmd_flags, cw_cmd_flag_accept, cw_cmd_flag_dismiss,
+	cw_cmd_scorer;
 extern const struct cw_cmd cw_cmd_case_list, cw_cmd_case_show, cw_cmd_case_respond,
 	cw_cmd_case_close, cw_cmd_case_assign, cw_cmd_worklist;
 extern const struct cw_cmd cw_cmd_report_ratings, cw_cmd_report_trend,
@@ -60,6 +61,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_caseload,
 	&cw_cmd_response,
 	&cw_cmd_nightly,
+	&cw_cmd_scorer,
 	&cw_cmd_flags,
 	&cw_cmd_flag_accept,
 	&cw_cmd_flag_dismiss,

@@ -658,6 +658,12 @@ cw_csv_excerpt(const char *text, size_t len, int column, char *buf, size_t size)
 		} else if (k == 1) {
 			PUT(t[i] < 0x20 || t[i] == 0x7f ? ' ' : t[i]);
 			i++;
+		} else if ((k == 2 && t[i] == 0xC2 && t[i + 1] < 0xA0) ||
+			   (k == 3 && t[i] == 0xEF && t[i + 1] == 0xBB && t[i + 2] == 0xBF)) {
+			/* C1 controls (terminals obey them) and a BOM (invisible,
+			 * so the caret would look one off) show as a space too. */
+			PUT(' ');
+			i += k;
 		} else {
 			if (o + k < size) {
 				memcpy(buf + o, t + i, k);

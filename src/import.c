@@ -22,10 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <uuid/uuid.h>
 
 #include "carewatch/import.h"
+#include "carewatch/output.h"
 #include "carewatch/sha256.h"
 #include "carewatch/vocab.h"
 
@@ -137,30 +139,54 @@ utf8_chars(const char *s)
 	return n;
 }
 
+/* A character a stored name must not hold: a control character (C0, DEL
+ * or C1, which terminals obey) or a byte order mark (U+FEFF, which is only
+ * allowed as a file's first bytes, where the reader skips it). */
 static bool
-has_control(const char *s)
+bad_char(uint32_t cp)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	return cp < 0x20 || (cp >= 0x7F && cp < 0xA0) || cp == 0xFEFF;
+}
+
+/* The first bad_char in s (valid UTF-8: the reader checked): true with the
+ * character and its 1-based character position. */
+static bool
+find_bad_char(const char *s, uint32_t *cp, long *at)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
+
+	*at = 0;
+	while ((n = cw_utf8_next(p, cp)) > 0) {
+		++*at;
+		if (bad_char(*cp))
 			return true;
+		p += n;
+	}
 	return false;
 }
 
 /* A value quoted for a message: at most 40 bytes, cut on a character
- * boundary, control characters as '?'. */
+ * boundary, control characters and byte order marks as '?'. */
 static const char *
 q(const char *s, char *buf, size_t size)
 {
 	size_t n = 0, max = size > 44 ? 40 : size - 4;
 
-	for (; *s && n < max; s++)
-		buf[n++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
-	if (((unsigned char)*s & 0xC0) == 0x80) {
-		/* Cut inside a character: drop its first bytes too. */
-		while (n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0x80)
-			n--;
-		if (n > 0 && ((unsigned char)buf[n - 1] & 0xC0) == 0xC0)
-			n--;
+	while (*s && n < max) {
+		uint32_t cp;
+		int len = cw_utf8_next((const unsigned char *)s, &cp);
+
+		if (len > 1 && (size_t)len > max - n)
+			break;
+		if (len <= 0 || bad_char(cp)) {
+			buf[n++] = '?';
+			s += len > 0 ? len : 1;
+			continue;
+		}
+		memcpy(buf + n, s, (size_t)len);
+		n += (size_t)len;
+		s += len;
 	}
 	if (*s) {
 		memcpy(buf + n, "...", 3);
@@ -539,13 +565,16 @@ uuid_for(const char *kind, const char *key, char out[CW_UUID_LEN])
 	uuid_unparse_lower(id, out);
 }
 
-/* A text field we store: trimmed, present, no control characters, at most
- * NAME_MAX_CHARS characters.  False (row rejected) otherwise. */
+/* A text field we store: trimmed, present, one line without control
+ * characters or byte order marks, at most NAME_MAX_CHARS characters.  False
+ * (row rejected) otherwise.  The reason says where, never what: a name is
+ * shown only as the file's line under the message. */
 static bool
 text_field(struct cw_import_batch *b, const struct cw_csv *r, int i, const char *name, char *buf,
 	   size_t size)
 {
-	char qb[48];
+	uint32_t cp;
+	long at;
 	bool cut;
 
 	trimmed(cw_csv_get(r, i), buf, size, &cut);
@@ -554,9 +583,10 @@ text_field(struct cw_import_batch *b, const struct cw_csv *r, int i, const char 
 		reject(b, r, i, name, "missing %s", name);
 		return false;
 	}
-	if (has_control(buf))
+	if (find_bad_char(buf, &cp, &at))
 		{
-		reject(b, r, i, name, "control character in %s '%s'", name, q(buf, qb, sizeof(qb)));
+		reject(b, r, i, name, "%s contains %s (U+%04X) at character %ld", name,
+		       cp == 0xFEFF ? "a byte order mark" : "a control character", (unsigned)cp, at);
 		return false;
 	}
 	if (cut || utf8_chars(buf) > NAME_MAX_CHARS)
@@ -674,8 +704,15 @@ directory_row(struct cw_import_batch *b, const struct cw_csv *r, const struct cw
 
 /* ---- latest ratings ---- */
 
+/* Publication dates CQC can have published: from 1 January 2010 (CQC
+ * began registering adult social care in 2010) to tomorrow (a file made
+ * late in the day in another time zone); 0001 or 9999 is a fault in the
+ * file, not a rating. */
+#define FIRST_PUBLISHED ((struct cw_date){2010, 1, 1})
+
 static bool
-ratings_row(struct cw_import_batch *b, const struct cw_csv *r, const struct cw_import_opts *o)
+ratings_row(struct cw_import_batch *b, const struct cw_csv *r, const struct cw_import_opts *o,
+	    int64_t last_day)
 {
 	char loc[24], type[64], dom[64], rat[128], pub[32], grp[64], why[96], qb[48];
 	struct cw_date d;
@@ -724,6 +761,12 @@ ratings_row(struct cw_import_batch *b, const struct cw_csv *r, const struct cw_i
 		{
 		reject(b, r, R_PUBLISHED, "Publication Date", "invalid Publication Date '%s' (%s)",
 			      q(pub, qb, sizeof(qb)), why);
+		return true;
+	}
+	if (cw_date_to_days(d) < cw_date_to_days(FIRST_PUBLISHED) || cw_date_to_days(d) > last_day) {
+		reject(b, r, R_PUBLISHED, "Publication Date", "invalid Publication Date '%s' (%s)",
+		       q(pub, qb, sizeof(qb)), cw_date_to_days(d) > last_day ? "later than tomorrow"
+		       : "before 01/01/2010, when CQC began");
 		return true;
 	}
 	/* "Overall" is the location's own rating; any other group (Care
@@ -855,6 +898,7 @@ parse_rows(struct cw_import_batch *b, struct cw_csv *r, const struct cw_import_o
 	char msg[256];
 	long line, records = 0;
 	int col;
+	const int64_t tomorrow = cw_date_to_days(cw_london_date((cw_time)time(NULL))) + 1;
 
 	/* Preamble, then the header. */
 	for (;;) {
@@ -916,7 +960,8 @@ rows:
 			       cw_csv_nfields(r), n);
 			continue;
 		}
-		if (!(b->kind == CW_IMPORT_DIRECTORY ? directory_row(b, r, o) : ratings_row(b, r, o)))
+		if (!(b->kind == CW_IMPORT_DIRECTORY ? directory_row(b, r, o)
+						      : ratings_row(b, r, o, tomorrow)))
 			return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	}
 	if (b->kind == CW_IMPORT_RATINGS && !ratings_emit(b))

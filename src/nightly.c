@@ -1,11 +1,25 @@
 /*
- * nightly.c - the nightly batch (see nightly.h for the design).
+ * nightly.c - the nightly batch and the scorer's bulk rescore (see nightly.h
+ * for the design).
  *
  * Two connections: `db` (the caller's) holds the run lock and does every
  * write in one transaction; `rd` streams the intelligence with COPY TO
  * STDOUT.  A COPY can't run in both directions on one connection, and this
  * way the results stream into the staging table while the records stream out,
  * so neither side buffers the night's work in memory.
+ *
+ * The lock is the row lock api.lock_take('nightly') takes for the calling
+ * transaction, so the whole run is one transaction on `db`:
+ *
+ *   BEGIN; lock; active ruleset; is a later run published? (history only)
+ *   api.nightly_abandon()            runs left 'running' by a kill
+ *   rd: INSERT nightly_run ...        the start row, committed at once so the
+ *                                     run shows while it runs
+ *   SAVEPOINT run; stage; publish; api.nightly_finish('succeeded'); COMMIT
+ *
+ * On a failure the savepoint is rolled back and the run finished as 'failed'
+ * in the same transaction, still under the lock; if `db` itself is gone, the
+ * start row is finished from `rd`, or left for the next run to abandon.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +34,6 @@
 #include "carewatch/record.h"
 #include "carewatch/scoring.h"
 #include "carewatch/worklist.h"
-
-#define NIGHTLY_LOCK "4242003"
 
 struct prov {
 	char id[CW_UUID_LEN];
@@ -40,13 +52,18 @@ struct run {
 	struct cw_provider_intel pi;
 	struct cw_copybuf out;
 	char asof[40];
+	const char *failure;            /* what failed, in api.nightly_finish's words */
+	char *copy_sql;                 /* the COPY sent on rd: db.c's statement cache points
+					   at it, so it lives as long as rd */
 };
 
 static bool
 copy_put(struct run *r, struct cw_error *err)
 {
-	if (PQputCopyData(cw_db_conn(r->db), r->out.p, (int)r->out.n) != 1)
+	if (PQputCopyData(cw_db_conn(r->db), r->out.p, (int)r->out.n) != 1) {
+		r->failure = "storing";
 		return cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection while writing scores");
+	}
 	return true;
 }
 
@@ -63,8 +80,10 @@ emit(struct run *r, const struct prov *p, struct cw_error *err)
 	snprintf(r->pi.provider_id, sizeof(r->pi.provider_id), "%s", p->id);
 	r->pi.care_type = p->care_type;
 	r->pi.beds = p->beds;
-	if (!cw_score_evaluate_summary(r->rs, &r->pi, r->opts->as_of, &s, err))
+	if (!cw_score_evaluate_summary(r->rs, &r->pi, r->opts->as_of, &s, err)) {
+		r->failure = "scoring";
 		return false;
+	}
 	json = cw_score_summary_json(&s);
 	snprintf(num, sizeof(num), "%.2f", s.total);
 	r->out.n = 0;
@@ -225,7 +244,7 @@ stream_and_score(struct run *r, struct cw_error *err)
 {
 	PGconn *rc = cw_db_conn(r->rd);
 	size_t cmdlen = strlen(cw_intel_rows_sql) + sizeof("COPY () TO STDOUT (FORMAT binary)");
-	char *cmd = malloc(cmdlen);
+	char *cmd = r->copy_sql = malloc(cmdlen);
 	char *row = NULL;
 	int n;
 	unsigned char cur[16];
@@ -234,13 +253,10 @@ stream_and_score(struct run *r, struct cw_error *err)
 	if (cmd == NULL)
 		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	snprintf(cmd, cmdlen, "COPY (%s) TO STDOUT (FORMAT binary)", cw_intel_rows_sql);
-	if (!cw_db_exec(r->rd, "SET work_mem = '256MB'", 0, NULL, err)) {
-		free(cmd);
+	if (!cw_db_exec(r->rd, "SET work_mem = '256MB'", 0, NULL, err))
 		return false;
-	}
 	{
 		PGresult *res = cw_db_query(r->rd, cmd, 0, NULL, err);
-		free(cmd);
 		if (res == NULL)
 			return false;
 		PQclear(res);
@@ -341,14 +357,64 @@ record_month_end(struct run *r, struct cw_error *err)
 	return true;
 }
 
-/* Publish the staged scores set-based; everything in the open transaction. */
+/* Stage every active provider's score in the temporary table nightly_score,
+ * in db's open transaction: the records stream out on r->rd while the scores
+ * stream in on db.  r->pi is initialised and r->rd open. */
+static bool
+stage_scores(struct run *r, struct cw_error *err)
+{
+	PGresult *res;
+	bool copy_ok = true;
+
+	r->failure = "reading";
+	if (!load_providers(r, err))
+		return false;
+	r->failure = "storing";
+	if (!cw_db_exec(r->db, "CREATE TEMP TABLE nightly_score (provider_id uuid PRIMARY KEY,"
+			       " score numeric(10,2) NOT NULL, band text NOT NULL, flag boolean NOT NULL,"
+			       " detail jsonb NOT NULL, reasons text NOT NULL) ON COMMIT DROP", 0, NULL, err))
+		return false;
+	res = cw_db_query(r->db, "COPY nightly_score FROM STDIN", 0, NULL, err);
+	if (res == NULL)
+		return false;
+	PQclear(res);
+	r->failure = "reading";
+	if (!stream_and_score(r, err)) {
+		PQputCopyEnd(cw_db_conn(r->db), "aborted");
+		while ((res = PQgetResult(cw_db_conn(r->db))) != NULL)
+			PQclear(res);
+		return false;
+	}
+	r->failure = "storing";
+	if (PQputCopyEnd(cw_db_conn(r->db), NULL) != 1)
+		return cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection while writing scores");
+	while ((res = PQgetResult(cw_db_conn(r->db))) != NULL) {
+		if (copy_ok && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			/* The server's message, never its detail (which could quote a row). */
+			cw_error_set(err, CW_EXIT_FAIL, "storing scores failed: %s",
+				     PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+					     ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "no message");
+			if (st)
+				snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", st);
+			copy_ok = false;
+		}
+		PQclear(res);
+	}
+	if (copy_ok && r->opts->progress && r->rep->providers >= 500)
+		fputc('\n', r->opts->progress);
+	return copy_ok;
+}
+
+/* Publish the staged scores set-based; everything in the open transaction.
+ * A history-only run writes its scores and nothing else. */
 static bool
 publish(struct run *r, struct cw_error *err)
 {
 	const char *p[4] = {r->asof, r->rep->ruleset, r->rep->hash, r->rep->run_id};
 	PGresult *res;
 
-	if (!r->opts->dry_run) {
+	if (!r->opts->dry_run && !r->rep->history) {
 		/* Which providers change band (for the report), before publishing. */
 		res = cw_db_query(r->db,
 				  "SELECT count(*) FROM nightly_score n LEFT JOIN provider_current_score c"
@@ -359,21 +425,27 @@ publish(struct run *r, struct cw_error *err)
 		r->rep->band_changes = atol(PQgetvalue(res, 0, 0));
 		PQclear(res);
 	}
-	/* A rerun for the same as-of, rules and data adds nothing. */
+	/* A rerun for the same as-of, rules and data adds nothing: a score is
+	 * written unless the provider's latest one for this as-of is the same
+	 * (one probe of provider_score_as_of each).  Whether it becomes the
+	 * current one is the publish trigger's decision (schema/014): only when
+	 * no later as-of is current. */
 	res = cw_db_query(r->db,
 			  "INSERT INTO provider_score (provider_id, as_of, ruleset_name, ruleset_hash, score,"
 			  " band, flag, detail, cause, run_id)"
 			  " SELECT n.provider_id, $1, $2, $3, n.score, n.band, n.flag, n.detail, 'nightly', $4"
 			  " FROM nightly_score n"
-			  " LEFT JOIN provider_current_score c ON c.provider_id = n.provider_id"
-			  " LEFT JOIN provider_score ps ON ps.id = c.score_id"
-			  " WHERE c.provider_id IS NULL OR c.as_of <> $1::timestamptz"
-			  "  OR ps.ruleset_hash <> $3 OR c.score <> n.score OR c.band <> n.band"
-			  "  OR c.flag <> n.flag ORDER BY n.provider_id",
+			  " LEFT JOIN LATERAL (SELECT ps.ruleset_hash, ps.score, ps.band, ps.flag FROM provider_score ps"
+			  "  WHERE ps.provider_id = n.provider_id AND ps.as_of = $1::timestamptz"
+			  "  ORDER BY ps.id DESC LIMIT 1) l ON true"
+			  " WHERE l.score IS NULL OR l.ruleset_hash <> $3 OR l.score <> n.score OR l.band <> n.band"
+			  "  OR l.flag <> n.flag ORDER BY n.provider_id",
 			  4, p, err);
 	if (res == NULL)
 		return false;
 	r->rep->scores_written = count_of(res);
+	if (r->rep->history)
+		return true;
 	/* Raise a flag unless one is open, the manager dismissed one at a score
 	 * at least as high, or placements are already restricted; the id is
 	 * derived so a rerun adds none. */
@@ -411,11 +483,13 @@ publish(struct run *r, struct cw_error *err)
 	return record_month_end(r, err);
 }
 
+/* Finish the run row through api.nightly_finish: failure NULL for success,
+ * else one of its words, with the SQLSTATE when the server gave one. */
 static bool
-finish_run_row(struct cw_db *db, const struct cw_nightly_report *rep, const char *outcome,
-	       const char *message, struct cw_error *err)
+finish_run_row(struct cw_db *db, const struct cw_nightly_report *rep, const char *failure,
+	       const char *sqlstate, struct cw_error *err)
 {
-	char n[7][24];
+	char n[6][24];
 	const char *p[10];
 
 	snprintf(n[0], sizeof(n[0]), "%ld", rep->providers);
@@ -425,15 +499,13 @@ finish_run_row(struct cw_db *db, const struct cw_nightly_report *rep, const char
 	snprintf(n[4], sizeof(n[4]), "%ld", rep->flags_lapsed);
 	snprintf(n[5], sizeof(n[5]), "%ld", rep->cases_overdue);
 	p[0] = rep->run_id;
-	p[1] = outcome;
-	p[2] = message;
+	p[1] = failure ? "failed" : "succeeded";
+	p[2] = failure;
+	p[3] = failure && sqlstate && sqlstate[0] ? sqlstate : NULL;
 	for (int i = 0; i < 6; i++)
-		p[3 + i] = n[i];
-	return cw_db_exec(db,
-			  "UPDATE nightly_run SET outcome = $2, message = $3, finished_at = clock_timestamp(),"
-			  " providers = $4, records = $5, scores_written = $6, flags_raised = $7,"
-			  " flags_lapsed = $8, cases_overdue = $9 WHERE id = $1",
-			  9, p, err);
+		p[4 + i] = n[i];
+	return cw_db_exec(db, "SELECT api.nightly_finish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", 10, p,
+			  err);
 }
 
 static bool
@@ -448,20 +520,60 @@ busy_error(struct cw_db *db, struct cw_error *err)
 		who[0] = '\0';
 	cw_error_set(err, CW_EXIT_BUSY, "another nightly run is in progress%s%s%s", who[0] ? " (started " : "",
 		     who, who[0] ? ")" : "");
+	if (who[0] == '\0')
+		cw_error_detail(err, "the scorer may be rescoring every provider (after 'rules activate')");
 	cw_error_hint(err, "wait for it to finish; runs never overlap");
 	return false;
+}
+
+static bool
+in_transaction(struct cw_db *db)
+{
+	PGconn *c = cw_db_conn(db);
+
+	return PQstatus(c) == CONNECTION_OK && PQtransactionStatus(c) != PQTRANS_IDLE &&
+	       PQtransactionStatus(c) != PQTRANS_UNKNOWN;
+}
+
+static void
+rollback_quietly(struct cw_db *db)
+{
+	struct cw_error ign;
+
+	if (in_transaction(db) && !cw_db_exec(db, "ROLLBACK", 0, NULL, &ign)) {
+		/* the session is gone, and its transaction with it */
+	}
+}
+
+/* The run failed after its start row was committed: record why, still
+ * under the lock when db's transaction survives; else from rd (the lock is
+ * free once db's session is gone); else the next run marks it abandoned. */
+static void
+record_failure(struct run *r, bool saved, struct cw_error *err)
+{
+	const char *failure = cw_db_error_is_connection(err) ? "connection"
+			      : r->failure			 ? r->failure
+								 : "publishing";
+	struct cw_error ign;
+
+	if (saved && in_transaction(r->db) && cw_db_exec(r->db, "ROLLBACK TO SAVEPOINT run", 0, NULL, &ign) &&
+	    finish_run_row(r->db, r->rep, failure, err->sqlstate, &ign) &&
+	    cw_db_exec(r->db, "COMMIT", 0, NULL, &ign))
+		return;
+	rollback_quietly(r->db);
+	if (r->rd && finish_run_row(r->rd, r->rep, failure, err->sqlstate, &ign))
+		return;
+	cw_error_detail(err, "the run could not be logged as failed either; the next run marks it abandoned");
 }
 
 bool
 cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts, struct cw_nightly_report *rep,
 	       struct cw_error *err)
 {
-	const char *lock[1] = {NIGHTLY_LOCK};
 	struct run r;
 	struct timespec t0, t1;
-	char got[8];
-	bool none, ok = false, in_txn = false;
-	struct cw_error ign;
+	char got[8], latest[32];
+	bool none, ok = false, logged = false, saved = false;
 
 	memset(rep, 0, sizeof(*rep));
 	memset(&r, 0, sizeof(r));
@@ -469,73 +581,55 @@ cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts, struct cw_n
 	r.db = db;
 	r.opts = opts;
 	r.rep = rep;
+	cw_intel_init(&r.pi);
 	cw_time_format_utc(opts->as_of, r.asof, sizeof(r.asof));
-	if (!cw_db_value(db, "SELECT pg_try_advisory_lock($1::bigint)", 1, lock, got, sizeof(got), NULL, err))
-		return false;
-	if (got[0] != 't')
-		return busy_error(db, err);
+	if (!cw_db_exec(db, "BEGIN", 0, NULL, err))
+		goto done;
+	if (!cw_db_value(db, "SELECT api.lock_take('nightly', false)", 0, NULL, got, sizeof(got), NULL, err))
+		goto rollback;
+	if (got[0] != 't') {
+		rollback_quietly(db);
+		busy_error(db, err);
+		goto done;
+	}
 	r.rs = cw_scoring_active(db, &none, err);
 	if (r.rs == NULL) {
 		if (none) {
 			cw_error_set(err, CW_EXIT_NOTFOUND, "no ruleset is active");
 			cw_error_hint(err, "activate one with 'carewatch rules activate rules/default.rules'");
 		}
-		goto unlock;
+		goto rollback;
 	}
 	snprintf(rep->ruleset, sizeof(rep->ruleset), "%s", cw_rules_name(r.rs));
 	snprintf(rep->hash, sizeof(rep->hash), "%s", cw_rules_hash(r.rs));
 	cw_uuid_new(rep->run_id);
-	if (!opts->dry_run) {
-		const char *p[4] = {rep->run_id, r.asof, rep->ruleset, rep->hash};
-		/* We hold the lock, so a 'running' row is a run that was killed. */
-		if (!cw_db_exec(db, "UPDATE nightly_run SET outcome = 'abandoned', finished_at = clock_timestamp(),"
-				    " message = 'the run was interrupted before it finished; nothing it computed"
-				    " was published' WHERE outcome = 'running'", 0, NULL, err) ||
-		    !cw_db_exec(db, "INSERT INTO nightly_run (id, as_of, ruleset_name, ruleset_hash)"
-				    " VALUES ($1, $2, $3, $4)", 4, p, err))
-			goto unlock;
-	}
+	/* A run for an as-of before the latest published one writes history
+	 * only; we hold the lock, so that answer stands for the whole run. */
+	if (!cw_db_value(db, "SELECT coalesce(extract(epoch FROM max(as_of))::bigint::text, '')"
+			     " FROM nightly_run WHERE outcome = 'succeeded' AND as_of > $1::timestamptz",
+			 1, (const char *const[]){r.asof}, latest, sizeof(latest), NULL, err))
+		goto rollback;
+	rep->history = latest[0] != '\0';
+	rep->published_as_of = rep->history ? (cw_time)strtoll(latest, NULL, 10) : 0;
 	r.rd = cw_db_open(opts->conninfo, err);
 	if (r.rd == NULL)
-		goto fail;
-	cw_intel_init(&r.pi);
-	if (!load_providers(&r, err) || !cw_db_exec(db, "BEGIN", 0, NULL, err))
-		goto fail;
-	in_txn = true;
-	if (!cw_db_exec(db, "CREATE TEMP TABLE nightly_score (provider_id uuid PRIMARY KEY,"
-			    " score numeric(10,2) NOT NULL, band text NOT NULL, flag boolean NOT NULL,"
-			    " detail jsonb NOT NULL, reasons text NOT NULL) ON COMMIT DROP", 0, NULL, err))
-		goto fail;
-	{
-		PGresult *res = cw_db_query(db, "COPY nightly_score FROM STDIN", 0, NULL, err);
-		if (res == NULL)
+		goto rollback;
+	if (!opts->dry_run) {
+		const char *p[4] = {rep->run_id, r.asof, rep->ruleset, rep->hash};
+		/* We hold the lock, so a 'running' row is a run that was killed.
+		 * The new start row commits at once, on the reading connection. */
+		if (!cw_db_exec(db, "SELECT api.nightly_abandon()", 0, NULL, err) ||
+		    !cw_db_exec(r.rd, "INSERT INTO nightly_run (id, as_of, ruleset_name, ruleset_hash)"
+				      " VALUES ($1, $2, $3, $4)", 4, p, err))
+			goto rollback;
+		logged = true;
+		if (!cw_db_exec(db, "SAVEPOINT run", 0, NULL, err))
 			goto fail;
-		PQclear(res);
+		saved = true;
 	}
-	if (!stream_and_score(&r, err)) {
-		PQputCopyEnd(cw_db_conn(db), "aborted");
-		goto drain;
-	}
-	if (PQputCopyEnd(cw_db_conn(db), NULL) != 1) {
-		cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection while writing scores");
+	if (!stage_scores(&r, err))
 		goto fail;
-	}
-	{
-		PGresult *res;
-		bool copy_ok = true;
-		while ((res = PQgetResult(cw_db_conn(db))) != NULL) {
-			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-				cw_error_set(err, CW_EXIT_FAIL, "storing scores failed: %s",
-					     PQresultErrorMessage(res));
-				copy_ok = false;
-			}
-			PQclear(res);
-		}
-		if (!copy_ok)
-			goto fail;
-	}
-	if (opts->progress && rep->providers >= 500)
-		fputc('\n', opts->progress);
+	r.failure = "publishing";
 	if (!publish(&r, err))
 		goto fail;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -544,28 +638,68 @@ cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts, struct cw_n
 		ok = cw_db_exec(db, "ROLLBACK", 0, NULL, err);
 		goto done;
 	}
-	if (!finish_run_row(db, rep, "succeeded", NULL, err) || !cw_db_exec(db, "COMMIT", 0, NULL, err))
+	if (!finish_run_row(db, rep, NULL, NULL, err) || !cw_db_exec(db, "COMMIT", 0, NULL, err))
 		goto fail;
 	ok = true;
 	goto done;
-drain:
-	{
-		PGresult *res;
-		while ((res = PQgetResult(cw_db_conn(db))) != NULL)
-			PQclear(res);
-	}
 fail:
-	if (in_txn && !cw_db_exec(db, "ROLLBACK", 0, NULL, &ign))
-		cw_error_hint(err, "the session ended; the server rolled the run back");
-	if (!opts->dry_run && !finish_run_row(db, rep, "failed", err->msg, &ign))
-		cw_error_detail(err, "the run could not be logged as failed either");
+	if (logged) {
+		record_failure(&r, saved, err);
+		goto done;
+	}
+rollback:
+	rollback_quietly(db);
 done:
 	cw_intel_free(&r.pi);
 	free(r.provs);
 	cw_copybuf_free(&r.out);
 	cw_db_close(r.rd);
-unlock:
-	if (!cw_db_exec(db, "SELECT pg_advisory_unlock($1::bigint)", 1, lock, &ign))
-		ok = false;
+	free(r.copy_sql);
+	return ok;
+}
+
+bool
+cw_nightly_rescore(struct cw_db *db, const char *conninfo, const struct cw_ruleset *rs, cw_time as_of,
+		   long *scored, long *records, struct cw_error *err)
+{
+	struct cw_nightly_opts opts = {conninfo, as_of, false, NULL};
+	struct cw_nightly_report rep;
+	struct run r;
+	PGresult *res = NULL;
+	bool ok;
+
+	*scored = *records = 0;
+	memset(&rep, 0, sizeof(rep));
+	memset(&r, 0, sizeof(r));
+	r.db = db;
+	r.opts = &opts;
+	r.rep = &rep;
+	r.rs = rs;
+	cw_intel_init(&r.pi);
+	cw_time_format_utc(as_of, r.asof, sizeof(r.asof));
+	snprintf(rep.ruleset, sizeof(rep.ruleset), "%s", cw_rules_name(rs));
+	snprintf(rep.hash, sizeof(rep.hash), "%s", cw_rules_hash(rs));
+	r.rd = cw_db_open(conninfo, err);
+	ok = r.rd != NULL && stage_scores(&r, err);
+	if (ok) {
+		const char *p[3] = {r.asof, rep.ruleset, rep.hash};
+		/* Every active provider was scored; the claimed ones are stored,
+		 * each with the reason it was queued. */
+		res = cw_db_query(db,
+				  "INSERT INTO provider_score (provider_id, as_of, ruleset_name, ruleset_hash, score,"
+				  " band, flag, detail, cause)"
+				  " SELECT n.provider_id, $1, $2, $3, n.score, n.band, n.flag, n.detail, c.cause"
+				  " FROM nightly_score n JOIN scorer_claim c ON c.provider_id = n.provider_id"
+				  " ORDER BY n.provider_id",
+				  3, p, err);
+		ok = res != NULL;
+		*scored = count_of(res);
+	}
+	*records = rep.records;
+	cw_intel_free(&r.pi);
+	free(r.provs);
+	cw_copybuf_free(&r.out);
+	cw_db_close(r.rd);
+	free(r.copy_sql);
 	return ok;
 }

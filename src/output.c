@@ -5,6 +5,7 @@
  * in display columns first, then print; numbers right, text left.
  */
 #define _XOPEN_SOURCE 700
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,14 +179,12 @@ cw_utf8_next(const unsigned char *s, uint32_t *cp)
 	return len;
 }
 
+/* Display width of a code point that is shown as itself. */
 static int
 cp_width(uint32_t cp)
 {
-	int w;
+	int w = wcwidth((wchar_t)cp);
 
-	if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
-		return 1;        /* shown as U+FFFD */
-	w = wcwidth((wchar_t)cp);
 	if (w >= 0)
 		return w;
 	/* No UTF-8 locale (cron, CI): treat the common zero-width and wide
@@ -203,23 +202,95 @@ cp_width(uint32_t cp)
 	return 1;
 }
 
+/* One piece of stored text as it is shown (the rule in output.h, in this
+ * one place): the character at p, or its escape.  Returns how many bytes of
+ * p it covers (0 at the end).  *show and *len say what to write (p itself,
+ * or esc, which holds 8 bytes), *cols how many columns that takes.
+ * keep_lines: newline and tab are themselves (multi-line text). */
+static int
+shown(const unsigned char *p, bool keep_lines, char esc[8], const char **show, size_t *len,
+      int *cols)
+{
+	uint32_t cp;
+	int n = cw_utf8_next(p, &cp);
+
+	if (n == 0)
+		return 0;
+	*show = esc;
+	if (n < 0) {
+		snprintf(esc, 8, "\\x%02x", p[0]);
+		n = 1;
+	} else if (keep_lines && (cp == '\n' || cp == '\t')) {
+		*show = (const char *)p;
+		*len = 1;
+		*cols = cp == '\t' ? 1 : 0;
+		return 1;
+	} else if (cp == '\n' || cp == '\r' || cp == '\t') {
+		snprintf(esc, 8, "\\%c", cp == '\n' ? 'n' : cp == '\r' ? 'r' : 't');
+	} else if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
+		snprintf(esc, 8, "\\u%04x", (unsigned)cp);
+	} else {
+		*show = (const char *)p;
+		*len = (size_t)n;
+		*cols = cp_width(cp);
+		return n;
+	}
+	*len = strlen(esc);
+	*cols = (int)*len;
+	return n;
+}
+
 int
 cw_display_width(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	int w = 0, n;
-	uint32_t cp;
+	const char *show;
+	char esc[8];
+	size_t len;
+	int w = 0, n, cols;
 
-	while ((n = cw_utf8_next(p, &cp)) != 0) {
-		if (n < 0) {
-			w += 1;
-			p++;
-			continue;
-		}
-		w += cp_width(cp);
+	while ((n = shown(p, false, esc, &show, &len, &cols)) != 0) {
+		w += cols;
 		p += n;
 	}
 	return w;
+}
+
+void
+cw_text_put(FILE *f, const char *s, const char *indent)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	const char *show;
+	char esc[8];
+	size_t len;
+	int n, cols;
+
+	while ((n = shown(p, indent != NULL, esc, &show, &len, &cols)) != 0) {
+		fwrite(show, 1, len, f);
+		if (indent && *p == '\n')
+			fputs(indent, f);
+		p += n;
+	}
+}
+
+char *
+cw_text_escape(const char *s, char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	const char *show;
+	char esc[8];
+	size_t len, used = 0;
+	int n, cols;
+
+	if (size == 0)
+		return buf;
+	while ((n = shown(p, false, esc, &show, &len, &cols)) != 0 && used + len < size) {
+		memcpy(buf + used, show, len);
+		used += len;
+		p += n;
+	}
+	buf[used] = '\0';
+	return buf;
 }
 
 /* Print s safely, at most maxw columns (an ellipsis marks a cut), padded to
@@ -228,26 +299,21 @@ static void
 put_cell(FILE *f, const char *s, int maxw, int pad, bool right)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	int full = cw_display_width((const char *)p), used = 0, n;
+	int full = cw_display_width((const char *)p), used = 0, n, w;
 	bool cut = full > maxw;
 	int limit = cut ? maxw - 1 : maxw;
-	uint32_t cp;
+	const char *show;
+	char esc[8];
+	size_t len;
 
 	if (right)
 		for (int i = (cut ? maxw : full); i < pad; i++)
 			fputc(' ', f);
-	while ((n = cw_utf8_next(p, &cp)) != 0) {
-		int w = n < 0 ? 1 : cp_width(cp);
-
+	while ((n = shown(p, false, esc, &show, &len, &w)) != 0) {
 		if (used + w > limit)
 			break;
-		if (n < 0 || cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
-			fputs("\xEF\xBF\xBD", f);
-			p += n < 0 ? 1 : n;
-		} else {
-			fwrite(p, 1, (size_t)n, f);
-			p += n;
-		}
+		fwrite(show, 1, len, f);
+		p += n;
 		used += w;
 	}
 	if (cut) {
@@ -257,29 +323,6 @@ put_cell(FILE *f, const char *s, int maxw, int pad, bool right)
 	if (!right)
 		for (int i = used; i < pad; i++)
 			fputc(' ', f);
-}
-
-/* Titles and footers may carry names typed by users (an officer's login,
- * a provider): newlines are kept, other control characters and invalid
- * UTF-8 are shown as U+FFFD as in cells. */
-static void
-put_lines(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	int n;
-
-	while ((n = cw_utf8_next(p, &cp)) != 0) {
-		if (n > 0 && cp == '\n') {
-			fputc('\n', f);
-		} else if (n < 0 || cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
-			fputs("\xEF\xBF\xBD", f);
-			n = n < 0 ? 1 : n;
-		} else {
-			fwrite(p, 1, (size_t)n, f);
-		}
-		p += n;
-	}
 }
 
 static void
@@ -317,7 +360,7 @@ print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 	if (t->title) {
 		if (colour)
 			fputs("\033[1m", f);
-		put_lines(f, t->title);
+		cw_text_put(f, t->title, "");
 		fputs(colour ? "\033[0m\n" : "\n", f);
 	}
 	if (marks)
@@ -362,29 +405,68 @@ print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 		fputc('\n', f);
 	}
 	if (t->footer) {
-		put_lines(f, t->footer);
+		cw_text_put(f, t->footer, "");
 		fputc('\n', f);
 	} else
 		fprintf(f, "(%zu row%s)\n", t->nrows, t->nrows == 1 ? "" : "s");
 	free(w);
 }
 
-void
-cw_csv_field(FILE *f, const char *s)
+/* A plain decimal number: an optional minus, digits, optionally a point
+ * and digits ("-3", "812.50").  What carewatch's numeric columns hold. */
+static bool
+plain_number(const char *s)
 {
+	if (*s == '-')
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return false;
+	while (isdigit((unsigned char)*s))
+		s++;
+	if (*s == '.') {
+		s++;
+		if (!isdigit((unsigned char)*s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* One CSV cell.  OWASP's advice on CSV injection: a cell beginning with
+ * '=', '+', '-', '@', tab or carriage return is one a spreadsheet may run
+ * as a formula (=HYPERLINK(...), -2+3+cmd|...), so it gets a leading single
+ * quote, which spreadsheets show as text, and is quoted.  A plain number in
+ * a column the table declares numeric is data ("-3.5" must stay a number),
+ * so it is left as it is; anything else in that column is treated as text. */
+static void
+csv_cell(FILE *f, const char *s, bool number)
+{
+	bool formula, quote;
+
 	if (s == NULL)
 		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	formula = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL && !(number && plain_number(s));
+	quote = formula || strpbrk(s, ",\"\r\n") != NULL;
+	if (!quote) {
 		fputs(s, f);
 		return;
 	}
 	fputc('"', f);
+	if (formula)
+		fputc('\'', f);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', f);
 		fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+void
+cw_csv_field(FILE *f, const char *s)
+{
+	csv_cell(f, s, false);
 }
 
 void
@@ -409,8 +491,8 @@ cw_json_string(FILE *f, const char *s)
 			fputs("\\t", f);
 		else if (cp == '\r')
 			fputs("\\r", f);
-		else if (cp < 0x20)
-			fprintf(f, "\\u%04x", (unsigned)cp);
+		else if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
+			fprintf(f, "\\u%04x", (unsigned)cp);   /* C1 too: JSON on a terminal */
 		else
 			fwrite(p, 1, (size_t)n, f);
 		p += n;
@@ -470,7 +552,7 @@ cw_table_print(const struct cw_table *t, FILE *f, enum cw_format format, int wid
 			for (int c = 0; c < t->ncols; c++) {
 				if (c)
 					fputc(',', f);
-				cw_csv_field(f, t->rows[r][c]);
+				csv_cell(f, t->rows[r][c], t->cols[c].number);
 			}
 			fputc('\n', f);
 		}

@@ -1,5 +1,17 @@
 /*
  * provider.c - resolving provider references and adding providers.
+ *
+ * Adding checks every value against what the provider and organisation
+ * tables' CHECKs hold (schema/001_foundation.sql) before any SQL:
+ *
+ *   column                          CHECK                      checked by
+ *   provider.name                   length 1 to 300            one line of text, 1 to 300
+ *   provider.cqc_location_id        ~ '^1-[0-9]{3,15}$'        cqc_id_ok
+ *   provider.postcode               length <= 10               postcode_ok
+ *   provider.beds                   0 to 10000                 INT 0 to 10000
+ *   provider.status, closed_on      (not set here)             the defaults
+ *   organisation.name               length 1 to 300            one line of text, 1 to 300
+ *   organisation.cqc_provider_id    ~ '^1-[0-9]{3,15}$'        cqc_id_ok
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -7,6 +19,7 @@
 #include <string.h>
 
 #include "carewatch/calendar.h"
+#include "carewatch/output.h"
 #include "carewatch/provider.h"
 #include "carewatch/record.h"
 
@@ -17,6 +30,30 @@ looks_like_cqc_id(const char *s)
 		return false;
 	for (s += 2; *s; s++)
 		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* A CQC location or provider ID as the tables hold them: "1-" and 3 to 15
+ * digits. */
+static bool
+cqc_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return looks_like_cqc_id(s) && n >= 5 && n <= 17;
+}
+
+/* A postcode as typed: letters, digits and spaces, 2 to 10 of them. */
+static bool
+postcode_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || n > 10)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != ' ')
 			return false;
 	return true;
 }
@@ -86,8 +123,11 @@ cw_provider_resolve(struct cw_db *db, const char *ref, char id_out[CW_UUID_LEN],
 		size_t len = 0;
 
 		for (int i = 0; i < n && i < 10 && len < sizeof(list); i++) {
+			char name[128];
+			/* Stored names are shown escaped, like every stored text. */
 			int w = snprintf(list + len, sizeof(list) - len, "%s%s (%s, %s%s%s)", i ? "; " : "",
-					 PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+					 cw_text_escape(PQgetvalue(r, i, 1), name, sizeof(name)),
+					 PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
 					 PQgetisnull(r, i, 4) ? "" : ", ", PQgetvalue(r, i, 4));
 			if (w < 0)
 				break;
@@ -171,26 +211,30 @@ bool
 cw_provider_add(struct cw_db *db, const struct cw_provider_new *in, char id_out[CW_UUID_LEN],
 		bool *already, struct cw_error *err)
 {
-	static const struct cw_field name_f = {"name", CW_F_TEXT, NULL, true, 1, 300, "NAME", "", NULL};
 	static const struct cw_field beds_f = {"beds", CW_F_INT, NULL, false, 0, 10000, "N", "", NULL};
 	static const struct cw_field reg_f = {"registered", CW_F_DATE, NULL, false, 0, 0, "DATE", "", NULL};
 	struct add_job job;
-	char name[1300], beds[16], reg[16], loc[40];
+	char beds[16], reg[16], loc[40], q[64];
 	bool is_null;
 	int ct;
 
 	memset(&job, 0, sizeof(job));
-	if (!cw_field_check(&name_f, in->name, name, sizeof(name), &is_null, err))
+	if (in->name == NULL || in->name[0] == '\0')
+		return cw_error_field(err, "name", "missing provider name");
+	if (!cw_text_check("name", in->name, 300, true, err))
+		return false;
+	if (in->organisation && !cw_text_check("organisation", in->organisation, 300, true, err))
 		return false;
 	if (!cw_vocab_check(&cw_vocab_care_type, "care-type", in->care_type, &ct, err))
 		return false;
-	if (in->cqc_location_id && !looks_like_cqc_id(in->cqc_location_id))
-		return cw_error_field(err, "cqc-id", "invalid CQC location ID '%.30s' (expected 1-NNNNNNNNNN)",
-				      in->cqc_location_id);
-	if (in->cqc_provider_id && !looks_like_cqc_id(in->cqc_provider_id))
+	if (in->cqc_location_id && !cqc_id_ok(in->cqc_location_id))
+		return cw_error_field(err, "cqc-id",
+				      "invalid CQC location ID '%s' (expected 1- and 3 to 15 digits)",
+				      cw_text_escape(in->cqc_location_id, q, 24));
+	if (in->cqc_provider_id && !cqc_id_ok(in->cqc_provider_id))
 		return cw_error_field(err, "cqc-provider-id",
-				      "invalid CQC provider ID '%.30s' (expected 1-NNNNNNNNNN)",
-				      in->cqc_provider_id);
+				      "invalid CQC provider ID '%s' (expected 1- and 3 to 15 digits)",
+				      cw_text_escape(in->cqc_provider_id, q, 24));
 	if (in->id && !cw_uuid_valid(in->id))
 		return cw_error_field(err, "id", "invalid --id '%.40s' (expected a UUID)", in->id);
 	if (!cw_field_check(&beds_f, in->beds, beds, sizeof(beds), &is_null, err))
@@ -199,8 +243,10 @@ cw_provider_add(struct cw_db *db, const struct cw_provider_new *in, char id_out[
 	if (!cw_field_check(&reg_f, in->registered, reg, sizeof(reg), &is_null, err))
 		return false;
 	job.params[6] = is_null ? NULL : reg;
-	if (in->postcode && (strlen(in->postcode) > 10 || strlen(in->postcode) < 2))
-		return cw_error_field(err, "postcode", "invalid postcode '%.12s'", in->postcode);
+	if (in->postcode && !postcode_ok(in->postcode))
+		return cw_error_field(err, "postcode",
+				      "invalid postcode '%s' (expected 2 to 10 letters, digits and spaces)",
+				      cw_text_escape(in->postcode, q, 24));
 	if (!locality_code(db, in->locality, loc, sizeof(loc), err))
 		return false;
 	if (in->id)
@@ -209,13 +255,13 @@ cw_provider_add(struct cw_db *db, const struct cw_provider_new *in, char id_out[
 		cw_uuid_new(id_out);
 	cw_uuid_new(job.new_org);
 	job.params[0] = id_out;
-	job.params[1] = name;
+	job.params[1] = in->name;
 	job.params[2] = cw_vocab_care_type.words[ct];
 	job.params[3] = loc;
 	job.params[4] = in->cqc_location_id;
 	job.params[7] = in->postcode;
 	job.cqc_provider_id = in->cqc_provider_id;
-	job.org_name = in->organisation ? in->organisation : name;
+	job.org_name = in->organisation ? in->organisation : in->name;
 	if (!cw_db_transaction(db, "READ COMMITTED", add_work, &job, NULL, err))
 		return false;
 	*already = job.already;

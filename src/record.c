@@ -23,6 +23,12 @@
 
 #define TEXT_MAX 20000
 
+/* Each kind's checks across fields (below, with the table of CHECKs). */
+static bool safeguarding_check(const char *const *v, struct cw_error *err);
+static bool cqc_check(const char *const *v, struct cw_error *err);
+static bool notice_check(const char *const *v, struct cw_error *err);
+static bool restriction_check(const char *const *v, struct cw_error *err);
+
 static const struct cw_field concern_fields[] = {
 	{"risk", CW_F_VOCAB, &cw_vocab_risk, true, 0, 0, "R", "risk level of the concern", NULL},
 	{"category", CW_F_VOCAB, &cw_vocab_concern_category, true, 0, 0, "C", "what the concern is about", NULL},
@@ -35,6 +41,7 @@ const struct cw_kind cw_kind_concern = {
 	"concern", "concern", concern_fields, 6,
 	"INSERT INTO concern (id, provider_id, risk, category, source, safeguarding, received_at, summary)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id",
+	NULL,
 };
 
 static const struct cw_field visit_fields[] = {
@@ -47,6 +54,7 @@ const struct cw_kind cw_kind_visit = {
 	"visit", "visit", visit_fields, 4,
 	"INSERT INTO visit (id, provider_id, kind, outcome, visited_at, notes)"
 	" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id",
+	NULL,
 };
 
 static const struct cw_field safeguarding_fields[] = {
@@ -60,6 +68,7 @@ const struct cw_kind cw_kind_safeguarding = {
 	"safeguarding", "safeguarding", safeguarding_fields, 5,
 	"INSERT INTO safeguarding (id, provider_id, category, outcome, referred_on, mash_ref, summary)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id",
+	safeguarding_check,
 };
 
 /* The CQC kind writes one row per domain given (see record_cqc). */
@@ -77,6 +86,7 @@ const struct cw_kind cw_kind_cqc = {
 	"cqc", "CQC rating", cqc_fields, 8,
 	"INSERT INTO cqc_rating (id, provider_id, domain, rating, published_on, inspected_on)"
 	" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+	cqc_check,
 };
 
 static const struct cw_field ipc_fields[] = {
@@ -88,6 +98,7 @@ const struct cw_kind cw_kind_ipc = {
 	"ipc", "IPC inspection", ipc_fields, 3,
 	"INSERT INTO ipc_inspection (id, provider_id, result, score, inspected_on)"
 	" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id",
+	NULL,
 };
 
 static const struct cw_field survey_fields[] = {
@@ -99,6 +110,7 @@ const struct cw_kind cw_kind_survey = {
 	"survey", "survey", survey_fields, 3,
 	"INSERT INTO survey (id, provider_id, satisfaction, respondents, surveyed_on)"
 	" VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id",
+	NULL,
 };
 
 static const struct cw_field notice_fields[] = {
@@ -111,6 +123,7 @@ const struct cw_kind cw_kind_notice = {
 	"notice", "performance notice", notice_fields, 4,
 	"INSERT INTO performance_notice (id, provider_id, kind, reason, issued_on, closed_on)"
 	" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id",
+	notice_check,
 };
 
 static const struct cw_field restriction_fields[] = {
@@ -123,6 +136,7 @@ const struct cw_kind cw_kind_restriction = {
 	"restriction", "placement restriction", restriction_fields, 4,
 	"INSERT INTO restriction (id, provider_id, kind, reason, starts_on, ends_on)"
 	" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id",
+	restriction_check,
 };
 
 static const struct cw_field loss_fields[] = {
@@ -135,6 +149,7 @@ const struct cw_kind cw_kind_loss = {
 	"loss", "provider loss", loss_fields, 4,
 	"INSERT INTO provider_loss (id, provider_id, kind, beds_lost, occurred_on, note)"
 	" VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING id",
+	NULL,
 };
 
 const struct cw_kind *const cw_kinds[] = {
@@ -170,13 +185,12 @@ cw_uuid_valid(const char *s)
 	return s != NULL && strlen(s) == 36 && uuid_parse(s, u) == 0;
 }
 
-/* Checks text is valid UTF-8 without control characters other than tab and
- * newline; on failure says where, never what (the text may be sensitive). */
-static bool
-text_ok(const char *field, const char *s, long max, struct cw_error *err)
+bool
+cw_text_check(const char *field, const char *s, long max, bool one_line, struct cw_error *err)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	long chars = 0;
+	bool blank = true;
 
 	while (*p) {
 		uint32_t cp;
@@ -185,17 +199,112 @@ text_ok(const char *field, const char *s, long max, struct cw_error *err)
 		if (len < 0)
 			return cw_error_field(err, field, "%s is not valid UTF-8 (byte %ld)", field,
 					      (long)(p - (const unsigned char *)s) + 1);
-		if ((cp < 0x20 && cp != '\n' && cp != '\t' && cp != '\r') || cp == 0x7F)
+		/* C0 (CR included: it rewrites the line), DEL and C1 (U+0080 to
+		 * U+009F: CSI, OSC and the rest of 8-bit terminal control). */
+		if ((cp < 0x20 && cp != '\t' && (cp != '\n' || one_line)) ||
+		    (cp >= 0x7F && cp < 0xA0))
 			return cw_error_field(err, field,
 					      "%s contains a control character (U+%04X) at character %ld",
 					      field, (unsigned)cp, chars + 1);
+		if (cp != ' ' && cp != '\t' && cp != '\n')
+			blank = false;
 		p += len;
 		chars++;
 	}
 	if (chars > max)
 		return cw_error_field(err, field, "%s is too long (%ld characters; at most %ld)", field,
 				      chars, max);
+	if (blank)
+		return cw_error_field(err, field, "%s is empty", field);
 	return true;
+}
+
+/* The CHECK constraints on the kinds' tables (schema/002_intelligence.sql)
+ * and what refuses a value that breaks one before any SQL:
+ *
+ *   table.column                          CHECK                         checked by
+ *   concern.risk, category, source        IN (...)                      vocab (vocab.c: the same words)
+ *   concern.summary                       length 1 to 20000             TEXT, 1 to TEXT_MAX, not blank
+ *   visit.kind, outcome                   IN (...)                      vocab
+ *   visit.notes                           length <= 20000               TEXT
+ *   safeguarding.category, outcome        IN (...)                      vocab
+ *   safeguarding.mash_ref                 ~ '^[A-Za-z0-9/-]{1,30}$'     safeguarding_check
+ *   safeguarding.summary                  length <= 20000               TEXT
+ *   cqc_rating.domain                     IN (...)                      one row per domain field
+ *   cqc_rating.rating                     IN (...)                      vocab
+ *   cqc_rating.source                     IN ('manual', 'import')       the column default
+ *   cqc_rating (table)                    inspected_on <= published_on  cqc_check
+ *   ipc_inspection.result                 IN (...)                      vocab
+ *   ipc_inspection.score                  0 to 100                      INT 0 to 100
+ *   survey.satisfaction                   0 to 100                      INT 0 to 100
+ *   survey.respondents                    1 to 100000                   INT 1 to 100000
+ *   performance_notice.kind               IN (...)                      vocab
+ *   performance_notice.reason             length 1 to 20000             TEXT
+ *   performance_notice (table)            closed_on >= issued_on        notice_check
+ *   restriction.kind                      IN (...)                      vocab
+ *   restriction.reason                    length 1 to 20000             TEXT
+ *   restriction (table)                   ends_on >= starts_on          restriction_check
+ *   provider_loss.kind                    IN (...)                      vocab
+ *   provider_loss.beds_lost               0 to 10000                    INT 0 to 10000
+ *   provider_loss.note                    length <= 20000               TEXT
+ *
+ * tests/test_textsafe.c holds the same list, each CHECK with a bad input
+ * that is run, and compares it with the catalog: a new CHECK fails that
+ * test until it is checked here and listed there. */
+
+/* "--to 2024-04-01 is before --from 2024-04-11": a later date field
+ * (index later) given before an earlier one; both normalised YYYY-MM-DD. */
+static bool
+not_before(const struct cw_kind *k, const char *const *v, int earlier, int later,
+	   struct cw_error *err)
+{
+	if (v[earlier] == NULL || v[later] == NULL || strcmp(v[later], v[earlier]) >= 0)
+		return true;
+	return cw_error_field(err, k->fields[later].name, "--%s %s is before --%s %s",
+			      k->fields[later].name, v[later], k->fields[earlier].name, v[earlier]);
+}
+
+static bool
+safeguarding_check(const char *const *v, struct cw_error *err)
+{
+	const char *ref = v[3];
+
+	if (ref == NULL)
+		return true;
+	if (!cw_text_check("mash-ref", ref, 30, true, err))
+		return false;
+	for (const char *c = ref; *c; c++) {
+		unsigned char ch = (unsigned char)*c;
+		char q[200];
+
+		/* Up to the first fault every character is ASCII: byte = character. */
+		if (!((ch < 0x80 && isalnum(ch)) || ch == '/' || ch == '-'))
+			return cw_error_field(err, "mash-ref",
+					      "invalid mash-ref '%s' (expected up to 30 letters, digits,"
+					      " '/' and '-'; character %ld is not one)",
+					      cw_text_escape(ref, q, sizeof(q)), (long)(c - ref) + 1);
+	}
+	return true;
+}
+
+static bool
+cqc_check(const char *const *v, struct cw_error *err)
+{
+	if (v[1] == NULL || strcmp(v[1], v[0]) <= 0)
+		return true;
+	return cw_error_field(err, "inspected", "--inspected %s is after --published %s", v[1], v[0]);
+}
+
+static bool
+notice_check(const char *const *v, struct cw_error *err)
+{
+	return not_before(&cw_kind_notice, v, 2, 3, err);
+}
+
+static bool
+restriction_check(const char *const *v, struct cw_error *err)
+{
+	return not_before(&cw_kind_restriction, v, 2, 3, err);
 }
 
 /* Calendar errors say "invalid date '...'": name the field in them, as in
@@ -259,10 +368,8 @@ cw_field_check(const struct cw_field *f, const char *value, char *out, size_t si
 	}
 	switch (f->type) {
 	case CW_F_TEXT:
-		if (!text_ok(f->name, v, f->max, err))
+		if (!cw_text_check(f->name, v, f->max, false, err))
 			return false;
-		if (strspn(v, " \t\r\n") == strlen(v))
-			return cw_error_field(err, f->name, "%s is empty", f->name);
 		snprintf(out, size, "%s", v);
 		return true;
 	case CW_F_VOCAB:
@@ -617,6 +724,10 @@ cw_record(struct cw_db *db, const struct cw_kind *kind, const char *provider_ref
 		job.given[i] = values[i] != NULL;
 		if (kind == &cw_kind_cqc && i >= 2 && !is_null)
 			any_rating = true;
+	}
+	if (kind->check && !kind->check(&job.params[2], err)) {
+		free(job.vals);
+		return false;
 	}
 	(void)any_rating;
 	if (id)

@@ -53,8 +53,11 @@
 #define FROM_TABLE(t) t " x"
 #define WHERE_ONE(t) " WHERE x.provider_id = $1 AND NOT EXISTS (SELECT 1 FROM " t " s" \
 	" WHERE s.supersedes = x.id)"
+#define WHERE_SOME(t) " WHERE x.provider_id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM " t " s" \
+	" WHERE s.supersedes = x.id)"
 
 const char cw_intel_rows_one_sql[] = INTEL_ROWS(FROM_TABLE, WHERE_ONE);
+const char cw_intel_rows_some_sql[] = "SELECT * FROM (" INTEL_ROWS(FROM_TABLE, WHERE_SOME) ") i ORDER BY 1";
 const char cw_intel_rows_sql[] = "SELECT * FROM (" INTEL_ROWS(FROM_VIEW, WHERE_ALL) ") i ORDER BY 1";
 
 static struct {
@@ -257,29 +260,45 @@ cw_intel_load_queue(struct cw_db_batch *b, const char *provider_id)
 	return i;
 }
 
+/* Reset pi for provider_id with facts row i (care type, beds). */
+static void
+facts_into(struct cw_provider_intel *pi, const char *provider_id, const PGresult *facts, int i)
+{
+	int ct;
+
+	cw_intel_reset(pi);
+	snprintf(pi->provider_id, sizeof(pi->provider_id), "%s", provider_id);
+	ct = cw_vocab_parse(&cw_vocab_care_type, PQgetvalue(facts, i, 0));
+	pi->care_type = ct < 0 ? CW_CARE_HOME_CARE : (enum cw_care_type)ct;
+	pi->beds = PQgetisnull(facts, i, 1) ? -1 : atoi(PQgetvalue(facts, i, 1));
+}
+
+/* Add row i of an intelligence rows result to pi. */
+static bool
+row_into(struct cw_provider_intel *pi, const PGresult *rows, int i, struct cw_error *err)
+{
+	if (!cw_intel_add_row(pi, PQgetvalue(rows, i, 1), PQgetvalue(rows, i, 2), PQgetvalue(rows, i, 3),
+			      PQgetisnull(rows, i, 4) ? NULL : PQgetvalue(rows, i, 4),
+			      PQgetisnull(rows, i, 5) ? NULL : PQgetvalue(rows, i, 5),
+			      PQgetisnull(rows, i, 6) ? NULL : PQgetvalue(rows, i, 6)))
+		return cw_error_set(err, CW_EXIT_FAIL, "unexpected %s record %s", PQgetvalue(rows, i, 1),
+				    PQgetvalue(rows, i, 2));
+	return true;
+}
+
 /* Fill pi from the facts query's result and the rows query's. */
 static bool
 intel_from(const PGresult *facts, const PGresult *rows, const char *provider_id,
 	   struct cw_provider_intel *pi, struct cw_error *err)
 {
-	int ct;
-
-	cw_intel_reset(pi);
-	if (PQntuples(facts) != 1)
+	if (PQntuples(facts) != 1) {
+		cw_intel_reset(pi);
 		return cw_error_set(err, CW_EXIT_NOTFOUND, "no provider with id %s", provider_id);
-	snprintf(pi->provider_id, sizeof(pi->provider_id), "%s", provider_id);
-	ct = cw_vocab_parse(&cw_vocab_care_type, PQgetvalue(facts, 0, 0));
-	pi->care_type = ct < 0 ? CW_CARE_HOME_CARE : (enum cw_care_type)ct;
-	pi->beds = PQgetisnull(facts, 0, 1) ? -1 : atoi(PQgetvalue(facts, 0, 1));
-	for (int i = 0; i < PQntuples(rows); i++) {
-		if (!cw_intel_add_row(pi, PQgetvalue(rows, i, 1), PQgetvalue(rows, i, 2),
-				      PQgetvalue(rows, i, 3),
-				      PQgetisnull(rows, i, 4) ? NULL : PQgetvalue(rows, i, 4),
-				      PQgetisnull(rows, i, 5) ? NULL : PQgetvalue(rows, i, 5),
-				      PQgetisnull(rows, i, 6) ? NULL : PQgetvalue(rows, i, 6)))
-			return cw_error_set(err, CW_EXIT_FAIL, "unexpected %s record %s",
-					    PQgetvalue(rows, i, 1), PQgetvalue(rows, i, 2));
 	}
+	facts_into(pi, provider_id, facts, 0);
+	for (int i = 0; i < PQntuples(rows); i++)
+		if (!row_into(pi, rows, i, err))
+			return false;
 	return true;
 }
 
@@ -308,6 +327,68 @@ cw_intel_load(struct cw_db *db, const char *provider_id, struct cw_provider_inte
 	cw_db_batch_init(&b, db);
 	i = cw_intel_load_queue(&b, provider_id);
 	ok = cw_db_batch_run(&b, err) && cw_intel_load_take(&b, i, provider_id, pi, err);
+	cw_db_batch_free(&b);
+	return ok;
+}
+
+bool
+cw_intel_load_many(struct cw_db *db, const char *const *ids, size_t n, cw_intel_each_fn fn, void *ctx,
+		   struct cw_error *err)
+{
+	struct cw_provider_intel pi;
+	struct cw_db_batch b;
+	const PGresult *facts, *rows;
+	char *array;
+	const char *p[1];
+	size_t len = 3;
+	bool ok;
+	int qf, qr, r = 0;
+
+	if (n == 0)
+		return true;
+	/* One array parameter of the ids (uuids: nothing in them to escape). */
+	for (size_t i = 0; i < n; i++)
+		len += strlen(ids[i]) + 1;
+	array = malloc(len);
+	if (array == NULL)
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	len = 0;
+	array[len++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(ids[i]);
+		memcpy(array + len, ids[i], l);
+		len += l;
+		array[len++] = i + 1 < n ? ',' : '}';
+	}
+	array[len] = '\0';
+	p[0] = array;
+	cw_db_batch_init(&b, db);
+	qf = cw_db_batch_add(&b, "SELECT care_type, beds, id::text, status = 'active' FROM provider"
+				 " WHERE id = ANY ($1::uuid[]) ORDER BY id", 1, p);
+	qr = cw_db_batch_add(&b, cw_intel_rows_some_sql, 1, p);
+	free(array);
+	if (!cw_db_batch_run(&b, err)) {
+		cw_db_batch_free(&b);
+		return false;
+	}
+	facts = cw_db_batch_result(&b, qf);
+	rows = cw_db_batch_result(&b, qr);
+	ok = facts != NULL && rows != NULL;
+	if (!ok)
+		cw_error_set(err, CW_EXIT_FAIL, "the intelligence of %zu providers was not read", n);
+	cw_intel_init(&pi);
+	/* Both are in id order (a uuid's text sorts as its bytes do). */
+	for (int f = 0; ok && f < PQntuples(facts); f++) {
+		const char *id = PQgetvalue(facts, f, 2);
+
+		facts_into(&pi, id, facts, f);
+		while (r < PQntuples(rows) && strcmp(PQgetvalue(rows, r, 0), id) < 0)
+			r++;
+		for (; ok && r < PQntuples(rows) && strcmp(PQgetvalue(rows, r, 0), id) == 0; r++)
+			ok = row_into(&pi, rows, r, err);
+		ok = ok && fn(ctx, id, PQgetvalue(facts, f, 3)[0] == 't', &pi, err);
+	}
+	cw_intel_free(&pi);
 	cw_db_batch_free(&b);
 	return ok;
 }

@@ -134,7 +134,7 @@ setup(void **state)
 		return 0;
 	dbname = tl_db_create("cwt_client", true);
 	{
-		struct script own = {0}, olive = {0};
+		struct script own = {0}, olive = {0}, later = {0};
 		script_add(&own, TL_ARGV("db", "role", "add", "cwt_olive", "--as", "officer"));
 		script_add(&own, TL_ARGV("db", "role", "add", "cwt_mgr", "--as", "manager"));
 		script_add(&own, TL_ARGV("db", "role", "add", "cwt_oscar", "--as", "officer"));
@@ -172,12 +172,17 @@ setup(void **state)
 					   "--reason", "Care plans", "--issued", "2024-04-02"));
 		script_add(&olive, TL_ARGV("cqc", "add", "Ashfield Lodge", "--published", "2024-03-01",
 					   "--safe", "requires_improvement", "--overall", "good"));
-		/* Inadequate in Safe and a substantiated safeguarding: very high. */
-		script_add(&olive, TL_ARGV("cqc", "add", "Ashfield House", "--published", "2024-06-01",
-					   "--safe", "inadequate", "--overall", "requires_improvement"));
-		script_add(&olive, TL_ARGV("safeguarding", "add", "Ashfield House", "--category",
-					   "physical_abuse_by_staff", "--outcome", "substantiated"));
 		script_ok(&olive, OLIVE);
+		/* The scorer stores these scores; the next writes move Ashfield
+		 * House up from them (the trend column). */
+		tl_scorer_drain();
+		/* Inadequate in Safe and a substantiated safeguarding: very high. */
+		script_add(&later, TL_ARGV("cqc", "add", "Ashfield House", "--published", "2024-06-01",
+					   "--safe", "inadequate", "--overall", "requires_improvement"));
+		script_add(&later, TL_ARGV("safeguarding", "add", "Ashfield House", "--category",
+					   "physical_abuse_by_staff", "--outcome", "substantiated"));
+		script_ok(&later, OLIVE);
+		tl_scorer_drain();
 	}
 	owner = tl_connect(NULL);
 	snprintf(case_overdue, sizeof(case_overdue), "%s", case_of("Ashfield House", "high"));

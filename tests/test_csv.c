@@ -351,6 +351,24 @@ test_csv_utf8_validation(void **state)
 	assert_int_equal(cw_utf8_invalid_at("a\xC3", 2), 1);             /* cut short */
 }
 
+/* An excerpt goes to the terminal under an import's reasons: C1 controls
+ * (8-bit CSI, OSC) are spaces like C0 ones, and so is a BOM inside a line
+ * (invisible, it would put the caret one column off). */
+static void
+test_csv_excerpt_shows_c1_controls_and_a_bom_as_spaces(void **state)
+{
+	char buf[512];
+
+	(void)state;
+	assert_string_equal(cw_csv_excerpt("a\xC2\x9B" "2J,b", 7, 6, buf, sizeof(buf)), "  a 2J,b\n      ^");
+	assert_string_equal(cw_csv_excerpt("a\xC2\x9D" "0;t\xC2\x9C,b", 10, 1, buf, sizeof(buf)),
+			    "  a 0;t ,b\n  ^");
+	assert_string_equal(cw_csv_excerpt("x,\xEF\xBB\xBF" "1-101,y", 12, 3, buf, sizeof(buf)),
+			    "  x, 1-101,y\n    ^");
+	/* The next character after the C1 range is text: U+00A0 is kept. */
+	assert_string_equal(cw_csv_excerpt("a\xC2\xA0" "b", 4, 1, buf, sizeof(buf)), "  a\xC2\xA0" "b\n  ^");
+}
+
 int
 main(void)
 {
@@ -364,6 +382,7 @@ main(void)
 		cmocka_unit_test(test_csv_on_read_sees_every_byte),
 		cmocka_unit_test(test_csv_excerpt),
 		cmocka_unit_test(test_csv_utf8_validation),
+		cmocka_unit_test(test_csv_excerpt_shows_c1_controls_and_a_bom_as_spaces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -192,10 +192,11 @@ test_cwgen_data_is_whole_and_usable(void **state)
 	active = tl_count(c, "SELECT count(*) FROM provider WHERE status = 'active'");
 	PQfinish(c);
 
-	/* carewatch works on it: activating the rules scores every open provider. */
+	/* carewatch works on it: activating the rules queues every open provider
+	 * for the scorer. */
 	rc = tl_run(TL_ARGV("rules", "activate", rules_path()), NULL, &out, &err, NULL);
 	assert_int_equal(rc, 0);
-	snprintf(expect, sizeof(expect), "rescored %ld providers", active);
+	snprintf(expect, sizeof(expect), "queued %ld providers", active);
 	assert_non_null(strstr(out, expect));
 	free(out);
 	free(err);

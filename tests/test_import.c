@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -418,7 +419,7 @@ test_import_directory_rows(void **state)
 	static const struct { const char *name, *pc, *types, *prov, *loc, *provid, *msg; } bad[] = {
 		{"", "NR1 3QU", "Residential homes", "P", "1-201", "1-301", "missing Name"},
 		{"A\x01" "B", "NR1 3QU", "Residential homes", "P", "1-201", "1-301",
-		 "control character in Name 'A?B'"},
+		 "Name contains a control character (U+0001) at character 2"},
 		{"A", "NR1", "Residential homes", "P", "1-201", "1-301", "invalid Postcode 'NR1'"},
 		{"A", "", "Residential homes", "P", "1-201", "1-301", "missing Postcode"},
 		{"A", "NR1 3QU", "Residential homes", "", "1-201", "1-301", "missing Provider name"},
@@ -1414,6 +1415,147 @@ test_import_district_commands(void **state)
 	free(t.p);
 }
 
+/* ---- unit: text that must not be stored, dates CQC cannot have published ---- */
+
+/* Names that would reach a terminal as control sequences (C1 controls are
+ * 8-bit CSI and OSC), a byte order mark inside a name (only a file's first
+ * bytes may be one), a carriage return or line break inside a quoted name:
+ * each row rejected with where, never what, and counted as rejected. */
+static void
+test_import_directory_names_with_control_characters_or_a_bom_are_rejected(void **state)
+{
+	static const struct { const char *name, *prov; int col; const char *msg; } bad[] = {
+		{"Ash\xC2\x9B" "2Jfield", "P", 0, "Name contains a control character (U+009B) at character 4"},
+		{"Ashfield\xC2\x9D" "0;owned\xC2\x9C", "P", 0,
+		 "Name contains a control character (U+009D) at character 9"},
+		{"Ash\xEF\xBB\xBF" "field", "P", 0, "Name contains a byte order mark (U+FEFF) at character 4"},
+		{"\xEF\xBB\xBF" "Ashfield", "P", 0, "Name contains a byte order mark (U+FEFF) at character 1"},
+		{"Ash\rfield", "P", 0, "Name contains a control character (U+000D) at character 4"},
+		{"Ash\nfield", "P", 0, "Name contains a control character (U+000A) at character 4"},
+		{"Ash\x1b[2Jfield", "P", 0, "Name contains a control character (U+001B) at character 4"},
+		{"Ash\x7f" "field", "P", 0, "Name contains a control character (U+007F) at character 4"},
+		{"Ashfield", "Care \xC2\x85Ltd", 9,
+		 "Provider name contains a control character (U+0085) at character 6"},
+		{"Ashfield", "Care\xEF\xBB\xBF Ltd", 9,
+		 "Provider name contains a byte order mark (U+FEFF) at character 5"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct text t = {0};
+		struct cw_import_batch b;
+		struct cw_error err;
+
+		dir_start(&t);
+		dir_row(&t, "Good Lodge", "x", "NR1 3QU", "Nursing homes", "P", "Norfolk", "1-202", "1-302");
+		dir_row(&t, bad[i].name, "x", "NR1 3QU", "Residential homes", bad[i].prov, "Norfolk",
+			"1-201", "1-301");
+		assert_true(parse(CW_IMPORT_DIRECTORY, &t, "Norfolk", &b, &err));
+		assert_int_equal(b.read, 2);
+		assert_int_equal(b.staged, 1);
+		assert_int_equal(b.rejected, 1);
+		if (strcmp(b.rejects[0].msg, bad[i].msg) != 0)
+			fail_msg("case %zu: got '%s', want '%s'", i, b.rejects[0].msg, bad[i].msg);
+		assert_int_equal(b.rejects[0].line, 7);
+		assert_string_equal(b.rejects[0].field, bad[i].col ? "Provider name" : "Name");
+		/* Only the good row is staged; the excerpt under the message
+		 * never carries a control character or a BOM to the terminal. */
+		assert_non_null(strstr(b.copy, "Good Lodge"));
+		assert_null(strstr(b.copy, "Ash"));
+		for (const char *p = b.rejects[0].excerpt; *p; p++)
+			if ((unsigned char)*p < 0x20 && *p != '\n')
+				fail_msg("case %zu: control character in the excerpt", i);
+		assert_null(strstr(b.rejects[0].excerpt, "\xC2\x9B"));
+		assert_null(strstr(b.rejects[0].excerpt, "\xC2\x9D"));
+		assert_null(strstr(b.rejects[0].excerpt, "\xEF\xBB\xBF"));
+		cw_import_batch_free(&b);
+		free(t.p);
+	}
+}
+
+/* Publication dates from 01/01/2010 (CQC began) to tomorrow are accepted;
+ * 0001, 2009, 9999 and the day after tomorrow are faults in the file. */
+static void
+test_import_publication_dates_outside_cqc_years_are_rejected(void **state)
+{
+	struct cw_date today = cw_london_date((cw_time)time(NULL));
+	char tomorrow[16], after[16], iso[16];
+	const struct { const char *date, *msg; } cases[] = {
+		{"01/01/0001", "invalid Publication Date '01/01/0001' (before 01/01/2010, when CQC began)"},
+		{"31/12/2009", "invalid Publication Date '31/12/2009' (before 01/01/2010, when CQC began)"},
+		{"31/12/9999", "invalid Publication Date '31/12/9999' (later than tomorrow)"},
+		{after, NULL},
+		{"01/01/2010", ""},
+		{tomorrow, ""},
+	};
+	struct cw_date d;
+
+	(void)state;
+	d = cw_date_from_days(cw_date_to_days(today) + 1);
+	snprintf(tomorrow, sizeof(tomorrow), "%02d/%02d/%04d", d.d, d.m, d.y);
+	d = cw_date_from_days(cw_date_to_days(today) + 2);
+	snprintf(after, sizeof(after), "%02d/%02d/%04d", d.d, d.m, d.y);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct text t = {0};
+		struct cw_import_batch b;
+		struct cw_error err;
+		char want[96];
+
+		if (cases[i].msg == NULL)
+			snprintf(want, sizeof(want), "invalid Publication Date '%s' (later than tomorrow)",
+				 cases[i].date);
+		else
+			snprintf(want, sizeof(want), "%s", cases[i].msg);
+		put(&t, rat_header);
+		put(&t, "\n");
+		rat_row(&t, "1-1010701645", "Social Care Org", "Norfolk", "Overall", "Safe", "Good",
+			cases[i].date);
+		assert_true(parse(CW_IMPORT_RATINGS, &t, "Norfolk", &b, &err));
+		assert_int_equal(b.read, 1);
+		if (want[0] == '\0') {
+			assert_int_equal(b.rejected, 0);
+			assert_int_equal(b.staged, 1);
+			snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", cases[i].date + 6, cases[i].date + 3,
+				 cases[i].date);
+			assert_non_null(strstr(b.copy, iso));
+		} else {
+			assert_int_equal(b.staged, 0);
+			assert_int_equal(b.copy_len, 0);
+			assert_int_equal(b.rejected, 1);
+			if (strcmp(b.rejects[0].msg, want) != 0)
+				fail_msg("case %zu: got '%s', want '%s'", i, b.rejects[0].msg, want);
+			assert_string_equal(b.rejects[0].field, "Publication Date");
+		}
+		cw_import_batch_free(&b);
+		free(t.p);
+	}
+}
+
+/* A value quoted in a reason never carries a C1 control or a BOM either. */
+static void
+test_import_quoted_values_in_reasons_are_safe(void **state)
+{
+	struct text t = {0};
+	struct cw_import_batch b;
+	struct cw_error err;
+
+	(void)state;
+	put(&t, rat_header);
+	put(&t, "\n");
+	rat_row(&t, "1-1010701645", "Social Care Org", "Norfolk", "Overall", "Saf\xC2\x9B" "e", "Good",
+		"01/02/2024");
+	rat_row(&t, "\xEF\xBB\xBF" "1-1010701645", "Social Care Org", "Norfolk", "Overall", "Safe",
+		"Good", "01/02/2024");
+	assert_true(parse(CW_IMPORT_RATINGS, &t, "Norfolk", &b, &err));
+	assert_int_equal(b.rejected, 2);
+	assert_string_equal(b.rejects[0].msg, "invalid Domain 'Saf?e' (expected Safe, Effective, Caring,"
+					      " Responsive, Well-led or Overall)");
+	assert_string_equal(b.rejects[1].msg, "invalid Location ID '?1-1010701645' (expected 1- and 3 to"
+					      " 15 digits)");
+	cw_import_batch_free(&b);
+	free(t.p);
+}
+
 int
 main(void)
 {
@@ -1427,6 +1569,9 @@ main(void)
 		cmocka_unit_test(test_import_directory_rows),
 		cmocka_unit_test(test_import_directory_duplicates),
 		cmocka_unit_test(test_import_bad_files_are_refused),
+		cmocka_unit_test(test_import_directory_names_with_control_characters_or_a_bom_are_rejected),
+		cmocka_unit_test(test_import_publication_dates_outside_cqc_years_are_rejected),
+		cmocka_unit_test(test_import_quoted_values_in_reasons_are_safe),
 	};
 	const struct CMUnitTest db[] = {
 		cmocka_unit_test(test_import_norfolk_districts_ship),

@@ -2,14 +2,18 @@
  * test_nightly.c - the nightly batch on a real database: it scores every
  * active provider and a rerun for the same as-of changes nothing; flags are
  * raised once and reviewed by the manager only; a second concurrent run is
- * refused with exit 6; a run killed mid-way leaves the previous scores and
- * flags as they were, and the rerun gives the scores of an uninterrupted run.
+ * refused with exit 6, and no reader can take or hold its lock; a run killed
+ * mid-way leaves the previous scores and flags as they were, and the rerun
+ * gives the scores of an uninterrupted run; a run for an earlier as-of than
+ * the latest published one writes history only; run history is append-only
+ * for the batch role too.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -30,6 +34,7 @@ setup(void **state)
 	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_batch", "--as", "batch"), NULL, 0));
 	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_mgr", "--as", "manager"), NULL, 0));
 	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_ollie", "--as", "officer"), NULL, 0));
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_reader", "--as", "readonly"), NULL, 0));
 	free(tl_run_out(TL_ARGV("officer", "add", "cwt_ollie", "--name", "Ollie", "--fte", "1", "--locality",
 			     "south"), NULL, 0));
 	free(tl_run_out(TL_ARGV("provider", "add", "Beech Court", "--care-type", "nursing", "--locality",
@@ -153,8 +158,9 @@ test_nightly_second_concurrent_run_is_refused(void **state)
 	(void)state;
 	if (!tl_db_available())
 		skip();
-	holder = tl_connect(NULL);
-	r = PQexec(holder, "SELECT pg_advisory_lock(4242003)");
+	/* Another batch session holds the nightly lock, as a run does. */
+	holder = tl_connect("cwt_batch");
+	r = PQexec(holder, "BEGIN; SELECT api.lock_take('nightly')");
 	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
 	PQclear(r);
 	assert_int_equal(tl_run(TL_ARGV("nightly", "--as-of", "2024-08-01"), NULL, &out, &err, BATCH), 6);
@@ -163,6 +169,49 @@ test_nightly_second_concurrent_run_is_refused(void **state)
 	free(out);
 	free(err);
 	PQfinish(holder);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM nightly_run WHERE as_of = '2024-08-01 22:59:59+00'"), 0);
+}
+
+/* Run sql on c and return its SQLSTATE ("" when it succeeded). */
+static const char *
+sqlstate_of(PGconn *c, const char *sql)
+{
+	static char st[8];
+	PGresult *r = PQexec(c, sql);
+	const char *s = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	snprintf(st, sizeof(st), "%s", s ? s : "");
+	PQclear(r);
+	return st;
+}
+
+static void
+test_nightly_readers_cannot_take_or_block_the_lock(void **state)
+{
+	PGconn *reader, *officer;
+	PGresult *r;
+	char *out;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	/* The old advisory key (4242003), held by a readonly login: no longer
+	 * the nightly's lock, so the run goes ahead. */
+	reader = tl_connect("cwt_reader");
+	r = PQexec(reader, "SELECT pg_advisory_lock(4242003)");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	out = tl_run_out(TL_ARGV("nightly", "--as-of", "2024-08-02"), BATCH, 0);
+	assert_non_null(strstr(out, "nightly run as of 2024-08-02"));
+	free(out);
+	/* And the real lock is not for readers, nor for officers. */
+	assert_string_equal(sqlstate_of(reader, "SELECT api.lock_take('nightly')"), "42501");
+	assert_string_equal(sqlstate_of(reader, "SELECT api.lock_take('nightly', false)"), "42501");
+	officer = tl_connect("cwt_ollie");
+	assert_string_equal(sqlstate_of(officer, "SELECT api.lock_take('nightly')"), "42501");
+	assert_string_equal(sqlstate_of(officer, "SELECT api.lock_take('nightly', false)"), "42501");
+	PQfinish(officer);
+	PQfinish(reader);
 }
 
 static pid_t
@@ -220,6 +269,15 @@ test_nightly_killed_run_leaves_previous_results(void **state)
 		usleep(50 * 1000);
 		assert_true(++waited < 400);
 	}
+	/* While it runs, a second run is refused at once, naming the first. */
+	{
+		char *err2;
+		assert_int_equal(tl_run(TL_ARGV("nightly", "--as-of", "2024-08-31"), NULL, &out, &err2, BATCH), 6);
+		assert_non_null(strstr(err2, "carewatch: error: another nightly run is in progress (started "));
+		assert_non_null(strstr(err2, " by cwt_batch)\n"));
+		free(out);
+		free(err2);
+	}
 	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
@@ -246,8 +304,9 @@ test_nightly_killed_run_leaves_previous_results(void **state)
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM nightly_run WHERE outcome = 'abandoned'"), 1);
 	/* Its scores are exactly those of a fresh, uninterrupted computation. */
 	{
-		PGresult *ps = PQexec(owner, "SELECT p.name, s.score::text FROM provider_current_score s"
-					     " JOIN provider p ON p.id = s.provider_id ORDER BY p.name");
+		PGresult *ps = PQexec(owner, "SELECT p.name, s.score::text FROM provider_score s"
+					     " JOIN provider p ON p.id = s.provider_id"
+					     " WHERE s.as_of = '2024-08-31 22:59:59+00' ORDER BY p.name");
 		assert_int_equal(PQntuples(ps), 3);
 		for (int i = 0; i < 3; i++) {
 			char *json = tl_run_out(TL_ARGV("provider", "explain", PQgetvalue(ps, i, 0), "--as-of",
@@ -263,6 +322,178 @@ test_nightly_killed_run_leaves_previous_results(void **state)
 	}
 }
 
+/* "YYYY-MM-DD" days ago from now (UTC; the tests keep a day's margin). */
+static const char *
+days_ago(int days, char *buf, size_t size)
+{
+	time_t t = time(NULL) - (time_t)days * 86400;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d", &tm);
+	return buf;
+}
+
+/* Everything the current picture is made of, as one string. */
+static char *
+current_picture(void)
+{
+	return strdup(tl_query1(owner, "SELECT (SELECT string_agg(c::text, ',' ORDER BY provider_id)"
+				       "  FROM provider_current_score c) || '|' ||"
+				       " (SELECT string_agg(f::text, ',' ORDER BY number) FROM restriction_flag f) || '|' ||"
+				       " (SELECT coalesce(string_agg(id || ':' || overdue_at, ',' ORDER BY id), '')"
+				       "  FROM case_file WHERE overdue_at IS NOT NULL)"));
+}
+
+static void
+test_nightly_earlier_as_of_writes_history_only(void **state)
+{
+	char when[32], day[16], week_ago[16], sql[400];
+	char *out, *before, *after;
+	long scores, active;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	/* Elm Lodge: a very high safeguarding concern three days ago, so it is
+	 * flagged today and was not a week ago (a history run must not lapse
+	 * the flag).  Fig Tree House: one nine days ago and placements
+	 * restricted since two days ago, so it is not flagged today and would
+	 * have been a week ago (a history run must not raise a flag). */
+	free(tl_run_out(TL_ARGV("provider", "add", "Elm Lodge", "--care-type", "residential", "--locality",
+			     "south"), NULL, 0));
+	free(tl_run_out(TL_ARGV("provider", "add", "Fig Tree House", "--care-type", "residential",
+			     "--locality", "south"), NULL, 0));
+	snprintf(when, sizeof(when), "%s 10:00", days_ago(3, day, sizeof(day)));
+	free(tl_run_out(TL_ARGV("concern", "add", "Elm Lodge", "--risk", "very_high", "--category", "care_practice",
+			     "--source", "professional", "--safeguarding", "--received", when, "--summary",
+			     "Resident found on the floor"), "PGUSER=cwt_ollie", 0));
+	snprintf(when, sizeof(when), "%s 10:00", days_ago(9, day, sizeof(day)));
+	free(tl_run_out(TL_ARGV("concern", "add", "Fig Tree House", "--risk", "very_high", "--category",
+			     "medication", "--source", "health", "--safeguarding", "--received", when, "--summary",
+			     "Medicines missed"), "PGUSER=cwt_ollie", 0));
+	free(tl_run_out(TL_ARGV("restriction", "add", "Fig Tree House", "--kind", "all", "--from",
+			     days_ago(2, day, sizeof(day)), "--reason", "Medicines"), "PGUSER=cwt_mgr", 0));
+	/* Publish today. */
+	out = tl_run_out(TL_ARGV("nightly"), BATCH, 0);
+	assert_null(strstr(out, "history only"));
+	free(out);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM restriction_flag f JOIN provider p ON p.id = f.provider_id"
+					 " WHERE p.name = 'Elm Lodge' AND f.state = 'open'"), 1);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM restriction_flag f JOIN provider p ON p.id = f.provider_id"
+					 " WHERE p.name = 'Fig Tree House'"), 0);
+	before = current_picture();
+	scores = tl_count(owner, "SELECT count(*) FROM provider_score");
+	active = tl_count(owner, "SELECT count(*) FROM provider WHERE status = 'active'");
+	/* A week ago: history only. */
+	days_ago(7, week_ago, sizeof(week_ago));
+	out = tl_run_out(TL_ARGV("nightly", "--as-of", week_ago), BATCH, 0);
+	assert_non_null(strstr(out, "history only (the run as of "));
+	assert_non_null(strstr(out, "current scores, flags and overdue marks unchanged\n"));
+	free(out);
+	after = current_picture();
+	assert_string_equal(before, after);
+	free(after);
+	/* The history rows are there, one per active provider, as of that day. */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM provider_score WHERE cause = 'nightly' AND as_of ="
+				   " ('%s'::date + 1)::timestamp AT TIME ZONE 'Europe/London' - interval '1 second'",
+		 week_ago);
+	assert_int_equal(tl_count(owner, sql), active);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score"), scores + active);
+	/* A rerun of that night adds nothing; a score row from anyone with an
+	 * older as-of never becomes current either. */
+	out = tl_run_out(TL_ARGV("nightly", "--as-of", week_ago), BATCH, 0);
+	assert_non_null(strstr(out, "wrote 0 scores"));
+	free(out);
+	tl_query1(owner, "INSERT INTO provider_score (provider_id, as_of, ruleset_name, ruleset_hash, score, band,"
+			 " flag, detail, cause) SELECT provider_id, '2020-01-01', ruleset_name, ruleset_hash, 99,"
+			 " 'very_high', true, '{}', 'record' FROM provider_score WHERE id = (SELECT max(id) FROM provider_score)");
+	after = current_picture();
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+}
+
+static void
+test_nightly_run_history_is_append_only(void **state)
+{
+	PGconn *batch, *officer;
+	char before[8192], sql[400], run[40];
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	snprintf(before, sizeof(before), "%s",
+		 tl_query1(owner, "SELECT string_agg(n::text, ',' ORDER BY id) FROM nightly_run n"));
+	snprintf(run, sizeof(run), "%s",
+		 tl_query1(owner, "SELECT id FROM nightly_run WHERE outcome = 'succeeded' ORDER BY started_at LIMIT 1"));
+	batch = tl_connect("cwt_batch");
+	/* No rewriting a run, not even by the batch role. */
+	assert_string_equal(sqlstate_of(batch, "UPDATE nightly_run SET outcome = 'succeeded', message = NULL"
+					       " WHERE outcome <> 'succeeded'"), "42501");
+	assert_string_equal(sqlstate_of(batch, "DELETE FROM nightly_run"), "42501");
+	/* A start row is a start: no inserting a finished run. */
+	assert_string_equal(sqlstate_of(batch, "INSERT INTO nightly_run (id, as_of, ruleset_name, ruleset_hash, outcome)"
+					       " VALUES (gen_random_uuid(), now(), 'x', 'y', 'succeeded')"), "42501");
+	/* Finishing goes through the function, which moves 'running' rows only. */
+	{
+		PGresult *r;
+		snprintf(sql, sizeof(sql), "SELECT api.nightly_finish('%s', 'failed', 'reading', NULL, 0, 0, 0, 0, 0, 0)",
+			 run);
+		r = PQexec(batch, sql);
+		assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+		assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "55000");
+		snprintf(sql, sizeof(sql), "nightly run %s is already succeeded", run);
+		assert_string_equal(PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY), sql);
+		PQclear(r);
+	}
+	/* Nor another login's run, nor free text for a message. */
+	tl_query1(owner, "INSERT INTO nightly_run (id, as_of, ruleset_name, ruleset_hash)"
+			 " VALUES ('00000000-0000-4000-8000-000000000014', now(), 'x', 'y')");
+	assert_string_equal(sqlstate_of(batch, "SELECT api.nightly_finish('00000000-0000-4000-8000-000000000014',"
+					       " 'succeeded', NULL, NULL, 0, 0, 0, 0, 0, 0)"), "42501");
+	assert_string_equal(sqlstate_of(batch, "SELECT api.nightly_finish('00000000-0000-4000-8000-000000000014',"
+					       " 'failed', 'Ms Example phoned', NULL, 0, 0, 0, 0, 0, 0)"), "22023");
+	tl_query1(owner, "DELETE FROM nightly_run WHERE id = '00000000-0000-4000-8000-000000000014'");
+	officer = tl_connect("cwt_ollie");
+	assert_string_equal(sqlstate_of(officer, "SELECT api.nightly_abandon()"), "42501");
+	snprintf(sql, sizeof(sql), "SELECT api.nightly_finish('%s', 'failed', 'reading', NULL, 0, 0, 0, 0, 0, 0)", run);
+	assert_string_equal(sqlstate_of(officer, sql), "42501");
+	PQfinish(officer);
+	PQfinish(batch);
+	assert_string_equal(tl_query1(owner, "SELECT string_agg(n::text, ',' ORDER BY id) FROM nightly_run n"), before);
+}
+
+static void
+test_nightly_failed_run_is_logged_without_free_text(void **state)
+{
+	PGconn *blocker;
+	PGresult *r;
+	char *out, *err;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	/* The run cannot publish (the current scores are locked and it may
+	 * wait only 200 ms): it fails, and says why in the log's own words. */
+	blocker = tl_connect(NULL);
+	r = PQexec(blocker, "BEGIN; LOCK TABLE provider_current_score IN ACCESS EXCLUSIVE MODE");
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	setenv("PGOPTIONS", "-c lock_timeout=200", 1);
+	assert_int_equal(tl_run(TL_ARGV("nightly", "--as-of", "2024-09-30"), NULL, &out, &err, BATCH), 1);
+	unsetenv("PGOPTIONS");
+	free(out);
+	free(err);
+	r = PQexec(blocker, "ROLLBACK");
+	PQclear(r);
+	PQfinish(blocker);
+	assert_string_equal(tl_query1(owner, "SELECT outcome || ': ' || message FROM nightly_run"
+					     " WHERE as_of = '2024-09-30 22:59:59+00'"),
+			    "failed: publishing the results failed (SQLSTATE 55P03)");
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score WHERE as_of = '2024-09-30 22:59:59+00'"), 0);
+}
+
 int
 main(void)
 {
@@ -270,7 +501,11 @@ main(void)
 		cmocka_unit_test(test_nightly_scores_everyone_and_a_rerun_changes_nothing),
 		cmocka_unit_test(test_nightly_flags_are_reviewed_by_the_manager),
 		cmocka_unit_test(test_nightly_second_concurrent_run_is_refused),
+		cmocka_unit_test(test_nightly_readers_cannot_take_or_block_the_lock),
 		cmocka_unit_test(test_nightly_killed_run_leaves_previous_results),
+		cmocka_unit_test(test_nightly_earlier_as_of_writes_history_only),
+		cmocka_unit_test(test_nightly_run_history_is_append_only),
+		cmocka_unit_test(test_nightly_failed_run_is_logged_without_free_text),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

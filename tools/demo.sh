@@ -8,12 +8,15 @@
 # activates rules/default.rules, loads the Norfolk-scale data set
 # (build/cwgen: about 760 providers, the QA team, two years of intelligence
 # and cases; only the first time), gives each member of the team a login,
-# runs the nightly batch, and prints the county picture with carewatch's own
-# commands.  It ends by saying how to use the client against that database.
-# Running it again reuses the cluster and the data and prints the picture anew.
+# runs the nightly batch as the batch login cw_batch, starts the scorer
+# (`carewatch scorer`, as cw_batch, in the background: log demo/scorer.log,
+# pid demo/scorer.pid) so that what officers record is rescored at once, and
+# prints the county picture with carewatch's own commands.  It ends by saying
+# how to use the client against that database.  Running it again reuses the
+# cluster, the data and a scorer still running, and prints the picture anew.
 #
 #   tools/demo.sh          set up (or reuse) and show the county
-#   tools/demo.sh stop     stop the demo cluster (the data stays in ./demo/)
+#   tools/demo.sh stop     stop the scorer and the demo cluster (the data stays in ./demo/)
 #   tools/demo.sh env      print the export line for the demo database
 #
 #   CW_DEMO_SEED=N         generator seed for a first run (default 1)
@@ -31,6 +34,25 @@ export NO_COLOR=${NO_COLOR:-}
 say() { printf '\n== %s\n' "$*"; }
 die() { echo "demo: error: $*" >&2; exit 1; }
 
+# The demo's scorer, if it is running: its pid (from demo/scorer.pid).
+scorer_pid() {
+	local pid
+	pid=$(cat "$demo/scorer.pid" 2>/dev/null) || return 1
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = carewatch ] &&
+		echo "$pid"
+}
+
+stop_scorer() {
+	local pid
+	if pid=$(scorer_pid); then
+		kill -TERM "$pid"
+		# It stops between transactions: a few seconds at most.
+		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		echo "scorer (pid $pid) stopped"
+	fi
+	rm -f "$demo/scorer.pid"
+}
+
 use_cluster() {
 	pgc_use "$demo" || die "cannot use $demo for the demo cluster"
 	unset PGSERVICE PGPASSWORD PGOPTIONS PGDATABASE PGUSER
@@ -39,6 +61,7 @@ use_cluster() {
 case "${1:-}" in
 stop)
 	use_cluster
+	stop_scorer
 	pgc_stop fast && echo "demo cluster in $demo stopped"
 	exit 0 ;;
 env)
@@ -104,9 +127,9 @@ while IFS=, read -r login post; do
 done < <("$cw" officer list --format csv | awk -F, 'NR > 1 { print $1 "," $3 }')
 "$cw" db role add cw_batch --as batch >/dev/null
 
-say "Nightly batch"
+say "Nightly batch (as the batch login cw_batch)"
 if "$cw" help nightly >/dev/null 2>&1; then
-	"$cw" nightly
+	PGUSER=cw_batch "$cw" nightly
 elif [ -n "$generated" ]; then
 	# Until the nightly command exists, activating the ruleset again scores
 	# every provider on the new data.
@@ -114,6 +137,15 @@ elif [ -n "$generated" ]; then
 	"$cw" rules activate rules/default.rules
 else
 	echo "(no 'carewatch nightly' in this build; scores are as last computed)"
+fi
+
+say "Scorer (carewatch scorer, as cw_batch, in the background)"
+if pid=$(scorer_pid); then
+	echo "running already (pid $pid, log $demo/scorer.log)"
+else
+	PGUSER=cw_batch nohup "$cw" scorer >>"$demo/scorer.log" 2>&1 </dev/null &
+	echo $! >"$demo/scorer.pid"
+	echo "started (pid $!, log $demo/scorer.log); 'tools/demo.sh stop' stops it"
 fi
 
 say "Providers by risk band and care type (carewatch provider list --format csv)"
@@ -191,6 +223,7 @@ Point the client at it:
     $cw shell                            # a session: history, Tab completion
 
 Logins: shewitt jokafor praman tblake hmorris gpointer (QA officers), radeyemi mgedge
-(market assurance), jferris (quality manager), carewatch (owner), cw_batch (nightly).
-'tools/demo.sh stop' stops the cluster; 'make demo' starts it again, keeping the data.
+(market assurance), jferris (quality manager), carewatch (owner), cw_batch (nightly, scorer).
+The scorer rescores what you record within a second (log: $demo/scorer.log).
+'tools/demo.sh stop' stops the scorer and the cluster; 'make demo' starts them again, keeping the data.
 EOF

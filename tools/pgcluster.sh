@@ -16,7 +16,9 @@
 #                                write DIR/data/carewatch.conf: private socket and
 #                                port, fsync on|off (off also turns off
 #                                synchronous_commit and full_page_writes), UTC,
-#                                then any "name = value" lines given
+#                                the log settings of docs/operations.md (no
+#                                statement text, parameters or failing rows in
+#                                the log), then any "name = value" lines given
 #   pgc_start LOG                start (waits until it accepts connections)
 #   pgc_stop [fast|immediate]    stop if running (default fast)
 #   pgc_running                  status 0 when the server is up
@@ -87,13 +89,12 @@ unix_socket_directories = '$PGC_DIR'
 fsync = $fsync
 timezone = 'UTC'
 log_min_messages = warning
-# No free text in the server log (docs/operations.md): no statement text on
-# errors, no DETAIL lines (\"Failing row contains ...\"), no parameters.
 log_error_verbosity = terse
 log_min_error_statement = panic
-log_parameter_max_length_on_error = 0
 log_statement = none
-log_min_duration_statement = -1"
+log_min_duration_statement = -1
+log_parameter_max_length = 0
+log_parameter_max_length_on_error = 0"
 	if [ "$fsync" = off ]; then
 		conf="$conf
 synchronous_commit = off

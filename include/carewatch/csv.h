@@ -97,8 +97,9 @@ bool cw_csv_had_crlf(const struct cw_csv *r);
  *                     ^
  *
  * Long lines are cut to a window around the column, marked with "...";
- * control characters show as spaces.  Writes at most size bytes (NUL
- * included) into buf and returns buf.  Never fails. */
+ * control characters (C0, DEL and C1) and byte order marks show as
+ * spaces.  Writes at most size bytes (NUL included) into buf and returns
+ * buf.  Never fails. */
 char *cw_csv_excerpt(const char *text, size_t len, int column, char *buf, size_t size);
 
 /* Byte offset of the first invalid UTF-8 sequence in s (RFC 3629: no

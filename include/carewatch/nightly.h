@@ -8,8 +8,18 @@
  * a second, writing connection; memory holds one provider's records at a
  * time plus the provider list, so it is bounded by providers, not records.
  * Everything the run publishes is written by set-based statements from the
- * staging table and becomes visible at one COMMIT.  A session advisory lock
- * makes a second concurrent run fail at once (CW_EXIT_BUSY).
+ * staging table and becomes visible at one COMMIT.  The run is one
+ * transaction holding the nightly lock (api.lock_take, a row lock no reader
+ * can take), so a second concurrent run fails at once (CW_EXIT_BUSY).
+ *
+ * A run for an as-of before the latest published run's writes history only:
+ * score rows with that as-of, which never become the current scores (the
+ * publish trigger keeps the latest as-of current), and no flags, overdue
+ * marks or month-end counts.
+ *
+ * The same engine, in scores-only mode, is the scorer's bulk path
+ * (cw_nightly_rescore, scorer.h): after `rules activate` or a large import
+ * it rescores thousands of providers in the time of one nightly run.
  */
 #ifndef CAREWATCH_NIGHTLY_H
 #define CAREWATCH_NIGHTLY_H
@@ -19,6 +29,7 @@
 
 #include "carewatch/db.h"
 #include "carewatch/intel.h"
+#include "carewatch/rules.h"
 
 struct cw_nightly_opts {
 	const char *conninfo;          /* for the second connection (NULL: libpq defaults) */
@@ -34,11 +45,13 @@ struct cw_nightly_report {
 	long providers;                /* active providers scored */
 	long records;                  /* intelligence records read */
 	long scores_written;           /* history rows added (0 on an identical rerun) */
-	long band_changes;             /* providers whose band differs from before */
+	long band_changes;             /* providers whose band differs from before (0: history only) */
 	long flags_raised;
 	long flags_lapsed;
 	long cases_overdue;            /* cases newly marked overdue */
 	char month_end[8];             /* "YYYY-MM" whose month-end counts were recorded, or "" */
+	bool history;                  /* a later run is published: history only */
+	cw_time published_as_of;       /* that run's as-of, when history */
 	double seconds;
 };
 
@@ -46,6 +59,17 @@ struct cw_nightly_report {
  * run holds the lock, CW_EXIT_NOTFOUND when no ruleset is active. */
 bool cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts,
 		    struct cw_nightly_report *rep, struct cw_error *err)
+	__attribute__((warn_unused_result));
+
+/* The scorer's bulk path: in db's open transaction, which holds the nightly
+ * lock and has the providers it took off the queue in the temporary table
+ * scorer_claim (provider_id uuid, cause text), score every active provider
+ * under rs as of as_of with the streaming engine (a second connection made
+ * from conninfo reads) and append the scores of the claimed ones, each with
+ * its cause.  No flags, overdue marks, month-end counts or run row.
+ * *scored: scores appended; *records: records read.  The caller commits. */
+bool cw_nightly_rescore(struct cw_db *db, const char *conninfo, const struct cw_ruleset *rs,
+			cw_time as_of, long *scored, long *records, struct cw_error *err)
 	__attribute__((warn_unused_result));
 
 #endif

@@ -5,9 +5,13 @@
  * cw_table_print, so all of them take --format table|csv|json alike.  Table
  * widths are measured in display columns (UTF-8 aware, wide characters count
  * two), numbers are right-aligned, the table shrinks its widest text columns
- * to fit the terminal, and a footer gives the row count.  Control characters
- * and invalid UTF-8 in cells are shown as U+FFFD so stored text can never
- * break the screen; CSV and JSON carry the text exactly.
+ * to fit the terminal, and a footer gives the row count.  Stored text is
+ * shown on a terminal through one rule (cw_text_put): control characters and
+ * invalid UTF-8 become visible escapes, so a record can never move the
+ * cursor, clear the screen or retitle the window.  CSV carries the text
+ * exactly, except that a cell a spreadsheet would run as a formula is
+ * neutralised; JSON escapes what JSON must (docs/client.md, "Text on the
+ * screen and in spreadsheets").
  */
 #ifndef CAREWATCH_OUTPUT_H
 #define CAREWATCH_OUTPUT_H
@@ -70,11 +74,35 @@ bool cw_output_colour(void);
  * surrogate (the caller skips one byte).  Never reads past a NUL. */
 int cw_utf8_next(const unsigned char *s, uint32_t *cp);
 
-/* Display width of UTF-8 text (invalid bytes count one column each). */
+/* Display width of UTF-8 text as cw_text_put shows it on one line: an
+ * escape counts its characters (\u001b six, \n two, \xff four). */
 int cw_display_width(const char *s);
 
-/* Write s as a JSON string literal (with quotes) / a CSV field. */
+/* Write stored text s to a terminal (or anything a person reads).  The one
+ * rule, used by the table printer and every show command: each C0 control
+ * character, DEL and C1 control character (U+0080 to U+009F) is written as
+ * an escape, \n \r \t for newline, carriage return and tab and \u00XX for
+ * the others (ESC is \u001b, CSI \u009b), and a byte that is not UTF-8 as
+ * \xHH.  indent NULL: s is one line, so newline and tab are escaped too;
+ * otherwise newlines and tabs are kept and each newline is followed by
+ * indent (multi-line free text under a heading).  A backslash is written as
+ * it is.  Never fails (write errors are the stream's). */
+void cw_text_put(FILE *f, const char *s, const char *indent);
+
+/* s as cw_text_put shows it on one line, into buf (NUL-terminated, cut
+ * before an escape or character that does not fit).  For messages and
+ * titles built with snprintf.  Returns buf; never fails. */
+char *cw_text_escape(const char *s, char *buf, size_t size);
+
+/* Write s as a JSON string literal (with quotes): control characters,
+ * DEL and C1 controls escaped, invalid UTF-8 as U+FFFD. */
 void cw_json_string(FILE *f, const char *s);
+/* Write s as one CSV field: quoted when it holds a comma, quote or line
+ * break; and, as OWASP advises against CSV injection, a field beginning
+ * with '=', '+', '-', '@', tab or carriage return is prefixed with a single
+ * quote and quoted, so a spreadsheet shows it as text instead of running
+ * it.  (cw_table_print leaves a plain decimal number such as -3.5 in a
+ * numeric column alone.) */
 void cw_csv_field(FILE *f, const char *s);
 
 #endif

@@ -48,6 +48,13 @@ struct cw_kind {
 	const struct cw_field *fields;
 	int nfields;
 	const char *insert_sql;        /* $1 id, $2 provider id, $3.. the fields in order */
+	/* What the kind's table CHECKs that no one field's check covers (a
+	 * pattern, one date not before another), run on the normalised values
+	 * after every field passed: v[i] is fields[i]'s value, NULL when
+	 * absent.  Fills err naming the field.  NULL: nothing more to check.
+	 * So no value the table would refuse reaches the server, whose error
+	 * would log the failing row, free text and all. */
+	bool (*check)(const char *const *v, struct cw_error *err);
 };
 
 extern const struct cw_kind cw_kind_concern, cw_kind_visit, cw_kind_safeguarding,
@@ -55,6 +62,14 @@ extern const struct cw_kind cw_kind_concern, cw_kind_visit, cw_kind_safeguarding
 	cw_kind_loss;
 extern const struct cw_kind *const cw_kinds[];
 extern const int cw_kinds_n;
+
+/* Check text typed or imported for storing: valid UTF-8, no control
+ * characters (C0, DEL or C1) other than tab and newline, and no newline
+ * either when one_line (names, titles, references, logins); not blank; at
+ * most max characters.  On failure err names field and says where (byte or
+ * character position), never what: the text may be sensitive. */
+bool cw_text_check(const char *field, const char *s, long max, bool one_line, struct cw_error *err)
+	__attribute__((warn_unused_result));
 
 /* Validate one value for field f, writing its normalised text form (what
  * goes to SQL) into out.  NULL or "" for an optional field gives the default

@@ -5,9 +5,8 @@
  * active ruleset (cached by content hash), loads one provider's current
  * intelligence into a struct cw_provider_intel, and appends the result to
  * provider_score with the ruleset's name and hash and the as-of time.
- * Recording intelligence refreshes the provider's score in the same
- * transaction so it is always current ("ongoing"); the nightly batch
- * recomputes all.  The reads and the write each come in two halves, _queue
+ * The scorer (scorer.h) rescores the providers that intelligence was
+ * recorded about; the nightly batch recomputes all.  The reads and the write each come in two halves, _queue
  * (add the statement to a db.h batch) and _take (read its result once the
  * batch has run), so a one-shot write can send them together with its own
  * statements; cw_scoring_refresh_in_txn strings them together for a caller
@@ -43,6 +42,9 @@ const struct cw_ruleset *cw_scoring_active_take(const struct cw_db_batch *b, int
  * provider_id, kind, id, at (epoch), a, b, c. */
 extern const char cw_intel_rows_sql[];
 extern const char cw_intel_rows_one_sql[];
+/* The same rows for the providers in the uuid array $1, ordered by provider
+ * (the scorer's batches). */
+extern const char cw_intel_rows_some_sql[];
 
 /* Add one row of that query to pi.  Returns false on a malformed row. */
 bool cw_intel_add_row(struct cw_provider_intel *pi, const char *kind, const char *id,
@@ -63,6 +65,17 @@ int cw_intel_load_queue(struct cw_db_batch *b, const char *provider_id);
 bool cw_intel_load_take(const struct cw_db_batch *b, int i, const char *provider_id,
 			struct cw_provider_intel *pi, struct cw_error *err)
 	__attribute__((warn_unused_result));
+
+/* Called by cw_intel_load_many for each provider, in id order, with its
+ * facts and current intelligence in pi (owned by the loader, valid during
+ * the call) and whether it is active.  Returning false stops the load. */
+typedef bool (*cw_intel_each_fn)(void *ctx, const char *provider_id, bool active,
+				 const struct cw_provider_intel *pi, struct cw_error *err);
+
+/* Load the n providers ids[] (uuid text) in one round trip and call fn for
+ * each one that exists.  Returns false with err filled (or fn's error). */
+bool cw_intel_load_many(struct cw_db *db, const char *const *ids, size_t n, cw_intel_each_fn fn,
+			void *ctx, struct cw_error *err) __attribute__((warn_unused_result));
 
 /* Score provider_id now under the active ruleset and append the result.  With
  * no active ruleset it does nothing and leaves score/band "".  Must run inside
