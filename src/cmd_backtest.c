@@ -237,9 +237,10 @@ add_diff(struct cw_report *rep, const struct cw_backtest *b, struct cw_error *er
 		for (int k = 0; k < b->npairs; k++) {
 			const struct cw_stats_auc *d = &b->diff[g * b->npairs + k];
 			char cmp[200], v[3][24];
-			const char *cells[6] = {sector_label(g), cmp, d->ok ? fmt(v[0], 24, "%+.3f", d->auc) : NULL,
-						d->ok ? fmt(v[1], 24, "%+.3f", d->lo) : NULL,
-						d->ok ? fmt(v[2], 24, "%+.3f", d->hi) : NULL,
+			/* No "+" sign in a cell: CSV readers take it for a formula. */
+			const char *cells[6] = {sector_label(g), cmp, d->ok ? fmt(v[0], 24, "%.3f", d->auc) : NULL,
+						d->ok ? fmt(v[1], 24, "%.3f", d->lo) : NULL,
+						d->ok ? fmt(v[2], 24, "%.3f", d->hi) : NULL,
 						!d->ok ? d->why : isnan(d->lo) ? NO_INTERVAL : NULL};
 			snprintf(cmp, sizeof(cmp), "%s minus %s", b->model[b->pairs[k][0]], b->model[b->pairs[k][1]]);
 			cw_table_add(s->table, cells);

@@ -118,7 +118,7 @@ test_rules_default_file_parses(void **state)
 	assert_int_equal(rs->params[CW_CARE_DAY_CARE].v[CW_P_CONCERN + CW_RISK_VERY_HIGH], 1500);
 	assert_int_equal(rs->band_min[CW_RISK_MEDIUM], 1500);
 	assert_int_equal(rs->band_min[CW_RISK_HIGH], 3500);
-	assert_int_equal(rs->band_min[CW_RISK_VERY_HIGH], 6000);
+	assert_int_equal(rs->band_min[CW_RISK_VERY_HIGH], 10000);
 	assert_int_equal(rs->n_floors, 5);
 	assert_int_equal(rs->n_overrides, 1);
 	assert_int_equal(rs->n_flags, 3);
