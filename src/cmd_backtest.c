@@ -186,7 +186,7 @@ add_auc(struct cw_report *rep, const struct cw_backtest *b, struct cw_error *err
 	if (s == NULL || (s->table = cw_table_new(s->title, cols, 8)) == NULL)
 		return s ? cw_error_set(err, CW_EXIT_FAIL, "out of memory") : false;
 	for (int g = 0; g <= CW_CARE__N; g++) {
-		if (b->auc[g * b->nmodels].n == 0 && g > 0)
+		if (b->auc[(size_t)g * (size_t)b->nmodels].n == 0 && g > 0)
 			continue;
 		for (int m = 0; m < b->nmodels; m++) {
 			const struct cw_stats_auc *a = &b->auc[g * b->nmodels + m];
@@ -232,7 +232,7 @@ add_diff(struct cw_report *rep, const struct cw_backtest *b, struct cw_error *er
 	if (s == NULL || (s->table = cw_table_new(s->title, cols, 6)) == NULL)
 		return s ? cw_error_set(err, CW_EXIT_FAIL, "out of memory") : false;
 	for (int g = 0; g <= CW_CARE__N; g++) {
-		if (b->auc[g * b->nmodels].n == 0 && g > 0)
+		if (b->auc[(size_t)g * (size_t)b->nmodels].n == 0 && g > 0)
 			continue;
 		for (int k = 0; k < b->npairs; k++) {
 			const struct cw_stats_auc *d = &b->diff[g * b->npairs + k];

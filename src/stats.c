@@ -280,9 +280,9 @@ cw_stats_auc_bootstrap(const struct cw_stats_sample *x, int replicates, uint64_t
 	w = calloc(x->nclusters ? x->nclusters : 1, sizeof(*w));
 	acc = calloc((size_t)ng, sizeof(*acc));
 	touched = calloc((size_t)ng, sizeof(*touched));
-	aucs = calloc((size_t)(ng * ns), sizeof(*aucs));
+	aucs = calloc((size_t)ng * (size_t)ns, sizeof(*aucs));
 	/* rep[(g * ns + s) * nb + b]: replicate b of score s in group g. */
-	rep = calloc((size_t)(ng * ns) * (size_t)(nb ? nb : 1), sizeof(*rep));
+	rep = calloc((size_t)ng * (size_t)ns * (size_t)(nb ? nb : 1), sizeof(*rep));
 	vals = calloc((size_t)(nb ? nb : 1), sizeof(*vals));
 	if (order == NULL || w == NULL || acc == NULL || touched == NULL || aucs == NULL || rep == NULL ||
 	    vals == NULL)
@@ -293,7 +293,7 @@ cw_stats_auc_bootstrap(const struct cw_stats_sample *x, int replicates, uint64_t
 
 	/* The estimates, with every weight 1. */
 	for (int s = 0; s < ns; s++) {
-		weighted_aucs(x, x->score[s], order[s], NULL, acc, touched, aucs + s * ng);
+		weighted_aucs(x, x->score[s], order[s], NULL, acc, touched, aucs + (size_t)s * (size_t)ng);
 		for (int g = 0; g < ng; g++) {
 			struct cw_stats_auc *o = &out[g * ns + s];
 			memset(o, 0, sizeof(*o));
@@ -330,7 +330,7 @@ cw_stats_auc_bootstrap(const struct cw_stats_sample *x, int replicates, uint64_t
 		for (uint32_t c = 0; c < x->nclusters; c++)
 			w[rng_below(&r, x->nclusters)]++;
 		for (int s = 0; s < ns; s++) {
-			weighted_aucs(x, x->score[s], order[s], w, acc, touched, aucs + s * ng);
+			weighted_aucs(x, x->score[s], order[s], w, acc, touched, aucs + (size_t)s * (size_t)ng);
 			for (int g = 0; g < ng; g++)
 				rep[(size_t)(g * ns + s) * (size_t)nb + (size_t)b] = aucs[s * ng + g];
 		}

@@ -9,6 +9,14 @@
  * concerns opened.  `--scale national` makes the benchmark's data set: 30,000
  * providers and 10 million intelligence records.
  *
+ * The world is not circular: each provider has a hidden quality that drifts
+ * month by month, and the intelligence the team records and the ratings CQC
+ * publishes (months after its inspections, at CQC's intervals) are each
+ * drawn from it with noise of their own, never one from the other (see "the
+ * hidden quality" below, and docs/operations.md).  So `carewatch backtest`
+ * on this data measures something: how much the intelligence adds to the
+ * rating in predicting what CQC and the team do next.
+ *
  * Determinism: the same --seed, --as-of, scale and ruleset give the same rows
  * byte for byte (ids included).  Every random choice comes from xoshiro256**
  * streams seeded from --seed, one stream per part of the data, so changing how
@@ -26,7 +34,7 @@
  * logged each record rather than the role that ran the generator.
  *
  * What is left to carewatch: scores.  provider_current_score is filled by
- * `carewatch rules activate` or the nightly batch, never here.
+ * the scorer or the nightly batch, never here.
  */
 #include <errno.h>
 #include <limits.h>
@@ -1518,10 +1526,19 @@ build_providers(void)
 static int
 month_index(int64_t day)
 {
-	struct cw_date d = cw_date_from_days(day);
-	int k = d.y * 12 + d.m - 1 - g.q_month0;
+	/* Most callers ask about one day for every provider in turn. */
+	static int64_t last_day = INT64_MIN;
+	static int last_k;
+	struct cw_date d;
+	int k;
 
-	return k < 0 ? 0 : k >= g.nq ? g.nq - 1 : k;
+	if (day == last_day)
+		return last_k;
+	d = cw_date_from_days(day);
+	k = d.y * 12 + d.m - 1 - g.q_month0;
+	last_day = day;
+	last_k = k < 0 ? 0 : k >= g.nq ? g.nq - 1 : k;
+	return last_k;
 }
 
 static double
