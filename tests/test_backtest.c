@@ -170,6 +170,13 @@ test_backtest_hand_worked_county(void **state)
 	expect_line(out, "\nAll providers,backtest-fixture,5,3,");
 	expect_line(out, "\n2024-01,yes,5,3,1,1,0,0\n2024-02,not yet,4,,1,,0,\n");
 	free(out);
+	/* Before any outcome window has passed: scored and flagged, but no
+	 * AUC, and the reason, not a number. */
+	out = tl_run_out(TL_ARGV(FIXTURE_ARGS, "--as-of", "2024-04-15", "--format", "csv"), NULL, 0);
+	expect_line(out, "\nAll providers,backtest-fixture,0,0,,,,no month end in the range has its 3-month "
+			 "outcome known by 2024-04-15\n");
+	expect_line(out, "\n2024-01,not yet,5,,1,,0,\n2024-02,not yet,4,,1,,0,\n");
+	free(out);
 	/* The table and the JSON say the same. */
 	out = tl_run_out(TL_ARGV(FIXTURE_ARGS), NULL, 0);
 	expect_line(out, "All providers, backtest-fixture: 0.800 (");
