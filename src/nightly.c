@@ -26,10 +26,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <uuid/uuid.h>
-
 #include "carewatch/calendar.h"
 #include "carewatch/copybuf.h"
+#include "carewatch/intelstream.h"
 #include "carewatch/nightly.h"
 #include "carewatch/record.h"
 #include "carewatch/scoring.h"
@@ -37,7 +36,6 @@
 
 struct prov {
 	char id[CW_UUID_LEN];
-	uuid_t bin;                     /* the id as the binary stream has it */
 	enum cw_care_type care_type;
 	int beds;
 };
@@ -48,13 +46,11 @@ struct run {
 	const struct cw_nightly_opts *opts;
 	struct cw_nightly_report *rep;
 	struct prov *provs;
-	size_t nprovs, next;
-	struct cw_provider_intel pi;
+	char (*ids)[CW_UUID_LEN];       /* the providers' ids, in order, for the stream */
+	size_t nprovs;
 	struct cw_copybuf out;
 	char asof[40];
 	const char *failure;            /* what failed, in api.nightly_finish's words */
-	char *copy_sql;                 /* the COPY sent on rd: db.c's statement cache points
-					   at it, so it lives as long as rd */
 };
 
 static bool
@@ -67,20 +63,22 @@ copy_put(struct run *r, struct cw_error *err)
 	return true;
 }
 
-/* Score the provider whose records are in r->pi and stream the result. */
+/* Score provider i of the list, whose records the stream has put in pi,
+ * and stream the result. */
 static bool
-emit(struct run *r, const struct prov *p, struct cw_error *err)
+emit(void *ctx, size_t i, struct cw_provider_intel *pi, struct cw_error *err)
 {
+	struct run *r = ctx;
+	const struct prov *p = &r->provs[i];
 	struct cw_score s;
 	char num[32];
 	char *json;
 	bool ok;
 
 	memset(&s, 0, sizeof(s));
-	snprintf(r->pi.provider_id, sizeof(r->pi.provider_id), "%s", p->id);
-	r->pi.care_type = p->care_type;
-	r->pi.beds = p->beds;
-	if (!cw_score_evaluate_summary(r->rs, &r->pi, r->opts->as_of, &s, err)) {
+	pi->care_type = p->care_type;
+	pi->beds = p->beds;
+	if (!cw_score_evaluate_summary(r->rs, pi, r->opts->as_of, &s, err)) {
 		r->failure = "scoring";
 		return false;
 	}
@@ -102,115 +100,6 @@ emit(struct run *r, const struct prov *p, struct cw_error *err)
 	return copy_put(r, err);
 }
 
-/* Score every listed provider before `upto` (NULL: all), in id order (a
- * uuid's order is its bytes' order, in PostgreSQL as here). */
-static bool
-flush_until(struct run *r, const unsigned char *upto, struct cw_error *err)
-{
-	while (r->next < r->nprovs && (upto == NULL || memcmp(r->provs[r->next].bin, upto, 16) < 0)) {
-		/* r->out owns its buffer across calls (freed at the end of the run);
-		 * the analyzer loses it through cw_copybuf_add's realloc. */
-		if (!emit(r, &r->provs[r->next], err))
-			return false; // NOLINT(clang-analyzer-unix.Malloc)
-		cw_intel_reset(&r->pi); // NOLINT(clang-analyzer-unix.Malloc)
-		r->next++;
-	}
-	return true;
-}
-
-/* The intelligence arrives in COPY's binary format (PostgreSQL manual, "COPY",
- * "Binary Format"): a header once, then per row a 16-bit field count and per
- * field a 32-bit length (-1 for NULL) and the bytes, all big-endian; a count
- * of -1 ends it.  Binary spares the server turning two uuids and a bigint
- * into text for each of ten million rows (a quarter of the stream's time).
- * The fields are the query's seven: provider uuid, kind, record uuid, time
- * (int8), then three texts. */
-static const char copy_signature[11] = "PGCOPY\n\377\r\n";
-
-struct field {
-	const unsigned char *p;
-	int32_t len;                    /* -1: NULL */
-};
-
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* The fields of one row message; 0 at the end marker, -1 when malformed. */
-static int
-binary_row(const unsigned char *p, size_t len, bool *header, struct field *f, int n)
-{
-	const unsigned char *end = p + len;
-	int16_t count;
-
-	if (!*header) {
-		if (len < 19 || memcmp(p, copy_signature, sizeof(copy_signature)) != 0 ||
-		    be32(p + 15) > len - 19)
-			return -1;
-		p += 19 + be32(p + 15);
-		*header = true;
-	}
-	if (end - p < 2)
-		return -1;
-	count = (int16_t)(p[0] << 8 | p[1]);
-	p += 2;
-	if (count == -1)
-		return 0;
-	if (count != n)
-		return -1;
-	for (int k = 0; k < n; k++) {
-		if (end - p < 4)
-			return -1;
-		f[k].len = (int32_t)be32(p);
-		p += 4;
-		f[k].p = p;
-		if (f[k].len == -1)
-			continue;
-		if (f[k].len < 0 || end - p < f[k].len)
-			return -1;
-		p += f[k].len;
-	}
-	return p == end ? n : -1;
-}
-
-/* A text field as a C string in buf (NULL for SQL NULL); false when it does
- * not fit, which no vocabulary word or number comes near. */
-static bool
-field_text(const struct field *f, char *buf, size_t size, const char **out)
-{
-	if (f->len == -1) {
-		*out = NULL;
-		return true;
-	}
-	if ((size_t)f->len >= size)
-		return false;
-	memcpy(buf, f->p, (size_t)f->len);
-	buf[f->len] = '\0';
-	*out = buf;
-	return true;
-}
-
-/* Add one streamed record to r->pi. */
-static bool
-add_record(struct run *r, const struct field *f, struct cw_error *err)
-{
-	char kind[16], a[64], b[64], c[64], id[CW_UUID_LEN];
-	const char *k, *pa, *pb, *pc;
-	uint64_t at;
-
-	if (f[2].len != 16 || f[3].len != 8 || !field_text(&f[1], kind, sizeof(kind), &k) || k == NULL ||
-	    !field_text(&f[4], a, sizeof(a), &pa) || !field_text(&f[5], b, sizeof(b), &pb) ||
-	    !field_text(&f[6], c, sizeof(c), &pc))
-		return cw_error_set(err, CW_EXIT_FAIL, "malformed intelligence row from the database");
-	uuid_unparse_lower(f[2].p, id);
-	at = (uint64_t)be32(f[3].p) << 32 | be32(f[3].p + 4);
-	if (!cw_intel_add(&r->pi, k, id, (cw_time)(int64_t)at, pa, pb, pc))
-		return cw_error_set(err, CW_EXIT_FAIL, "unexpected %s record %s", k, id);
-	return true;
-}
-
 static bool
 load_providers(struct run *r, struct cw_error *err)
 {
@@ -220,17 +109,15 @@ load_providers(struct run *r, struct cw_error *err)
 		return false;
 	r->nprovs = (size_t)PQntuples(res);
 	r->provs = calloc(r->nprovs + 1, sizeof(*r->provs));
-	if (r->provs == NULL) {
+	r->ids = calloc(r->nprovs + 1, sizeof(*r->ids));
+	if (r->provs == NULL || r->ids == NULL) {
 		PQclear(res);
 		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	}
 	for (size_t i = 0; i < r->nprovs; i++) {
 		int ct = cw_vocab_parse(&cw_vocab_care_type, PQgetvalue(res, (int)i, 1));
 		snprintf(r->provs[i].id, sizeof(r->provs[i].id), "%s", PQgetvalue(res, (int)i, 0));
-		if (uuid_parse(r->provs[i].id, r->provs[i].bin) != 0) {
-			PQclear(res);
-			return cw_error_set(err, CW_EXIT_FAIL, "malformed provider id from the database");
-		}
+		snprintf(r->ids[i], sizeof(r->ids[i]), "%s", PQgetvalue(res, (int)i, 0));
 		r->provs[i].care_type = ct < 0 ? CW_CARE_HOME_CARE : (enum cw_care_type)ct;
 		r->provs[i].beds = atoi(PQgetvalue(res, (int)i, 2));
 	}
@@ -238,91 +125,16 @@ load_providers(struct run *r, struct cw_error *err)
 	return true;
 }
 
-/* Stream every record (ordered by provider) and score as providers end. */
+/* Stream every record (ordered by provider, intelstream.c: the same read
+ * as the backtest's) and score each active provider as its records end;
+ * records of closed (unlisted) providers are skipped. */
 static bool
 stream_and_score(struct run *r, struct cw_error *err)
 {
-	PGconn *rc = cw_db_conn(r->rd);
-	size_t cmdlen = strlen(cw_intel_rows_sql) + sizeof("COPY () TO STDOUT (FORMAT binary)");
-	char *cmd = r->copy_sql = malloc(cmdlen);
-	char *row = NULL;
-	int n;
-	unsigned char cur[16];
-	bool have_cur = false, skipping = false, header = false, ended = false;
-
-	if (cmd == NULL)
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
-	snprintf(cmd, cmdlen, "COPY (%s) TO STDOUT (FORMAT binary)", cw_intel_rows_sql);
 	if (!cw_db_exec(r->rd, "SET work_mem = '256MB'", 0, NULL, err))
 		return false;
-	{
-		PGresult *res = cw_db_query(r->rd, cmd, 0, NULL, err);
-		if (res == NULL)
-			return false;
-		PQclear(res);
-	}
-	while ((n = PQgetCopyData(rc, &row, 0)) > 0) {
-		struct field f[7];
-		int got = ended ? -1 : binary_row((const unsigned char *)row, (size_t)n, &header, f, 7);
-
-		if (got == 0) {
-			ended = true;
-			PQfreemem(row);
-			continue;
-		}
-		if (got != 7 || f[0].len != 16) {
-			PQfreemem(row);
-			return cw_error_set(err, CW_EXIT_FAIL, "malformed intelligence row from the database");
-		}
-		r->rep->records++;
-		if (!have_cur || memcmp(f[0].p, cur, 16) != 0) {
-			/* A new provider: finish every listed provider before it. */
-			if (have_cur && !skipping) {
-				if (!emit(r, &r->provs[r->next], err)) {
-					PQfreemem(row);
-					return false;
-				}
-				cw_intel_reset(&r->pi);
-				r->next++;
-			}
-			memcpy(cur, f[0].p, 16);
-			have_cur = true;
-			if (!flush_until(r, cur, err)) {
-				PQfreemem(row);
-				return false;
-			}
-			/* Records of a closed (unlisted) provider are not scored. */
-			skipping = !(r->next < r->nprovs && memcmp(r->provs[r->next].bin, cur, 16) == 0);
-		}
-		if (!skipping && !add_record(r, f, err)) {
-			PQfreemem(row);
-			return false;
-		}
-		PQfreemem(row);
-	}
-	if (n == -2) {
-		return cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection while reading: %s",
-				    PQerrorMessage(rc));
-	}
-	{
-		PGresult *res;
-		while ((res = PQgetResult(rc)) != NULL) {
-			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-				cw_error_set(err, CW_EXIT_FAIL, "reading intelligence failed: %s",
-					     PQresultErrorMessage(res));
-				PQclear(res);
-				return false;
-			}
-			PQclear(res);
-		}
-	}
-	if (have_cur && !skipping) {
-		if (!emit(r, &r->provs[r->next], err))
-			return false;
-		cw_intel_reset(&r->pi);
-		r->next++;
-	}
-	return flush_until(r, NULL, err);
+	return cw_intel_stream(r->rd, (const char(*)[CW_UUID_LEN])r->ids, r->nprovs, emit, r,
+			       &r->rep->records, err);
 }
 
 static long
@@ -359,7 +171,7 @@ record_month_end(struct run *r, struct cw_error *err)
 
 /* Stage every active provider's score in the temporary table nightly_score,
  * in db's open transaction: the records stream out on r->rd while the scores
- * stream in on db.  r->pi is initialised and r->rd open. */
+ * stream in on db.  r->rd is open. */
 static bool
 stage_scores(struct run *r, struct cw_error *err)
 {
@@ -581,7 +393,6 @@ cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts, struct cw_n
 	r.db = db;
 	r.opts = opts;
 	r.rep = rep;
-	cw_intel_init(&r.pi);
 	cw_time_format_utc(opts->as_of, r.asof, sizeof(r.asof));
 	if (!cw_db_exec(db, "BEGIN", 0, NULL, err))
 		goto done;
@@ -650,11 +461,10 @@ fail:
 rollback:
 	rollback_quietly(db);
 done:
-	cw_intel_free(&r.pi);
 	free(r.provs);
+	free(r.ids);
 	cw_copybuf_free(&r.out);
 	cw_db_close(r.rd);
-	free(r.copy_sql);
 	return ok;
 }
 
@@ -675,7 +485,6 @@ cw_nightly_rescore(struct cw_db *db, const char *conninfo, const struct cw_rules
 	r.opts = &opts;
 	r.rep = &rep;
 	r.rs = rs;
-	cw_intel_init(&r.pi);
 	cw_time_format_utc(as_of, r.asof, sizeof(r.asof));
 	snprintf(rep.ruleset, sizeof(rep.ruleset), "%s", cw_rules_name(rs));
 	snprintf(rep.hash, sizeof(rep.hash), "%s", cw_rules_hash(rs));
@@ -696,10 +505,9 @@ cw_nightly_rescore(struct cw_db *db, const char *conninfo, const struct cw_rules
 		*scored = count_of(res);
 	}
 	*records = rep.records;
-	cw_intel_free(&r.pi);
 	free(r.provs);
+	free(r.ids);
 	cw_copybuf_free(&r.out);
 	cw_db_close(r.rd);
-	free(r.copy_sql);
 	return ok;
 }

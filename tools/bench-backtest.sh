@@ -42,19 +42,19 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 # sets med (seconds), peak (kB) and keeps the last output in $out.
 out=""
 time_runs() {
-	local times=() peaks=() t0 t1 peak i
+	local times=() peaks=() t0 t1 one i
 	out=$(mktemp /tmp/carewatch-bench-backtest.XXXXXX)
 	for i in $(seq 1 "$runs"); do
 		t0=$(date +%s.%N)
-		peak=$(/usr/bin/time -f '%M' "$cw" "${args[@]}" 2>&1 >"$out" | tail -n 1) || {
+		one=$(/usr/bin/time -f '%M' "$cw" "${args[@]}" 2>&1 >"$out" | tail -n 1) || {
 			echo "bench-backtest: the backtest failed on $PGDATABASE" >&2
 			cat "$out" >&2
 			return 1
 		}
 		t1=$(date +%s.%N)
 		times+=("$(echo "$t1 - $t0" | bc -l)")
-		peaks+=("$peak")
-		printf '%s run %d: %.2f s, peak %s kB\n' "$1" "$i" "${times[-1]}" "$peak"
+		peaks+=("$one")
+		printf '%s run %d: %.2f s, peak %s kB\n' "$1" "$i" "${times[-1]}" "$one"
 	done
 	med=$(printf '%s\n' "${times[@]}" | median)
 	peak=$(printf '%s\n' "${peaks[@]}" | sort -n | tail -n 1)
