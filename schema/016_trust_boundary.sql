@@ -23,16 +23,7 @@
 -- Messages name the step and the record's number, never free text, so the
 -- server log (which records ERROR lines) holds nothing a person wrote.
 
--- Who is calling -----------------------------------------------------------
-
--- A member of role r, or the database owner (who runs `db migrate` and may
--- do anything a person may).
-CREATE FUNCTION api.is_member(r text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT pg_has_role(session_user, r, 'MEMBER')
-      OR EXISTS (SELECT 1 FROM pg_database d JOIN pg_roles o ON o.oid = d.datdba
-                  WHERE d.datname = current_database() AND o.rolname = session_user)
-$$;
+-- Who is calling (api.is_member, 013) --------------------------------------
 
 CREATE FUNCTION api.require(r text, step text) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -40,30 +31,6 @@ BEGIN
   IF NOT api.is_member(r) THEN
     RAISE EXCEPTION '%', step USING ERRCODE = '42501';
   END IF;
-END $$;
-
--- 013's lock_take, with the owner allowed as in is_member.
-CREATE OR REPLACE FUNCTION api.lock_take(lock_name text, wait boolean DEFAULT true) RETURNS boolean
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE t text[];
-BEGIN
-  SELECT takers INTO t FROM app_lock WHERE name = lock_name;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'no such lock' USING ERRCODE = '22023';
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM unnest(t) r WHERE api.is_member(r)) THEN
-    RAISE EXCEPTION 'the % lock is not for this role', lock_name USING ERRCODE = '42501';
-  END IF;
-  IF wait THEN
-    PERFORM 1 FROM app_lock WHERE name = lock_name FOR UPDATE;
-  ELSE
-    BEGIN
-      PERFORM 1 FROM app_lock WHERE name = lock_name FOR UPDATE NOWAIT;
-    EXCEPTION WHEN lock_not_available THEN
-      RETURN false;
-    END;
-  END IF;
-  RETURN true;
 END $$;
 
 CREATE FUNCTION api.text_ok(t text, max int) RETURNS boolean
@@ -477,7 +444,7 @@ DECLARE f regprocedure;
 BEGIN
   FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
             WHERE p.pronamespace = 'api'::regnamespace
-              AND p.proname IN ('lock_take', 'is_member', 'require', 'text_ok', 'case_open', 'case_for_work',
+              AND p.proname IN ('require', 'text_ok', 'case_open', 'case_for_work',
                                 'case_respond', 'case_close', 'case_assign', 'flag_decide',
                                 'restriction_lift', 'officer_set', 'officer_leave_add',
                                 'month_end_record') LOOP

@@ -474,10 +474,11 @@ static int
 insert_columns(const struct cw_kind *kind, char *buf, size_t size, const char **table,
 	       const char **cols, int max)
 {
+	static const char insert_into[] = "INSERT INTO ";
 	char *open, *close, *save = NULL;
 	int n = 0;
 
-	snprintf(buf, size, "%s", kind->insert_sql + strlen("INSERT INTO "));
+	snprintf(buf, size, "%s", kind->insert_sql + sizeof(insert_into) - 1);
 	open = strchr(buf, '(');
 	close = open ? strchr(open, ')') : NULL;
 	if (open == NULL || close == NULL)
