@@ -382,6 +382,24 @@ cw_case_respond(struct cw_db *db, const char *case_ref, const char *kind, const 
 }
 
 bool
+cw_case_reopen(struct cw_db *db, const char *case_ref, const char *reason, struct cw_error *err)
+{
+	static const struct cw_field reason_f = {"reason", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "",
+						 NULL};
+	char cid[CW_UUID_LEN], *text = malloc(20000 * 4 + 8);
+	const char *p[2] = {cid, text};
+	bool is_null, ok;
+
+	if (text == NULL)
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	ok = cw_field_check(&reason_f, reason, text, 20000 * 4 + 8, &is_null, err) &&
+	     cw_case_resolve(db, case_ref, cid, NULL, err) &&
+	     cw_db_exec(db, "SELECT api.case_reopen($1, $2)", 2, p, err);
+	free(text);
+	return ok;
+}
+
+bool
 cw_case_close(struct cw_db *db, const char *case_ref, const char *note, struct cw_error *err)
 {
 	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "", NULL};

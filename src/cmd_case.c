@@ -151,13 +151,14 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 		putchar('\n');
 	}
 	PQclear(r);
+	/* Every step, in the order it happened (schema/018_case_history.sql). */
 	r = cw_db_query(ctx->db,
-			"SELECT to_char(recorded_at, 'YYYY-MM-DD HH24:MI'), 'assigned',"
-			"  coalesce(officer, '(unassigned)') || ' (' || reason || ', by ' || recorded_by || ')'"
-			" FROM case_assignment WHERE case_id = $1"
-			" UNION ALL SELECT to_char(responded_at, 'YYYY-MM-DD HH24:MI'), 'response',"
-			"  kind || coalesce(': ' || note, '') || ' (by ' || recorded_by || ')'"
-			" FROM case_response WHERE case_id = $1 ORDER BY 1",
+			"SELECT to_char(at, 'YYYY-MM-DD HH24:MI'), kind,"
+			"  CASE kind WHEN 'assigned' THEN coalesce(officer, '(unassigned)') || ' (' || detail"
+			"   || ', by ' || recorded_by || ')'"
+			"   ELSE concat_ws(': ', CASE kind WHEN 'opened' THEN detail || ' risk' ELSE nullif(detail, '')"
+			"   END, note) || ' (by ' || recorded_by || ')' END"
+			" FROM case_event WHERE case_id = $1 ORDER BY at, id",
 			1, p, &err);
 	if (r == NULL)
 		return cw_fail(&err);
@@ -202,6 +203,18 @@ run_close(struct cw_ctx *ctx, const struct cw_args *a)
 }
 
 static int
+run_reopen(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	struct cw_error err;
+
+	cw_error_clear(&err);
+	if (!cw_case_reopen(ctx->db, a->pos[0], cw_arg(a, "reason"), &err))
+		return cw_fail(&err);
+	printf("reopened case %s\n", a->pos[0]);
+	return CW_EXIT_OK;
+}
+
+static int
 run_assign(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	struct cw_error err;
@@ -241,6 +254,10 @@ static const struct cw_opt close_opts[] = {
 	{"note", "TEXT", "why the case is closed", NULL},
 	{NULL, NULL, NULL, NULL},
 };
+static const struct cw_opt reopen_opts[] = {
+	{"reason", "TEXT", "why the case is reopened (kept out of logs)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
 static const struct cw_opt assign_opts[] = {
 	{"unassign", NULL, "put the case back in the unassigned queue", NULL},
 	{NULL, NULL, NULL, NULL},
@@ -262,6 +279,13 @@ const struct cw_cmd cw_cmd_case_respond = {
 const struct cw_cmd cw_cmd_case_close = {
 	.name = "case close", .synopsis = "CASE", .summary = "close a case with a note",
 	.opts = close_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_close,
+};
+const struct cw_cmd cw_cmd_case_reopen = {
+	.name = "case reopen", .synopsis = "CASE", .summary = "reopen a closed case, with a reason",
+	.help = "The case goes back to responded if it ever had a response, else to open (and its"
+		" response target counts again).  For the case's officer or the quality manager; a"
+		" closed case takes no response until it is reopened.",
+	.opts = reopen_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_reopen,
 };
 const struct cw_cmd cw_cmd_case_assign = {
 	.name = "case assign", .synopsis = "CASE [OFFICER]", .summary = "give a case to an officer",

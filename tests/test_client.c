@@ -727,7 +727,7 @@ test_client_case_show_respond_assign_and_close(void **state)
 	free(out);
 	out = run_out(TL_ARGV("case", "show", case_birch), OLIVE, 0);
 	assert_non_null(strstr(out, "  state      responded\n"));
-	assert_non_null(strstr(out, "response  phone: Spoke to the registered manager (by cwt_oscar)"));
+	assert_non_null(strstr(out, "responded  phone: Spoke to the registered manager (by cwt_oscar)"));
 	free(out);
 	run_err(TL_ARGV("case", "respond", "999999"), OLIVE, 5, "carewatch: error: no case 999999\n");
 	run_err(TL_ARGV("case", "show", "twelve"), OLIVE, 2, "carewatch: error: invalid case number 'twelve'\n");
@@ -972,9 +972,13 @@ test_client_completion_of_commands_options_and_values(void **state)
 		    has(&w, "explain"));
 	assert_false(has(&w, "quit"));
 	cw_words_free(&w);
-	cw_complete_line(NULL, "carewatch case ", "re", NULL, &w, &files);
+	cw_complete_line(NULL, "carewatch case ", "res", NULL, &w, &files);
 	assert_int_equal(w.n, 1);
 	assert_string_equal(w.v[0], "respond");
+	cw_words_free(&w);
+	cw_complete_line(NULL, "carewatch case ", "re", NULL, &w, &files);
+	assert_int_equal(w.n, 2);
+	assert_true(has(&w, "respond") && has(&w, "reopen"));
 	cw_words_free(&w);
 	/* Options from the command table, with the common ones. */
 	cw_complete_line(NULL, "concern add X ", "--s", NULL, &w, &files);

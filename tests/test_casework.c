@@ -1,0 +1,179 @@
+/*
+ * test_casework.c - a case's state machine and its history, through the
+ * real binary, as officers and the quality manager make mistakes.
+ *
+ * A closed case takes no response until it is reopened with a reason; only
+ * the case's officer or the manager works it; `case show` lists every step
+ * (opened, assigned, responded, closed, reopened) with who, strictly in the
+ * order it happened; times that have not happened yet are refused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testlib.h"
+
+#define ANNA "PGUSER=cwt_cw_anna"
+#define BEN "PGUSER=cwt_cw_ben"
+#define MGR "PGUSER=cwt_cw_mgr"
+
+static const char *dbname;
+static PGconn *owner;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (!tl_db_available())
+		return 0;
+	dbname = tl_db_create("cwt_casework", true);
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_cw_anna", "--as", "officer"), NULL, 0));
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_cw_ben", "--as", "officer"), NULL, 0));
+	free(tl_run_out(TL_ARGV("db", "role", "add", "cwt_cw_mgr", "--as", "manager"), NULL, 0));
+	free(tl_run_out(TL_ARGV("officer", "add", "cwt_cw_anna", "--name", "Anna", "--fte", "1",
+				"--locality", "east"), NULL, 0));
+	free(tl_run_out(TL_ARGV("officer", "add", "cwt_cw_ben", "--name", "Ben", "--fte", "1",
+				"--locality", "west"), NULL, 0));
+	free(tl_run_out(TL_ARGV("provider", "add", "Quay House", "--care-type", "residential",
+				"--locality", "east"), NULL, 0));
+	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
+	owner = tl_connect(NULL);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (owner)
+		PQfinish(owner);
+	if (dbname)
+		tl_db_drop(dbname);
+	return 0;
+}
+
+static void
+run_fails(const char *const argv[], const char *env, int code, const char *message)
+{
+	char *out, *err;
+
+	assert_int_equal(tl_run(argv, NULL, &out, &err, env), code);
+	assert_string_equal(err, message);
+	assert_string_equal(out, "");
+	free(out);
+	free(err);
+}
+
+static void
+test_casework_closed_case_needs_reopening_with_a_reason(void **state)
+{
+	char *out;
+	char num[16], msg[256];
+	long events;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	free(tl_run_out(TL_ARGV("concern", "add", "Quay House", "--risk", "high", "--category", "staffing",
+				"--source", "family", "--summary", "Night staffing"), ANNA, 0));
+	snprintf(num, sizeof(num), "%s", tl_query1(owner, "SELECT max(number) FROM case_file"));
+	free(tl_run_out(TL_ARGV("case", "respond", num, "--kind", "phone", "--note", "Called the manager"),
+			ANNA, 0));
+	/* Ben does not hold the case. */
+	snprintf(msg, sizeof(msg), "carewatch: error: case %s is assigned to 'cwt_cw_anna'; closing a case"
+		 " is for its officer or the quality manager\n", num);
+	run_fails(TL_ARGV("case", "close", num, "--note", "Not mine"), BEN, 4, msg);
+	free(tl_run_out(TL_ARGV("case", "close", num, "--note", "Staffing restored"), ANNA, 0));
+	/* Closed: no response, no second close, until reopened. */
+	events = tl_count(owner, "SELECT count(*) FROM case_event");
+	snprintf(msg, sizeof(msg), "carewatch: error: case %s is closed; it takes no more responses\n", num);
+	run_fails(TL_ARGV("case", "respond", num, "--kind", "visit", "--note", "Late"), ANNA, 7, msg);
+	snprintf(msg, sizeof(msg), "carewatch: error: case %s is already closed\n", num);
+	run_fails(TL_ARGV("case", "close", num, "--note", "Again"), ANNA, 7, msg);
+	run_fails(TL_ARGV("case", "reopen", num), ANNA, 2, "carewatch: error: missing --reason TEXT\n");
+	snprintf(msg, sizeof(msg), "carewatch: error: case %s is assigned to 'cwt_cw_anna'; reopening a case"
+		 " is for its officer or the quality manager\n", num);
+	run_fails(TL_ARGV("case", "reopen", num, "--reason", "Mine now"), BEN, 4, msg);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_event"), events);
+	/* The manager reopens it for Anna: back to responded, closure cleared. */
+	out = tl_run_out(TL_ARGV("case", "reopen", num, "--reason", "Family rang again"), MGR, 0);
+	snprintf(msg, sizeof(msg), "reopened case %s\n", num);
+	assert_string_equal(out, msg);
+	free(out);
+	assert_string_equal(tl_query1(owner, "SELECT state || ' ' || (closed_at IS NULL)::text || ' '"
+					     " || (closure_note IS NULL)::text FROM case_file"
+					     " WHERE number = (SELECT max(number) FROM case_file)"),
+			    "responded true true");
+	snprintf(msg, sizeof(msg), "carewatch: error: case %s is not closed\n", num);
+	run_fails(TL_ARGV("case", "reopen", num, "--reason", "Twice"), MGR, 7, msg);
+	free(tl_run_out(TL_ARGV("case", "respond", num, "--kind", "visit", "--note", "Visited"), ANNA, 0));
+	free(tl_run_out(TL_ARGV("case", "close", num, "--note", "Resolved at visit"), ANNA, 0));
+	/* Every step, with who, in the order it happened (one minute or not). */
+	out = tl_run_out(TL_ARGV("case", "show", num), ANNA, 0);
+	{
+		static const char *const steps[] = {
+			"opened     high risk (by cwt_cw_anna)",
+			"assigned   cwt_cw_anna (lowest_load, by cwt_cw_anna)",
+			"responded  phone: Called the manager (by cwt_cw_anna)",
+			"closed     Staffing restored (by cwt_cw_anna)",
+			"reopened   Family rang again (by cwt_cw_mgr)",
+			"responded  visit: Visited (by cwt_cw_anna)",
+			"closed     Resolved at visit (by cwt_cw_anna)",
+		};
+		const char *at = strstr(out, "\nHistory\n");
+		assert_non_null(at);
+		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+			const char *next = strstr(at, steps[i]);
+			if (next == NULL)
+				fail_msg("step %zu '%s' missing or out of order in:\n%s", i, steps[i], out);
+			at = next + 1;
+		}
+	}
+	free(out);
+}
+
+static void
+test_casework_times_not_yet_come_are_refused(void **state)
+{
+	long concerns;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	concerns = tl_count(owner, "SELECT count(*) FROM concern");
+	run_fails(TL_ARGV("concern", "add", "Quay House", "--risk", "high", "--category", "staffing",
+			  "--source", "family", "--received", "2099-12-25 09:00", "--summary", "Christmas"),
+		  ANNA, 2, "carewatch: error: received 2099-12-25 09:00 GMT is in the future (at the latest now)\n");
+	run_fails(TL_ARGV("safeguarding", "add", "Quay House", "--category", "neglect", "--referred",
+			  "2099-01-01"),
+		  ANNA, 2, "carewatch: error: referred 2099-01-01 is in the future (at the latest today)\n");
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM concern"), concerns);
+	/* psql gets the same answer from the table. */
+	{
+		PGconn *c = tl_connect("cwt_cw_anna");
+		PGresult *r = PQexec(c, "INSERT INTO concern (id, provider_id, risk, category, source,"
+				     " safeguarding, received_at, summary) SELECT gen_random_uuid(), id, 'low',"
+				     " 'other', 'public', false, '2099-12-25', 'Christmas' FROM provider");
+		assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23514");
+		PQclear(r);
+		PQfinish(c);
+	}
+	/* yesterday and today are dates; a restriction may be planned ahead. */
+	free(tl_run_out(TL_ARGV("ipc", "add", "Quay House", "--result", "compliant", "--date", "yesterday"),
+			ANNA, 0));
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM ipc_inspection WHERE inspected_on ="
+				     " (now() AT TIME ZONE 'Europe/London')::date - 1"), 1);
+	free(tl_run_out(TL_ARGV("restriction", "add", "Quay House", "--kind", "partial", "--reason",
+				"Planned", "--from", "today", "--to", "2099-01-31"), ANNA, 0));
+	assert_false(tl_server_log_contains("Christmas"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_casework_closed_case_needs_reopening_with_a_reason),
+		cmocka_unit_test(test_casework_times_not_yet_come_are_refused),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
