@@ -39,6 +39,41 @@ LANGUAGE sql IMMUTABLE AS $$
                        AND t !~ '[\x01-\x08\x0b-\x1f\x7f\u0080-\u009f]')
 $$;
 
+-- Officers: who takes cases ----------------------------------------------
+--
+-- The caseload figure counted every officer as available: the market
+-- assurance officers (no locality; proactive PAMMS work) and the quality
+-- manager pulled the team's mean load per FTE down (13.5 instead of about
+-- 18.4 on the seed's team), so every QA officer showed "above band" after a
+-- balanced --apply and --suggest chased a band nobody could reach.  Whether
+-- an officer takes cases is now a fact about the officer: by default QA
+-- officers do and market assurance officers and the quality manager do
+-- not; `officer add --takes-cases yes|no` overrides it.  Those who do not
+-- take cases are neither given new cases nor counted in the balance
+-- (`caseload` shows them apart); a manager may still assign them a case by
+-- hand.
+
+ALTER TABLE officer ADD COLUMN takes_cases boolean;
+UPDATE officer SET takes_cases = (post = 'qa_officer');
+ALTER TABLE officer ALTER COLUMN takes_cases SET NOT NULL,
+  ALTER COLUMN takes_cases SET DEFAULT true;
+
+
+-- NULL when p_officer may be given a new case in p_locality, else why not.
+-- (A manager assigning by hand may give a case to any active officer.)
+CREATE FUNCTION api.officer_may_take(p_officer text, p_locality text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT CASE
+    WHEN NOT EXISTS (SELECT 1 FROM officer WHERE login = p_officer AND active) THEN 'inactive'
+    WHEN NOT (SELECT takes_cases FROM officer WHERE login = p_officer) THEN 'takes no cases'
+    WHEN NOT EXISTS (SELECT 1 FROM officer_locality WHERE login = p_officer
+                        AND locality = p_locality) THEN 'does not cover the locality'
+    WHEN EXISTS (SELECT 1 FROM officer_leave v WHERE v.login = p_officer
+                    AND (now() AT TIME ZONE 'Europe/London')::date BETWEEN v.first_day AND v.last_day)
+      THEN 'on leave'
+  END
+$$;
+
 -- Cases --------------------------------------------------------------------
 --
 --   state      entered by                          allowed next
@@ -63,6 +98,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   c concern%ROWTYPE;
   loc text;
+  why text;
   n bigint;
 BEGIN
   PERFORM api.require('carewatch_officer', 'opening cases is for QA officers and managers');
@@ -101,15 +137,10 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM officer WHERE login = p_officer AND active) THEN
       RAISE EXCEPTION 'no active officer %', quote_literal(p_officer) USING ERRCODE = 'P0002';
     END IF;
-    IF p_reason <> 'manual' AND NOT EXISTS (
-         SELECT 1 FROM officer_locality WHERE login = p_officer AND locality = loc) THEN
-      RAISE EXCEPTION 'officer % does not cover the provider''s locality', quote_literal(p_officer)
+    why := api.officer_may_take(p_officer, loc);
+    IF p_reason <> 'manual' AND why IS NOT NULL THEN
+      RAISE EXCEPTION 'officer % cannot be given new cases: %', quote_literal(p_officer), why
         USING ERRCODE = '55000';
-    END IF;
-    IF p_reason <> 'manual' AND EXISTS (
-         SELECT 1 FROM officer_leave v WHERE v.login = p_officer
-            AND (now() AT TIME ZONE 'Europe/London')::date BETWEEN v.first_day AND v.last_day) THEN
-      RAISE EXCEPTION 'officer % is on leave', quote_literal(p_officer) USING ERRCODE = '55000';
     END IF;
   END IF;
   INSERT INTO case_file (id, provider_id, concern_id, risk, title, opened_at, due_at, assigned_to)
@@ -333,9 +364,11 @@ END $$;
 
 -- Officers, leave and month-end counts -------------------------------------
 
--- Add or change an officer (name, FTE, post, localities covered).
+-- Add or change an officer (name, FTE, post, localities covered, and
+-- whether they take cases: NULL keeps what they had, or for a new officer
+-- follows the post).
 CREATE FUNCTION api.officer_set(p_login text, p_name text, p_fte numeric, p_post text,
-                                p_localities text[])
+                                p_localities text[], p_takes_cases boolean DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -356,17 +389,19 @@ BEGIN
               WHERE NOT EXISTS (SELECT 1 FROM locality WHERE locality.code = l.code)) THEN
     RAISE EXCEPTION 'no such locality' USING ERRCODE = 'P0002';
   END IF;
-  INSERT INTO officer (login, name, fte, post) VALUES (p_login, p_name, p_fte, p_post)
+  INSERT INTO officer (login, name, fte, post, takes_cases)
+  VALUES (p_login, p_name, p_fte, p_post, coalesce(p_takes_cases, p_post = 'qa_officer'))
   ON CONFLICT (login) DO UPDATE SET name = EXCLUDED.name, fte = EXCLUDED.fte,
-         post = EXCLUDED.post, active = true
-   WHERE (officer.name, officer.fte, officer.post, officer.active)
-         IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.fte, EXCLUDED.post, true);
+         post = EXCLUDED.post, active = true,
+         takes_cases = coalesce(p_takes_cases, officer.takes_cases)
+   WHERE (officer.name, officer.fte, officer.post, officer.active, officer.takes_cases)
+         IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.fte, EXCLUDED.post, true,
+                           coalesce(p_takes_cases, officer.takes_cases));
   DELETE FROM officer_locality o WHERE o.login = p_login
      AND o.locality <> ALL (coalesce(p_localities, '{}'));
   INSERT INTO officer_locality (login, locality)
   SELECT p_login, l FROM unnest(p_localities) l ON CONFLICT DO NOTHING;
 END $$;
-
 -- Record an officer's leave.  Returns false for a retry with the same
 -- content.
 CREATE FUNCTION api.officer_leave_add(p_id uuid, p_login text, p_first date, p_last date)
@@ -446,7 +481,8 @@ BEGIN
             WHERE p.pronamespace = 'api'::regnamespace
               AND p.proname IN ('require', 'text_ok', 'case_open', 'case_for_work',
                                 'case_respond', 'case_close', 'case_assign', 'flag_decide',
-                                'restriction_lift', 'officer_set', 'officer_leave_add',
+                                'restriction_lift', 'officer_set', 'officer_may_take',
+                                'officer_leave_add',
                                 'month_end_record') LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO carewatch_api', f);
     EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
@@ -462,7 +498,7 @@ GRANT EXECUTE ON FUNCTION api.case_open(uuid, uuid, text, timestamptz, text, uui
                           api.restriction_lift(uuid, uuid, date, text),
                           api.case_assign(uuid[], uuid[], text[], text[], text),
                           api.flag_decide(uuid, boolean, text, text, date, uuid),
-                          api.officer_set(text, text, numeric, text, text[]),
+                          api.officer_set(text, text, numeric, text, text[], boolean),
                           api.officer_leave_add(uuid, text, date, date),
                           api.month_end_record(date)
   TO carewatch_readonly, carewatch_batch;

@@ -30,7 +30,7 @@
 /* One row per (officer, locality covered): FTE, active, on leave today, open
  * cases by risk level, and whether they hold an open case here. */
 #define TEAM_SQL                                                                                 \
-	"SELECT o.login, o.fte::float8, o.active,"                                                \
+	"SELECT o.login, o.fte::float8, o.active AND o.takes_cases,"                              \
 	" EXISTS (SELECT 1 FROM officer_leave v WHERE v.login = o.login"                           \
 	"   AND (now() AT TIME ZONE 'Europe/London')::date BETWEEN v.first_day AND v.last_day),"    \
 	" coalesce(l.locality, ''), k.low, k.medium, k.high, k.very_high, k.here"                \

@@ -168,12 +168,82 @@ test_casework_times_not_yet_come_are_refused(void **state)
 	assert_false(tl_server_log_contains("Christmas"));
 }
 
+/* The seed's team shape (2017/18): six QA officers on 5.3 FTE, two market
+ * assurance officers and the quality manager.  Only the QA officers take
+ * cases: new cases go to them, and the balance is over their 5.3 FTE. */
+static void
+test_casework_caseload_counts_only_those_who_take_cases(void **state)
+{
+	static const struct {
+		const char *login, *fte, *post;
+	} team[] = {
+		{"cwt_sq_a", "1", NULL}, {"cwt_sq_b", "1", NULL}, {"cwt_sq_c", "1", NULL},
+		{"cwt_sq_d", "1", NULL}, {"cwt_sq_e", "0.8", NULL}, {"cwt_sq_f", "0.5", NULL},
+		{"cwt_sq_mao1", "1", "market_assurance"}, {"cwt_sq_mao2", "1", "market_assurance"},
+		{"cwt_sq_qm", "1", "quality_manager"},
+	};
+	static const char *const risks[] = {"high", "high", "high", "high", "medium", "medium"};
+	char saved[64], *out;
+	const char *seed;
+	PGconn *c;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	snprintf(saved, sizeof(saved), "%s", getenv("PGDATABASE"));
+	seed = tl_db_create("cwt_casework_team", true);
+	for (size_t i = 0; i < sizeof(team) / sizeof(team[0]); i++) {
+		if (team[i].post)
+			free(tl_run_out(TL_ARGV("officer", "add", team[i].login, "--name", "Member", "--fte",
+						team[i].fte, "--locality", "north", "--post", team[i].post),
+					NULL, 0));
+		else
+			free(tl_run_out(TL_ARGV("officer", "add", team[i].login, "--name", "Member", "--fte",
+						team[i].fte, "--locality", "north"), NULL, 0));
+	}
+	free(tl_run_out(TL_ARGV("provider", "add", "Seed Court", "--care-type", "residential",
+				"--locality", "north"), NULL, 0));
+	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
+	for (size_t i = 0; i < sizeof(risks) / sizeof(risks[0]); i++)
+		free(tl_run_out(TL_ARGV("concern", "add", "Seed Court", "--risk", risks[i], "--category",
+					"staffing", "--source", "public", "--summary", "Seed"), NULL, 0));
+	c = tl_connect(NULL);
+	/* Nobody who takes no cases was given one. */
+	assert_int_equal(tl_count(c, "SELECT count(*) FROM case_file WHERE assigned_to IN"
+				     " ('cwt_sq_mao1', 'cwt_sq_mao2', 'cwt_sq_qm')"), 0);
+	assert_int_equal(tl_count(c, "SELECT count(*) FROM case_file WHERE assigned_to IS NULL"), 0);
+	PQfinish(c);
+	out = tl_run_out(TL_ARGV("caseload", "--format", "csv"), NULL, 0);
+	/* By hand: 4 high x 1.5 + 2 medium x 1 = 8.00 over 5.3 FTE = 1.51 per FTE. */
+	assert_non_null(strstr(out, "\nTEAM,5.30,0,2,4,0,6,8.00,1.51,"));
+	/* Listed apart, after the balance and the queue. */
+	assert_non_null(strstr(strstr(out, "\n(unassigned),"),
+			       "\ncwt_sq_mao1,1.00,0,0,0,0,0,0.00,,,,,0,takes no cases (market assurance)\n"
+			       "cwt_sq_mao2,1.00,0,0,0,0,0,0.00,,,,,0,takes no cases (market assurance)\n"
+			       "cwt_sq_qm,1.00,0,0,0,0,0,0.00,,,,,0,takes no cases (quality manager)\n"));
+	free(out);
+	out = tl_run_out(TL_ARGV("officer", "list", "--format", "csv"), NULL, 0);
+	assert_non_null(strstr(out, "\ncwt_sq_mao1,Member,market_assurance,1.00,north,no,yes,no\n"));
+	assert_non_null(strstr(out, "\ncwt_sq_a,Member,qa_officer,1.00,north,no,yes,yes\n"));
+	free(out);
+	/* A market assurance officer who does take cases, by choice. */
+	free(tl_run_out(TL_ARGV("officer", "add", "cwt_sq_mao2", "--name", "Member", "--fte", "1",
+				"--locality", "north", "--post", "market_assurance", "--takes-cases", "yes"),
+			NULL, 0));
+	out = tl_run_out(TL_ARGV("caseload", "--format", "csv"), NULL, 0);
+	assert_non_null(strstr(out, "\nTEAM,6.30,0,2,4,0,6,8.00,1.27,"));
+	free(out);
+	tl_db_drop(seed);
+	setenv("PGDATABASE", saved, 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_casework_closed_case_needs_reopening_with_a_reason),
 		cmocka_unit_test(test_casework_times_not_yet_come_are_refused),
+		cmocka_unit_test(test_casework_caseload_counts_only_those_who_take_cases),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -796,9 +796,9 @@ test_client_officer_list_in_each_format(void **state)
 	assert_non_null(strstr(out, "(2 rows)\n"));
 	free(out);
 	out = run_out(TL_ARGV("officer", "list", "--format", "csv"), OLIVE, 0);
-	assert_string_equal(out, "login,name,post,fte,localities,on_leave,active\n"
-				 "cwt_olive,Olive Example,qa_officer,1.00,\"north,west\",no,yes\n"
-				 "cwt_oscar,Oscar Example,qa_officer,0.50,south,no,yes\n");
+	assert_string_equal(out, "login,name,post,fte,localities,on_leave,active,takes_cases\n"
+				 "cwt_olive,Olive Example,qa_officer,1.00,\"north,west\",no,yes,yes\n"
+				 "cwt_oscar,Oscar Example,qa_officer,0.50,south,no,yes,yes\n");
 	free(out);
 	out = run_out(TL_ARGV("officer", "list", "--format", "json"), OLIVE, 0);
 	assert_non_null(strstr(out, "{\"login\": \"cwt_olive\", \"name\": \"Olive Example\","
@@ -832,7 +832,7 @@ test_client_shell_runs_lines_from_standard_input(void **state)
 	/* The last failure decides the exit code. */
 	assert_int_equal(rc, 2);
 	/* --format applies to its own line only. */
-	assert_non_null(strstr(out, "login,name,post,fte,localities,on_leave,active\n"));
+	assert_non_null(strstr(out, "login,name,post,fte,localities,on_leave,active,takes_cases\n"));
 	assert_non_null(strstr(out, "QA team\n"));
 	assert_non_null(strstr(out, "Ashfield House\n  care type    Residential\n"));
 	assert_non_null(strstr(out, "Ashfield Lodge"));
