@@ -241,12 +241,21 @@ END $$;
 
 -- Move cases to other officers (NULL: the unassigned queue), all or none:
 -- each case must still be open and held by the officer the move was worked
--- out from.  For the quality manager only.  Returns the cases moved.
+-- out from.  For the quality manager only.  A case goes only to someone
+-- who could take it -- takes cases and covers the provider's locality, and
+-- for a move by hand is not on leave on the day the case is due (today when
+-- it has no target) -- unless forced, with a reason (kept with the
+-- assignment).  Returns the cases moved.
+ALTER TABLE case_assignment ADD COLUMN note text CHECK (length(note) <= 20000);
+
 CREATE FUNCTION api.case_assign(p_assignments uuid[], p_cases uuid[], p_from text[],
-                                p_to text[], p_reason text)
+                                p_to text[], p_reason text, p_force boolean DEFAULT false,
+                                p_note text DEFAULT NULL)
 RETURNS int
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE n int;
+DECLARE
+  n int;
+  bad record;
 BEGIN
   PERFORM api.require('carewatch_manager', 'assigning cases is for the quality manager');
   IF p_reason IS NULL OR p_reason NOT IN ('manual', 'rebalance', 'unassigned') THEN
@@ -265,6 +274,30 @@ BEGIN
               WHERE c.state = 'closed') THEN
     RAISE EXCEPTION 'a closed case cannot be assigned' USING ERRCODE = '55000';
   END IF;
+  IF p_force AND (p_note IS NULL OR NOT api.text_ok(p_note, 20000)) THEN
+    RAISE EXCEPTION 'forcing an assignment needs a reason' USING ERRCODE = '22023';
+  END IF;
+  IF NOT p_force THEN
+    SELECT c.number, m.o, w.why INTO bad
+      FROM unnest(p_cases, p_to) AS m(id, o)
+      JOIN case_file c ON c.id = m.id JOIN provider p ON p.id = c.provider_id
+     CROSS JOIN LATERAL (SELECT CASE
+        WHEN NOT (SELECT takes_cases FROM officer WHERE login = m.o) THEN 'takes no cases'
+        WHEN NOT EXISTS (SELECT 1 FROM officer_locality l WHERE l.login = m.o
+                            AND l.locality = p.locality) THEN 'does not cover the locality'
+        WHEN p_reason = 'manual' AND EXISTS (
+               SELECT 1 FROM officer_leave v WHERE v.login = m.o
+                  AND coalesce((c.due_at AT TIME ZONE 'Europe/London')::date,
+                               (now() AT TIME ZONE 'Europe/London')::date)
+                      BETWEEN v.first_day AND v.last_day) THEN 'is on leave on the day it is due'
+      END AS why) w
+     WHERE m.o IS NOT NULL AND w.why IS NOT NULL
+     ORDER BY c.number LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'case % cannot go to %: % (force it, with a reason)', bad.number,
+        quote_literal(bad.o), bad.why USING ERRCODE = '55000';
+    END IF;
+  END IF;
   UPDATE case_file c SET assigned_to = m.to_officer
     FROM unnest(p_cases, p_from, p_to) AS m(case_id, from_officer, to_officer)
    WHERE c.id = m.case_id AND c.state <> 'closed'
@@ -274,8 +307,8 @@ BEGIN
     RAISE EXCEPTION '% of the % cases changed hands or closed meanwhile; nothing was moved',
       cardinality(p_cases) - n, cardinality(p_cases) USING ERRCODE = '40001';
   END IF;
-  INSERT INTO case_assignment (id, case_id, officer, reason)
-  SELECT a, c, o, p_reason FROM unnest(p_assignments, p_cases, p_to) AS m(a, c, o);
+  INSERT INTO case_assignment (id, case_id, officer, reason, note)
+  SELECT a, c, o, p_reason, p_note FROM unnest(p_assignments, p_cases, p_to) AS m(a, c, o);
   RETURN n;
 END $$;
 
@@ -496,7 +529,7 @@ GRANT EXECUTE ON FUNCTION api.case_open(uuid, uuid, text, timestamptz, text, uui
                           api.case_respond(uuid, uuid, timestamptz, text, text, uuid),
                           api.case_close(uuid, text),
                           api.restriction_lift(uuid, uuid, date, text),
-                          api.case_assign(uuid[], uuid[], text[], text[], text),
+                          api.case_assign(uuid[], uuid[], text[], text[], text, boolean, text),
                           api.flag_decide(uuid, boolean, text, text, date, uuid),
                           api.officer_set(text, text, numeric, text, text[], boolean),
                           api.officer_leave_add(uuid, text, date, date),

@@ -40,8 +40,8 @@ CREATE INDEX case_event_case ON case_event (case_id, at, id);
 -- The cases and steps already recorded, in the order they happened.
 INSERT INTO case_event (case_id, at, kind, detail, recorded_by, recorded_at)
 SELECT id, opened_at, 'opened', risk, recorded_by, recorded_at FROM case_file;
-INSERT INTO case_event (case_id, at, kind, officer, detail, recorded_by, recorded_at)
-SELECT case_id, recorded_at, 'assigned', officer, reason, recorded_by, recorded_at
+INSERT INTO case_event (case_id, at, kind, officer, detail, note, recorded_by, recorded_at)
+SELECT case_id, recorded_at, 'assigned', officer, reason, note, recorded_by, recorded_at
   FROM case_assignment;
 INSERT INTO case_event (case_id, at, kind, detail, note, recorded_by, recorded_at)
 SELECT case_id, responded_at, 'responded', kind, note, recorded_by, recorded_at
@@ -67,8 +67,8 @@ BEGIN
       FROM new_rows n JOIN old_rows o ON o.id = n.id
      WHERE n.state = 'closed' AND o.state <> 'closed' ORDER BY n.closed_at, n.number;
   ELSIF TG_TABLE_NAME = 'case_assignment' THEN
-    INSERT INTO case_event (case_id, at, kind, officer, detail)
-    SELECT case_id, now(), 'assigned', officer, reason FROM new_rows ORDER BY case_id;
+    INSERT INTO case_event (case_id, at, kind, officer, detail, note)
+    SELECT case_id, now(), 'assigned', officer, reason, note FROM new_rows ORDER BY case_id;
   ELSE
     INSERT INTO case_event (case_id, at, kind, detail, note)
     SELECT case_id, responded_at, 'responded', kind, note FROM new_rows ORDER BY responded_at;

@@ -155,7 +155,7 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 	r = cw_db_query(ctx->db,
 			"SELECT to_char(at, 'YYYY-MM-DD HH24:MI'), kind,"
 			"  CASE kind WHEN 'assigned' THEN coalesce(officer, '(unassigned)') || ' (' || detail"
-			"   || ', by ' || recorded_by || ')'"
+			"   || ', by ' || recorded_by || ')' || coalesce(': ' || note, '')"
 			"   ELSE concat_ws(': ', CASE kind WHEN 'opened' THEN detail || ' risk' ELSE nullif(detail, '')"
 			"   END, note) || ' (by ' || recorded_by || ')' END"
 			" FROM case_event WHERE case_id = $1 ORDER BY at, id",
@@ -225,7 +225,8 @@ run_assign(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_error_set(&err, CW_EXIT_USAGE, "'carewatch case assign' needs an OFFICER or --unassign");
 		return cw_fail(&err);
 	}
-	if (!cw_case_assign(ctx->db, a->pos[0], to, "manual", &err))
+	if (!cw_case_assign(ctx->db, a->pos[0], to, to ? "manual" : "unassigned", cw_flag(a, "force"),
+			    cw_arg(a, "reason"), &err))
 		return cw_fail(&err);
 	printf(to ? "case %s assigned to %s\n" : "case %s is now unassigned%s\n", a->pos[0], to ? to : "");
 	return CW_EXIT_OK;
@@ -260,6 +261,9 @@ static const struct cw_opt reopen_opts[] = {
 };
 static const struct cw_opt assign_opts[] = {
 	{"unassign", NULL, "put the case back in the unassigned queue", NULL},
+	{"force", NULL, "give it to an officer who takes no cases, does not cover the locality"
+	 " or is on leave on the day it is due (needs --reason)", NULL},
+	{"reason", "TEXT", "why the assignment is forced (kept with it)", NULL},
 	{NULL, NULL, NULL, NULL},
 };
 

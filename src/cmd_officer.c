@@ -179,9 +179,18 @@ run_leave(struct cw_ctx *ctx, const struct cw_args *a)
 			       cw_arg(a, "from") ? "to" : "from");
 		return cw_fail(&err);
 	}
-	if (!cw_date_parse(cw_arg(a, "from"), "from", &from, &err) ||
-	    !cw_date_parse(cw_arg(a, "to"), "to", &to, &err))
-		return cw_fail(&err);
+	{
+		/* Leave may be booked ahead; today and yesterday read as dates. */
+		static const struct cw_field from_f = {"from", CW_F_DATE, NULL, true, 0, CW_F_ANY_DAY,
+						       "DATE", "", NULL};
+		static const struct cw_field to_f = {"to", CW_F_DATE, NULL, true, 0, CW_F_ANY_DAY, "DATE",
+						     "", NULL};
+		bool is_null;
+		if (!cw_field_check(&from_f, cw_arg(a, "from"), f, sizeof(f), &is_null, &err) ||
+		    !cw_field_check(&to_f, cw_arg(a, "to"), t, sizeof(t), &is_null, &err) ||
+		    !cw_date_parse(f, "from", &from, &err) || !cw_date_parse(t, "to", &to, &err))
+			return cw_fail(&err);
+	}
 	if (cw_date_cmp(from, to) > 0) {
 		cw_error_field(&err, "to", "--to %s is before --from %s", cw_arg(a, "to"), cw_arg(a, "from"));
 		return cw_fail(&err);

@@ -237,6 +237,45 @@ test_casework_caseload_counts_only_those_who_take_cases(void **state)
 	setenv("PGDATABASE", saved, 1);
 }
 
+/* `case assign` by hand: not to someone who could not take the case,
+ * unless forced with a reason, which the history keeps. */
+static void
+test_casework_assign_refuses_who_cannot_take_it_unless_forced(void **state)
+{
+	char num[16], msg[256], *out;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	free(tl_run_out(TL_ARGV("concern", "add", "Quay House", "--risk", "medium", "--category", "other",
+				"--source", "public", "--summary", "To move"), ANNA, 0));
+	snprintf(num, sizeof(num), "%s", tl_query1(owner, "SELECT max(number) FROM case_file"));
+	/* Ben covers the west; Quay House is in the east. */
+	snprintf(msg, sizeof(msg), "carewatch: error: case %s cannot go to 'cwt_cw_ben': does not cover the"
+		 " locality (force it, with a reason)\n", num);
+	run_fails(TL_ARGV("case", "assign", num, "cwt_cw_ben"), MGR, 7, msg);
+	run_fails(TL_ARGV("case", "assign", num, "cwt_cw_ben", "--force"), MGR, 2,
+		  "carewatch: error: missing --reason TEXT\n");
+	run_fails(TL_ARGV("case", "assign", num, "cwt_cw_ben", "--reason", "Cover"), MGR, 2,
+		  "carewatch: error: --reason goes with --force\n");
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_file WHERE assigned_to = 'cwt_cw_ben'"), 0);
+	/* Anna on leave over the due date: refused too. */
+	free(tl_run_out(TL_ARGV("case", "assign", num, "--unassign"), MGR, 0));
+	free(tl_run_out(TL_ARGV("officer", "leave", "cwt_cw_anna", "--from", "today", "--to", "2099-12-31"),
+			MGR, 0));
+	snprintf(msg, sizeof(msg), "carewatch: error: case %s cannot go to 'cwt_cw_anna': is on leave on the"
+		 " day it is due (force it, with a reason)\n", num);
+	run_fails(TL_ARGV("case", "assign", num, "cwt_cw_anna"), MGR, 7, msg);
+	out = tl_run_out(TL_ARGV("case", "assign", num, "cwt_cw_ben", "--force", "--reason",
+				 "Covering the east while Anna is away"), MGR, 0);
+	free(out);
+	out = tl_run_out(TL_ARGV("case", "show", num), MGR, 0);
+	assert_non_null(strstr(out, "  cwt_cw_ben (manual, by cwt_cw_mgr): Covering the east while Anna is away\n"));
+	free(out);
+	assert_string_equal(tl_query1(owner, "SELECT note FROM case_assignment WHERE officer = 'cwt_cw_ben'"),
+			    "Covering the east while Anna is away");
+}
+
 int
 main(void)
 {
@@ -244,6 +283,7 @@ main(void)
 		cmocka_unit_test(test_casework_closed_case_needs_reopening_with_a_reason),
 		cmocka_unit_test(test_casework_times_not_yet_come_are_refused),
 		cmocka_unit_test(test_casework_caseload_counts_only_those_who_take_cases),
+		cmocka_unit_test(test_casework_assign_refuses_who_cannot_take_it_unless_forced),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

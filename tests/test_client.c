@@ -736,7 +736,12 @@ test_client_case_show_respond_assign_and_close(void **state)
 		"carewatch: error: assigning cases is for the quality manager\n");
 	run_err(TL_ARGV("case", "assign", case_cedar), MGR, 2,
 		"carewatch: error: 'carewatch case assign' needs an OFFICER or --unassign\n");
-	out = run_out(TL_ARGV("case", "assign", case_cedar, "cwt_olive"), MGR, 0);
+	/* Olive does not cover Norwich: only forced, with a reason. */
+	snprintf(want, sizeof(want), "carewatch: error: case %s cannot go to 'cwt_olive': does not cover"
+		 " the locality (force it, with a reason)\n", case_cedar);
+	run_err(TL_ARGV("case", "assign", case_cedar, "cwt_olive"), MGR, 7, want);
+	out = run_out(TL_ARGV("case", "assign", case_cedar, "cwt_olive", "--force", "--reason",
+			      "Nobody covers Norwich this month"), MGR, 0);
 	snprintf(want, sizeof(want), "case %s assigned to cwt_olive\n", case_cedar);
 	assert_string_equal(out, want);
 	free(out);
