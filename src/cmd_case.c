@@ -27,8 +27,10 @@ static const struct cw_col case_cols[] = {
 	"           = (now() AT TIME ZONE 'Europe/London')::date THEN 'due today'"            \
 	"      ELSE '' END"
 
+/* Rows of r as the case table; total > rows shown says so in the footer
+ * (nothing is ever cut silently), with how to see them all. */
 static int
-emit_cases(struct cw_ctx *ctx, const char *title, PGresult *r)
+emit_cases_of(struct cw_ctx *ctx, const char *title, PGresult *r, long total)
 {
 	struct cw_table *t = cw_table_new(title, case_cols, 8);
 
@@ -42,8 +44,20 @@ emit_cases(struct cw_ctx *ctx, const char *title, PGresult *r)
 		else if (cells[7][0])
 			cw_table_mark_last(t, "*");
 	}
+	if (total > PQntuples(r)) {
+		char footer[128];
+		snprintf(footer, sizeof(footer), "(showing %d of %ld; --limit 0 for all)", PQntuples(r),
+			 total);
+		cw_table_footer(t, footer);
+	}
 	PQclear(r);
 	return cw_emit(ctx, t);
+}
+
+static int
+emit_cases(struct cw_ctx *ctx, const char *title, PGresult *r)
+{
+	return emit_cases_of(ctx, title, r, 0);
 }
 
 static int
@@ -71,24 +85,35 @@ run_worklist(struct cw_ctx *ctx, const struct cw_args *a)
 static int
 run_list(struct cw_ctx *ctx, const struct cw_args *a)
 {
+	static const struct cw_field limit_f = {"limit", CW_F_INT, NULL, false, 0, 1000000, "N", "",
+						"500"};
 	const char *officer = cw_flag(a, "mine") ? cw_db_user(ctx->db) : cw_arg(a, "officer");
-	const char *p[4] = {officer, cw_flag(a, "open") || cw_flag(a, "overdue") ? "t" : "f",
-			    cw_flag(a, "overdue") ? "t" : "f", cw_flag(a, "unassigned") ? "t" : "f"};
+	char limit[16];
+	const char *p[5] = {officer, cw_flag(a, "open") || cw_flag(a, "overdue") ? "t" : "f",
+			    cw_flag(a, "overdue") ? "t" : "f", cw_flag(a, "unassigned") ? "t" : "f",
+			    limit};
 	struct cw_error err;
+	bool is_null;
+	long total;
 	PGresult *r;
 
 	cw_error_clear(&err);
+	if (!cw_field_check(&limit_f, cw_arg(a, "limit"), limit, sizeof(limit), &is_null, &err))
+		return cw_fail(&err);
+	/* The count of every matching case comes with the rows shown. */
 	r = cw_db_query(ctx->db,
-			"SELECT" CASE_COLUMNS " FROM case_file c JOIN provider p ON p.id = c.provider_id"
+			"SELECT" CASE_COLUMNS ", count(*) OVER ()"
+			" FROM case_file c JOIN provider p ON p.id = c.provider_id"
 			" WHERE ($1::text IS NULL OR c.assigned_to = $1)"
 			" AND (NOT $2::bool OR c.state <> 'closed')"
 			" AND (NOT $3::bool OR (c.state = 'open' AND c.due_at < now()))"
 			" AND (NOT $4::bool OR (c.assigned_to IS NULL AND c.state <> 'closed'))"
-			" ORDER BY c.due_at NULLS LAST, c.number LIMIT 5000",
-			4, p, &err);
+			" ORDER BY c.due_at NULLS LAST, c.number LIMIT nullif($5::int, 0)",
+			5, p, &err);
 	if (r == NULL)
 		return cw_fail(&err);
-	return emit_cases(ctx, NULL, r);
+	total = PQntuples(r) ? atol(PQgetvalue(r, 0, 8)) : 0;
+	return emit_cases_of(ctx, NULL, r, total);
 }
 
 static int
@@ -238,6 +263,7 @@ static const struct cw_opt list_opts[] = {
 	{"open", NULL, "only cases not closed", NULL},
 	{"overdue", NULL, "only open cases past their due time", NULL},
 	{"unassigned", NULL, "only the unassigned queue", NULL},
+	{"limit", "N", "at most N cases, soonest due first (default 500; 0 for all)", NULL},
 	{NULL, NULL, NULL, NULL},
 };
 static const struct cw_vocab response_kinds = {

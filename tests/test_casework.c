@@ -276,6 +276,30 @@ test_casework_assign_refuses_who_cannot_take_it_unless_forced(void **state)
 			    "Covering the east while Anna is away");
 }
 
+/* No silent truncation: a cut list says how many it cut and how to see all. */
+static void
+test_casework_case_list_says_when_it_is_cut(void **state)
+{
+	char want[128], *out;
+	long n;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	n = tl_count(owner, "SELECT count(*) FROM case_file");
+	assert_true(n >= 2);
+	out = tl_run_out(TL_ARGV("case", "list", "--limit", "1"), ANNA, 0);
+	snprintf(want, sizeof(want), "\n(showing 1 of %ld; --limit 0 for all)\n", n);
+	assert_non_null(strstr(out, want));
+	free(out);
+	out = tl_run_out(TL_ARGV("case", "list", "--limit", "0"), ANNA, 0);
+	snprintf(want, sizeof(want), "\n(%ld rows)\n", n);
+	assert_non_null(strstr(out, want));
+	free(out);
+	run_fails(TL_ARGV("case", "list", "--limit", "some"), ANNA, 2,
+		  "carewatch: error: invalid limit 'some' (expected a whole number)\n");
+}
+
 int
 main(void)
 {
@@ -284,6 +308,7 @@ main(void)
 		cmocka_unit_test(test_casework_times_not_yet_come_are_refused),
 		cmocka_unit_test(test_casework_caseload_counts_only_those_who_take_cases),
 		cmocka_unit_test(test_casework_assign_refuses_who_cannot_take_it_unless_forced),
+		cmocka_unit_test(test_casework_case_list_says_when_it_is_cut),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
