@@ -23,16 +23,7 @@
 -- Messages name the step and the record's number, never free text, so the
 -- server log (which records ERROR lines) holds nothing a person wrote.
 
--- Who is calling -----------------------------------------------------------
-
--- A member of role r, or the database owner (who runs `db migrate` and may
--- do anything a person may).
-CREATE FUNCTION api.is_member(r text) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-  SELECT pg_has_role(session_user, r, 'MEMBER')
-      OR EXISTS (SELECT 1 FROM pg_database d JOIN pg_roles o ON o.oid = d.datdba
-                  WHERE d.datname = current_database() AND o.rolname = session_user)
-$$;
+-- Who is calling (api.is_member, 013) --------------------------------------
 
 CREATE FUNCTION api.require(r text, step text) RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -42,34 +33,45 @@ BEGIN
   END IF;
 END $$;
 
--- 013's lock_take, with the owner allowed as in is_member.
-CREATE OR REPLACE FUNCTION api.lock_take(lock_name text, wait boolean DEFAULT true) RETURNS boolean
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE t text[];
-BEGIN
-  SELECT takers INTO t FROM app_lock WHERE name = lock_name;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'no such lock' USING ERRCODE = '22023';
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM unnest(t) r WHERE api.is_member(r)) THEN
-    RAISE EXCEPTION 'the % lock is not for this role', lock_name USING ERRCODE = '42501';
-  END IF;
-  IF wait THEN
-    PERFORM 1 FROM app_lock WHERE name = lock_name FOR UPDATE;
-  ELSE
-    BEGIN
-      PERFORM 1 FROM app_lock WHERE name = lock_name FOR UPDATE NOWAIT;
-    EXCEPTION WHEN lock_not_available THEN
-      RETURN false;
-    END;
-  END IF;
-  RETURN true;
-END $$;
-
 CREATE FUNCTION api.text_ok(t text, max int) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
   SELECT t IS NULL OR (length(t) BETWEEN 1 AND max AND btrim(t, E' \t\n') <> ''
                        AND t !~ '[\x01-\x08\x0b-\x1f\x7f\u0080-\u009f]')
+$$;
+
+-- Officers: who takes cases ----------------------------------------------
+--
+-- The caseload figure counted every officer as available: the market
+-- assurance officers (no locality; proactive PAMMS work) and the quality
+-- manager pulled the team's mean load per FTE down (13.5 instead of about
+-- 18.4 on the seed's team), so every QA officer showed "above band" after a
+-- balanced --apply and --suggest chased a band nobody could reach.  Whether
+-- an officer takes cases is now a fact about the officer: by default QA
+-- officers do and market assurance officers and the quality manager do
+-- not; `officer add --takes-cases yes|no` overrides it.  Those who do not
+-- take cases are neither given new cases nor counted in the balance
+-- (`caseload` shows them apart); a manager may still assign them a case by
+-- hand.
+
+ALTER TABLE officer ADD COLUMN takes_cases boolean;
+UPDATE officer SET takes_cases = (post = 'qa_officer');
+ALTER TABLE officer ALTER COLUMN takes_cases SET NOT NULL,
+  ALTER COLUMN takes_cases SET DEFAULT true;
+
+
+-- NULL when p_officer may be given a new case in p_locality, else why not.
+-- (A manager assigning by hand may give a case to any active officer.)
+CREATE FUNCTION api.officer_may_take(p_officer text, p_locality text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT CASE
+    WHEN NOT EXISTS (SELECT 1 FROM officer WHERE login = p_officer AND active) THEN 'inactive'
+    WHEN NOT (SELECT takes_cases FROM officer WHERE login = p_officer) THEN 'takes no cases'
+    WHEN NOT EXISTS (SELECT 1 FROM officer_locality WHERE login = p_officer
+                        AND locality = p_locality) THEN 'does not cover the locality'
+    WHEN EXISTS (SELECT 1 FROM officer_leave v WHERE v.login = p_officer
+                    AND (now() AT TIME ZONE 'Europe/London')::date BETWEEN v.first_day AND v.last_day)
+      THEN 'on leave'
+  END
 $$;
 
 -- Cases --------------------------------------------------------------------
@@ -96,6 +98,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   c concern%ROWTYPE;
   loc text;
+  why text;
   n bigint;
 BEGIN
   PERFORM api.require('carewatch_officer', 'opening cases is for QA officers and managers');
@@ -134,15 +137,10 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM officer WHERE login = p_officer AND active) THEN
       RAISE EXCEPTION 'no active officer %', quote_literal(p_officer) USING ERRCODE = 'P0002';
     END IF;
-    IF p_reason <> 'manual' AND NOT EXISTS (
-         SELECT 1 FROM officer_locality WHERE login = p_officer AND locality = loc) THEN
-      RAISE EXCEPTION 'officer % does not cover the provider''s locality', quote_literal(p_officer)
+    why := api.officer_may_take(p_officer, loc);
+    IF p_reason <> 'manual' AND why IS NOT NULL THEN
+      RAISE EXCEPTION 'officer % cannot be given new cases: %', quote_literal(p_officer), why
         USING ERRCODE = '55000';
-    END IF;
-    IF p_reason <> 'manual' AND EXISTS (
-         SELECT 1 FROM officer_leave v WHERE v.login = p_officer
-            AND (now() AT TIME ZONE 'Europe/London')::date BETWEEN v.first_day AND v.last_day) THEN
-      RAISE EXCEPTION 'officer % is on leave', quote_literal(p_officer) USING ERRCODE = '55000';
     END IF;
   END IF;
   INSERT INTO case_file (id, provider_id, concern_id, risk, title, opened_at, due_at, assigned_to)
@@ -243,12 +241,21 @@ END $$;
 
 -- Move cases to other officers (NULL: the unassigned queue), all or none:
 -- each case must still be open and held by the officer the move was worked
--- out from.  For the quality manager only.  Returns the cases moved.
+-- out from.  For the quality manager only.  A case goes only to someone
+-- who could take it -- takes cases and covers the provider's locality, and
+-- for a move by hand is not on leave on the day the case is due (today when
+-- it has no target) -- unless forced, with a reason (kept with the
+-- assignment).  Returns the cases moved.
+ALTER TABLE case_assignment ADD COLUMN note text CHECK (length(note) <= 20000);
+
 CREATE FUNCTION api.case_assign(p_assignments uuid[], p_cases uuid[], p_from text[],
-                                p_to text[], p_reason text)
+                                p_to text[], p_reason text, p_force boolean DEFAULT false,
+                                p_note text DEFAULT NULL)
 RETURNS int
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE n int;
+DECLARE
+  n int;
+  bad record;
 BEGIN
   PERFORM api.require('carewatch_manager', 'assigning cases is for the quality manager');
   IF p_reason IS NULL OR p_reason NOT IN ('manual', 'rebalance', 'unassigned') THEN
@@ -267,6 +274,30 @@ BEGIN
               WHERE c.state = 'closed') THEN
     RAISE EXCEPTION 'a closed case cannot be assigned' USING ERRCODE = '55000';
   END IF;
+  IF p_force AND (p_note IS NULL OR NOT api.text_ok(p_note, 20000)) THEN
+    RAISE EXCEPTION 'forcing an assignment needs a reason' USING ERRCODE = '22023';
+  END IF;
+  IF NOT p_force THEN
+    SELECT c.number, m.o, w.why INTO bad
+      FROM unnest(p_cases, p_to) AS m(id, o)
+      JOIN case_file c ON c.id = m.id JOIN provider p ON p.id = c.provider_id
+     CROSS JOIN LATERAL (SELECT CASE
+        WHEN NOT (SELECT takes_cases FROM officer WHERE login = m.o) THEN 'takes no cases'
+        WHEN NOT EXISTS (SELECT 1 FROM officer_locality l WHERE l.login = m.o
+                            AND l.locality = p.locality) THEN 'does not cover the locality'
+        WHEN p_reason = 'manual' AND EXISTS (
+               SELECT 1 FROM officer_leave v WHERE v.login = m.o
+                  AND coalesce((c.due_at AT TIME ZONE 'Europe/London')::date,
+                               (now() AT TIME ZONE 'Europe/London')::date)
+                      BETWEEN v.first_day AND v.last_day) THEN 'is on leave on the day it is due'
+      END AS why) w
+     WHERE m.o IS NOT NULL AND w.why IS NOT NULL
+     ORDER BY c.number LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'case % cannot go to %: % (force it, with a reason)', bad.number,
+        quote_literal(bad.o), bad.why USING ERRCODE = '55000';
+    END IF;
+  END IF;
   UPDATE case_file c SET assigned_to = m.to_officer
     FROM unnest(p_cases, p_from, p_to) AS m(case_id, from_officer, to_officer)
    WHERE c.id = m.case_id AND c.state <> 'closed'
@@ -276,8 +307,8 @@ BEGIN
     RAISE EXCEPTION '% of the % cases changed hands or closed meanwhile; nothing was moved',
       cardinality(p_cases) - n, cardinality(p_cases) USING ERRCODE = '40001';
   END IF;
-  INSERT INTO case_assignment (id, case_id, officer, reason)
-  SELECT a, c, o, p_reason FROM unnest(p_assignments, p_cases, p_to) AS m(a, c, o);
+  INSERT INTO case_assignment (id, case_id, officer, reason, note)
+  SELECT a, c, o, p_reason, p_note FROM unnest(p_assignments, p_cases, p_to) AS m(a, c, o);
   RETURN n;
 END $$;
 
@@ -366,9 +397,11 @@ END $$;
 
 -- Officers, leave and month-end counts -------------------------------------
 
--- Add or change an officer (name, FTE, post, localities covered).
+-- Add or change an officer (name, FTE, post, localities covered, and
+-- whether they take cases: NULL keeps what they had, or for a new officer
+-- follows the post).
 CREATE FUNCTION api.officer_set(p_login text, p_name text, p_fte numeric, p_post text,
-                                p_localities text[])
+                                p_localities text[], p_takes_cases boolean DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -389,17 +422,19 @@ BEGIN
               WHERE NOT EXISTS (SELECT 1 FROM locality WHERE locality.code = l.code)) THEN
     RAISE EXCEPTION 'no such locality' USING ERRCODE = 'P0002';
   END IF;
-  INSERT INTO officer (login, name, fte, post) VALUES (p_login, p_name, p_fte, p_post)
+  INSERT INTO officer (login, name, fte, post, takes_cases)
+  VALUES (p_login, p_name, p_fte, p_post, coalesce(p_takes_cases, p_post = 'qa_officer'))
   ON CONFLICT (login) DO UPDATE SET name = EXCLUDED.name, fte = EXCLUDED.fte,
-         post = EXCLUDED.post, active = true
-   WHERE (officer.name, officer.fte, officer.post, officer.active)
-         IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.fte, EXCLUDED.post, true);
+         post = EXCLUDED.post, active = true,
+         takes_cases = coalesce(p_takes_cases, officer.takes_cases)
+   WHERE (officer.name, officer.fte, officer.post, officer.active, officer.takes_cases)
+         IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.fte, EXCLUDED.post, true,
+                           coalesce(p_takes_cases, officer.takes_cases));
   DELETE FROM officer_locality o WHERE o.login = p_login
      AND o.locality <> ALL (coalesce(p_localities, '{}'));
   INSERT INTO officer_locality (login, locality)
   SELECT p_login, l FROM unnest(p_localities) l ON CONFLICT DO NOTHING;
 END $$;
-
 -- Record an officer's leave.  Returns false for a retry with the same
 -- content.
 CREATE FUNCTION api.officer_leave_add(p_id uuid, p_login text, p_first date, p_last date)
@@ -477,9 +512,10 @@ DECLARE f regprocedure;
 BEGIN
   FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
             WHERE p.pronamespace = 'api'::regnamespace
-              AND p.proname IN ('lock_take', 'is_member', 'require', 'text_ok', 'case_open', 'case_for_work',
+              AND p.proname IN ('require', 'text_ok', 'case_open', 'case_for_work',
                                 'case_respond', 'case_close', 'case_assign', 'flag_decide',
-                                'restriction_lift', 'officer_set', 'officer_leave_add',
+                                'restriction_lift', 'officer_set', 'officer_may_take',
+                                'officer_leave_add',
                                 'month_end_record') LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO carewatch_api', f);
     EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
@@ -493,9 +529,9 @@ GRANT EXECUTE ON FUNCTION api.case_open(uuid, uuid, text, timestamptz, text, uui
                           api.case_respond(uuid, uuid, timestamptz, text, text, uuid),
                           api.case_close(uuid, text),
                           api.restriction_lift(uuid, uuid, date, text),
-                          api.case_assign(uuid[], uuid[], text[], text[], text),
+                          api.case_assign(uuid[], uuid[], text[], text[], text, boolean, text),
                           api.flag_decide(uuid, boolean, text, text, date, uuid),
-                          api.officer_set(text, text, numeric, text, text[]),
+                          api.officer_set(text, text, numeric, text, text[], boolean),
                           api.officer_leave_add(uuid, text, date, date),
                           api.month_end_record(date)
   TO carewatch_readonly, carewatch_batch;

@@ -30,7 +30,7 @@
 /* One row per (officer, locality covered): FTE, active, on leave today, open
  * cases by risk level, and whether they hold an open case here. */
 #define TEAM_SQL                                                                                 \
-	"SELECT o.login, o.fte::float8, o.active,"                                                \
+	"SELECT o.login, o.fte::float8, o.active AND o.takes_cases,"                              \
 	" EXISTS (SELECT 1 FROM officer_leave v WHERE v.login = o.login"                           \
 	"   AND (now() AT TIME ZONE 'Europe/London')::date BETWEEN v.first_day AND v.last_day),"    \
 	" coalesce(l.locality, ''), k.low, k.medium, k.high, k.very_high, k.here"                \
@@ -382,6 +382,24 @@ cw_case_respond(struct cw_db *db, const char *case_ref, const char *kind, const 
 }
 
 bool
+cw_case_reopen(struct cw_db *db, const char *case_ref, const char *reason, struct cw_error *err)
+{
+	static const struct cw_field reason_f = {"reason", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "",
+						 NULL};
+	char cid[CW_UUID_LEN], *text = malloc(20000 * 4 + 8);
+	const char *p[2] = {cid, text};
+	bool is_null, ok;
+
+	if (text == NULL)
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	ok = cw_field_check(&reason_f, reason, text, 20000 * 4 + 8, &is_null, err) &&
+	     cw_case_resolve(db, case_ref, cid, NULL, err) &&
+	     cw_db_exec(db, "SELECT api.case_reopen($1, $2)", 2, p, err);
+	free(text);
+	return ok;
+}
+
+bool
 cw_case_close(struct cw_db *db, const char *case_ref, const char *note, struct cw_error *err)
 {
 	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "", NULL};
@@ -407,29 +425,49 @@ cw_case_close(struct cw_db *db, const char *case_ref, const char *note, struct c
 
 bool
 cw_case_assign(struct cw_db *db, const char *case_ref, const char *officer, const char *reason,
-	       struct cw_error *err)
+	       bool force, const char *note, struct cw_error *err)
 {
-	char cid[CW_UUID_LEN], aid[CW_UUID_LEN], buf[8];
-	bool found;
+	static const struct cw_field reason_f = {"reason", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "",
+						 NULL};
+	char cid[CW_UUID_LEN], aid[CW_UUID_LEN], buf[8], *text = NULL;
+	bool found, is_null, ok;
 
-	if (!cw_case_resolve(db, case_ref, cid, NULL, err))
+	if (note && !force)
+		return cw_error_field(err, "reason", "--reason goes with --force");
+	if (force) {
+		if ((text = malloc(20000 * 4 + 8)) == NULL)
+			return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+		if (!cw_field_check(&reason_f, note, text, 20000 * 4 + 8, &is_null, err)) {
+			free(text);
+			return false;
+		}
+	}
+	if (!cw_case_resolve(db, case_ref, cid, NULL, err)) {
+		free(text);
 		return false;
+	}
 	if (officer) {
 		const char *p[1] = {officer};
 		if (!cw_db_value(db, "SELECT 1 FROM officer WHERE login = $1 AND active", 1, p, buf,
-				 sizeof(buf), &found, err))
+				 sizeof(buf), &found, err)) {
+			free(text);
 			return false;
-		if (!found)
+		}
+		if (!found) {
+			free(text);
 			return cw_error_set(err, CW_EXIT_NOTFOUND, "no active officer '%.40s'", officer);
+		}
 	}
 	cw_uuid_new(aid);
 	{
 		/* One move, from whoever holds the case now. */
-		const char *p[4] = {aid, cid, officer, reason};
-		return cw_db_exec(db,
-				  "SELECT api.case_assign(ARRAY[$1::uuid], ARRAY[$2::uuid],"
-				  " ARRAY[(SELECT assigned_to FROM case_file WHERE id = $2::uuid)],"
-				  " ARRAY[$3::text], $4)",
-				  4, p, err);
+		const char *p[6] = {aid, cid, officer, reason, force ? "t" : "f", text};
+		ok = cw_db_exec(db,
+				"SELECT api.case_assign(ARRAY[$1::uuid], ARRAY[$2::uuid],"
+				" ARRAY[(SELECT assigned_to FROM case_file WHERE id = $2::uuid)],"
+				" ARRAY[$3::text], $4, $5::boolean, $6)",
+				6, p, err);
 	}
+	free(text);
+	return ok;
 }

@@ -27,8 +27,10 @@ static const struct cw_col case_cols[] = {
 	"           = (now() AT TIME ZONE 'Europe/London')::date THEN 'due today'"            \
 	"      ELSE '' END"
 
+/* Rows of r as the case table; total > rows shown says so in the footer
+ * (nothing is ever cut silently), with how to see them all. */
 static int
-emit_cases(struct cw_ctx *ctx, const char *title, PGresult *r)
+emit_cases_of(struct cw_ctx *ctx, const char *title, PGresult *r, long total)
 {
 	struct cw_table *t = cw_table_new(title, case_cols, 8);
 
@@ -42,8 +44,20 @@ emit_cases(struct cw_ctx *ctx, const char *title, PGresult *r)
 		else if (cells[7][0])
 			cw_table_mark_last(t, "*");
 	}
+	if (total > PQntuples(r)) {
+		char footer[128];
+		snprintf(footer, sizeof(footer), "(showing %d of %ld; --limit 0 for all)", PQntuples(r),
+			 total);
+		cw_table_footer(t, footer);
+	}
 	PQclear(r);
 	return cw_emit(ctx, t);
+}
+
+static int
+emit_cases(struct cw_ctx *ctx, const char *title, PGresult *r)
+{
+	return emit_cases_of(ctx, title, r, 0);
 }
 
 static int
@@ -71,24 +85,35 @@ run_worklist(struct cw_ctx *ctx, const struct cw_args *a)
 static int
 run_list(struct cw_ctx *ctx, const struct cw_args *a)
 {
+	static const struct cw_field limit_f = {"limit", CW_F_INT, NULL, false, 0, 1000000, "N", "",
+						"500"};
 	const char *officer = cw_flag(a, "mine") ? cw_db_user(ctx->db) : cw_arg(a, "officer");
-	const char *p[4] = {officer, cw_flag(a, "open") || cw_flag(a, "overdue") ? "t" : "f",
-			    cw_flag(a, "overdue") ? "t" : "f", cw_flag(a, "unassigned") ? "t" : "f"};
+	char limit[16];
+	const char *p[5] = {officer, cw_flag(a, "open") || cw_flag(a, "overdue") ? "t" : "f",
+			    cw_flag(a, "overdue") ? "t" : "f", cw_flag(a, "unassigned") ? "t" : "f",
+			    limit};
 	struct cw_error err;
+	bool is_null;
+	long total;
 	PGresult *r;
 
 	cw_error_clear(&err);
+	if (!cw_field_check(&limit_f, cw_arg(a, "limit"), limit, sizeof(limit), &is_null, &err))
+		return cw_fail(&err);
+	/* The count of every matching case comes with the rows shown. */
 	r = cw_db_query(ctx->db,
-			"SELECT" CASE_COLUMNS " FROM case_file c JOIN provider p ON p.id = c.provider_id"
+			"SELECT" CASE_COLUMNS ", count(*) OVER ()"
+			" FROM case_file c JOIN provider p ON p.id = c.provider_id"
 			" WHERE ($1::text IS NULL OR c.assigned_to = $1)"
 			" AND (NOT $2::bool OR c.state <> 'closed')"
 			" AND (NOT $3::bool OR (c.state = 'open' AND c.due_at < now()))"
 			" AND (NOT $4::bool OR (c.assigned_to IS NULL AND c.state <> 'closed'))"
-			" ORDER BY c.due_at NULLS LAST, c.number LIMIT 5000",
-			4, p, &err);
+			" ORDER BY c.due_at NULLS LAST, c.number LIMIT nullif($5::int, 0)",
+			5, p, &err);
 	if (r == NULL)
 		return cw_fail(&err);
-	return emit_cases(ctx, NULL, r);
+	total = PQntuples(r) ? atol(PQgetvalue(r, 0, 8)) : 0;
+	return emit_cases_of(ctx, NULL, r, total);
 }
 
 static int
@@ -151,13 +176,14 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 		putchar('\n');
 	}
 	PQclear(r);
+	/* Every step, in the order it happened (schema/018_case_history.sql). */
 	r = cw_db_query(ctx->db,
-			"SELECT to_char(recorded_at, 'YYYY-MM-DD HH24:MI'), 'assigned',"
-			"  coalesce(officer, '(unassigned)') || ' (' || reason || ', by ' || recorded_by || ')'"
-			" FROM case_assignment WHERE case_id = $1"
-			" UNION ALL SELECT to_char(responded_at, 'YYYY-MM-DD HH24:MI'), 'response',"
-			"  kind || coalesce(': ' || note, '') || ' (by ' || recorded_by || ')'"
-			" FROM case_response WHERE case_id = $1 ORDER BY 1",
+			"SELECT to_char(at, 'YYYY-MM-DD HH24:MI'), kind,"
+			"  CASE kind WHEN 'assigned' THEN coalesce(officer, '(unassigned)') || ' (' || detail"
+			"   || ', by ' || recorded_by || ')' || coalesce(': ' || note, '')"
+			"   ELSE concat_ws(': ', CASE kind WHEN 'opened' THEN detail || ' risk' ELSE nullif(detail, '')"
+			"   END, note) || ' (by ' || recorded_by || ')' END"
+			" FROM case_event WHERE case_id = $1 ORDER BY at, id",
 			1, p, &err);
 	if (r == NULL)
 		return cw_fail(&err);
@@ -202,6 +228,18 @@ run_close(struct cw_ctx *ctx, const struct cw_args *a)
 }
 
 static int
+run_reopen(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	struct cw_error err;
+
+	cw_error_clear(&err);
+	if (!cw_case_reopen(ctx->db, a->pos[0], cw_arg(a, "reason"), &err))
+		return cw_fail(&err);
+	printf("reopened case %s\n", a->pos[0]);
+	return CW_EXIT_OK;
+}
+
+static int
 run_assign(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	struct cw_error err;
@@ -212,7 +250,8 @@ run_assign(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_error_set(&err, CW_EXIT_USAGE, "'carewatch case assign' needs an OFFICER or --unassign");
 		return cw_fail(&err);
 	}
-	if (!cw_case_assign(ctx->db, a->pos[0], to, "manual", &err))
+	if (!cw_case_assign(ctx->db, a->pos[0], to, to ? "manual" : "unassigned", cw_flag(a, "force"),
+			    cw_arg(a, "reason"), &err))
 		return cw_fail(&err);
 	printf(to ? "case %s assigned to %s\n" : "case %s is now unassigned%s\n", a->pos[0], to ? to : "");
 	return CW_EXIT_OK;
@@ -224,6 +263,7 @@ static const struct cw_opt list_opts[] = {
 	{"open", NULL, "only cases not closed", NULL},
 	{"overdue", NULL, "only open cases past their due time", NULL},
 	{"unassigned", NULL, "only the unassigned queue", NULL},
+	{"limit", "N", "at most N cases, soonest due first (default 500; 0 for all)", NULL},
 	{NULL, NULL, NULL, NULL},
 };
 static const struct cw_vocab response_kinds = {
@@ -241,8 +281,15 @@ static const struct cw_opt close_opts[] = {
 	{"note", "TEXT", "why the case is closed", NULL},
 	{NULL, NULL, NULL, NULL},
 };
+static const struct cw_opt reopen_opts[] = {
+	{"reason", "TEXT", "why the case is reopened (kept out of logs)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
 static const struct cw_opt assign_opts[] = {
 	{"unassign", NULL, "put the case back in the unassigned queue", NULL},
+	{"force", NULL, "give it to an officer who takes no cases, does not cover the locality"
+	 " or is on leave on the day it is due (needs --reason)", NULL},
+	{"reason", "TEXT", "why the assignment is forced (kept with it)", NULL},
 	{NULL, NULL, NULL, NULL},
 };
 
@@ -262,6 +309,13 @@ const struct cw_cmd cw_cmd_case_respond = {
 const struct cw_cmd cw_cmd_case_close = {
 	.name = "case close", .synopsis = "CASE", .summary = "close a case with a note",
 	.opts = close_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_close,
+};
+const struct cw_cmd cw_cmd_case_reopen = {
+	.name = "case reopen", .synopsis = "CASE", .summary = "reopen a closed case, with a reason",
+	.help = "The case goes back to responded if it ever had a response, else to open (and its"
+		" response target counts again).  For the case's officer or the quality manager; a"
+		" closed case takes no response until it is reopened.",
+	.opts = reopen_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_reopen,
 };
 const struct cw_cmd cw_cmd_case_assign = {
 	.name = "case assign", .synopsis = "CASE [OFFICER]", .summary = "give a case to an officer",

@@ -152,8 +152,10 @@ caseload_table(const struct cw_caseload *cl, const struct cw_suggestion *s)
 		const struct cw_officer_figures *f = &cl->per[i];
 		const char *cells[NCOLS] = {0};
 
-		if (!o->active && open_of(&cl->counts[i]) == 0)
+		if (!o->active && open_of(&cl->counts[i]) == 0 && !cl->no_cases[i][0])
 			continue;       /* a former officer with nothing left */
+		if (cl->no_cases[i][0])
+			continue;       /* not in the balance: listed apart, below */
 		for (int r = 0; r < CW_RISK__N; r++)
 			sum.open[r] += cl->counts[i].open[r];
 		sum.overdue += cl->counts[i].overdue;
@@ -230,6 +232,24 @@ caseload_table(const struct cw_caseload *cl, const struct cw_suggestion *s)
 		cells[0] = "(unassigned)";
 		count_cells(&cl->unassigned, cell, cells);
 		cells[s ? COL_STATUS : 13] = open_of(&cl->unassigned) ? "waiting for a manager" : "";
+		cw_table_add(t, cells);
+	}
+	/* Apart from the balance: the team members who take no cases (market
+	 * assurance, the quality manager), with any case they hold by hand. */
+	for (size_t i = 0; i < cl->n_officers; i++) {
+		const char *cells[NCOLS] = {0};
+		const char *post = cl->no_cases[i];
+
+		if (!post[0])
+			continue;
+		cells[0] = cl->officers[i].login;
+		fixed(cell[1], 32, cl->officers[i].fte, 2);
+		cells[1] = cell[1];
+		count_cells(&cl->counts[i], cell, cells);
+		snprintf(status, sizeof(status), "takes no cases (%s)",
+			 strcmp(post, "market_assurance") == 0 ? "market assurance"
+			 : strcmp(post, "quality_manager") == 0 ? "quality manager" : "QA officer");
+		cells[s ? COL_STATUS : 13] = status;
 		cw_table_add(t, cells);
 	}
 	free(in);

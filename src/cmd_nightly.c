@@ -134,7 +134,8 @@ static int
 decide(struct cw_ctx *ctx, const struct cw_args *a, bool accept)
 {
 	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "", NULL};
-	static const struct cw_field from_f = {"from", CW_F_DATE, NULL, false, 0, 0, "DATE", "", "today"};
+	static const struct cw_field from_f = {"from", CW_F_DATE, NULL, false, 0, CW_F_ANY_DAY, "DATE",
+					       "", "today"};
 	struct decide_job job = {0};
 	char from[16];
 	struct cw_error err;

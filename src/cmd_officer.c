@@ -60,6 +60,7 @@ fte_ok(const char *s)
 
 struct officer_job {
 	const char *login, *name, *fte, *post;
+	const char *takes_cases;       /* "t", "f", or NULL: as before (new: by post) */
 	char localities[256];          /* comma-separated codes, validated */
 };
 
@@ -70,11 +71,11 @@ officer_work(struct cw_db *db, void *ctx, struct cw_error *err)
 {
 	struct officer_job *job = ctx;
 	char locs[sizeof(job->localities) + 2];
-	const char *p[5] = {job->login, job->name, job->fte, job->post, locs};
+	const char *p[6] = {job->login, job->name, job->fte, job->post, locs, job->takes_cases};
 
 	snprintf(locs, sizeof(locs), "{%s}", job->localities);
-	return cw_db_exec(db, "SELECT api.officer_set($1, $2, $3::numeric, $4, $5::text[])", 5, p,
-			  err);
+	return cw_db_exec(db, "SELECT api.officer_set($1, $2, $3::numeric, $4, $5::text[], $6::boolean)",
+			  6, p, err);
 }
 
 static int
@@ -113,6 +114,15 @@ run_add(struct cw_ctx *ctx, const struct cw_args *a)
 	if (cw_arg(a, "post") && !cw_vocab_check(&posts, "post", cw_arg(a, "post"), &post, &err))
 		return cw_fail(&err);
 	job.post = posts.words[post];
+	if (cw_arg(a, "takes-cases")) {
+		static const struct cw_field takes_f = {"takes-cases", CW_F_BOOL, NULL, false, 0, 0, NULL,
+							"", NULL};
+		char yes[8];
+		bool is_null;
+		if (!cw_field_check(&takes_f, cw_arg(a, "takes-cases"), yes, sizeof(yes), &is_null, &err))
+			return cw_fail(&err);
+		job.takes_cases = yes[0] == 't' ? "t" : "f";
+	}
 	if (cw_arg(a, "locality") == NULL) {
 		cw_error_field(&err, "locality", "missing --locality (the localities the officer covers, e.g. north,west)");
 		return cw_fail(&err);
@@ -169,9 +179,18 @@ run_leave(struct cw_ctx *ctx, const struct cw_args *a)
 			       cw_arg(a, "from") ? "to" : "from");
 		return cw_fail(&err);
 	}
-	if (!cw_date_parse(cw_arg(a, "from"), "from", &from, &err) ||
-	    !cw_date_parse(cw_arg(a, "to"), "to", &to, &err))
-		return cw_fail(&err);
+	{
+		/* Leave may be booked ahead; today and yesterday read as dates. */
+		static const struct cw_field from_f = {"from", CW_F_DATE, NULL, true, 0, CW_F_ANY_DAY,
+						       "DATE", "", NULL};
+		static const struct cw_field to_f = {"to", CW_F_DATE, NULL, true, 0, CW_F_ANY_DAY, "DATE",
+						     "", NULL};
+		bool is_null;
+		if (!cw_field_check(&from_f, cw_arg(a, "from"), f, sizeof(f), &is_null, &err) ||
+		    !cw_field_check(&to_f, cw_arg(a, "to"), t, sizeof(t), &is_null, &err) ||
+		    !cw_date_parse(f, "from", &from, &err) || !cw_date_parse(t, "to", &to, &err))
+			return cw_fail(&err);
+	}
 	if (cw_date_cmp(from, to) > 0) {
 		cw_error_field(&err, "to", "--to %s is before --from %s", cw_arg(a, "to"), cw_arg(a, "from"));
 		return cw_fail(&err);
@@ -207,6 +226,7 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 		{"login", "Login", false}, {"name", "Name", false}, {"post", "Post", false},
 		{"fte", "FTE", true}, {"localities", "Localities", false},
 		{"on_leave", "On leave today", false}, {"active", "Active", false},
+		{"takes_cases", "Takes cases", false},
 	};
 	struct cw_error err;
 	struct cw_table *t;
@@ -220,15 +240,16 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 			"  FROM officer_locality l WHERE l.login = o.login), ''),"
 			" CASE WHEN EXISTS (SELECT 1 FROM officer_leave v WHERE v.login = o.login"
 			"  AND current_date BETWEEN v.first_day AND v.last_day) THEN 'yes' ELSE 'no' END,"
-			" CASE WHEN o.active THEN 'yes' ELSE 'no' END"
+			" CASE WHEN o.active THEN 'yes' ELSE 'no' END,"
+			" CASE WHEN o.takes_cases THEN 'yes' ELSE 'no' END"
 			" FROM officer o ORDER BY o.login",
 			0, NULL, &err);
 	if (r == NULL)
 		return cw_fail(&err);
-	t = cw_table_new("QA team", cols, 7);
+	t = cw_table_new("QA team", cols, 8);
 	for (int i = 0; i < PQntuples(r); i++) {
-		const char *cells[7];
-		for (int c = 0; c < 7; c++)
+		const char *cells[8];
+		for (int c = 0; c < 8; c++)
 			cells[c] = PQgetvalue(r, i, c);
 		cw_table_add(t, cells);
 	}
@@ -241,6 +262,8 @@ static const struct cw_opt add_opts[] = {
 	{"fte", "F", "full-time equivalent, above 0 and at most 1", NULL},
 	{"locality", "L[,L]", "localities covered (reference data)", NULL},
 	{"post", "POST", "qa_officer (default), market_assurance or quality_manager", &posts},
+	{"takes-cases", "yes|no", "whether new cases go to them and they count in the caseload"
+	 " (default: QA officers yes, the other posts no)", NULL},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -117,7 +117,7 @@ lift_work(struct cw_db *db, void *ctx, struct cw_error *err)
 static int
 run_lift(struct cw_ctx *ctx, const struct cw_args *a)
 {
-	static const struct cw_field on_f = {"on", CW_F_DATE, NULL, false, 0, 0, "DATE", "", "today"};
+	static const struct cw_field on_f = {"on", CW_F_DATE, NULL, false, 0, 1, "DATE", "", "today"};
 	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, false, 1, 20000, "TEXT", "", NULL};
 	struct cw_error err;
 	struct lift_job job = {0};

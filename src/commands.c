@@ -19,7 +19,7 @@ extern const struct cw_cmd cw_cmd_backtest;
 extern const struct cw_cmd cw_cmd_nightly, cw_cmd_flags, cw_cmd_flag_accept, cw_cmd_flag_dismiss,
 	cw_cmd_scorer;
 extern const struct cw_cmd cw_cmd_case_list, cw_cmd_case_show, cw_cmd_case_respond,
-	cw_cmd_case_close, cw_cmd_case_assign, cw_cmd_worklist;
+	cw_cmd_case_close, cw_cmd_case_reopen, cw_cmd_case_assign, cw_cmd_worklist;
 extern const struct cw_cmd cw_cmd_report_ratings, cw_cmd_report_trend,
 	cw_cmd_report_ratings_by_locality, cw_cmd_report_ratings_by_care_type, cw_cmd_report_shift,
 	cw_cmd_report_underperforming, cw_cmd_report_concerns, cw_cmd_report_response,
@@ -56,6 +56,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_case_show,
 	&cw_cmd_case_respond,
 	&cw_cmd_case_close,
+	&cw_cmd_case_reopen,
 	&cw_cmd_case_assign,
 	&cw_cmd_worklist,
 	&cw_cmd_caseload,

@@ -73,7 +73,7 @@ const struct cw_kind cw_kind_safeguarding = {
 
 /* The CQC kind writes one row per domain given (see record_cqc). */
 static const struct cw_field cqc_fields[] = {
-	{"published", CW_F_DATE, NULL, true, 0, 0, "DATE", "publication date of the report", NULL},
+	{"published", CW_F_DATE, NULL, true, 0, 1, "DATE", "publication date of the report", NULL},
 	{"inspected", CW_F_DATE, NULL, false, 0, 0, "DATE", "inspection date", NULL},
 	{"safe", CW_F_VOCAB, &cw_vocab_rating, false, 0, 0, "RATING", "Safe", NULL},
 	{"effective", CW_F_VOCAB, &cw_vocab_rating, false, 0, 0, "RATING", "Effective", NULL},
@@ -129,8 +129,8 @@ const struct cw_kind cw_kind_notice = {
 static const struct cw_field restriction_fields[] = {
 	{"kind", CW_F_VOCAB, &cw_vocab_restriction_kind, true, 0, 0, "K", "all placements or partial", NULL},
 	{"reason", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "why placements are restricted", NULL},
-	{"from", CW_F_DATE, NULL, false, 0, 0, "DATE", "first day of the restriction", "today"},
-	{"to", CW_F_DATE, NULL, false, 0, 0, "DATE", "planned last day, if known", NULL},
+	{"from", CW_F_DATE, NULL, false, 0, CW_F_ANY_DAY, "DATE", "first day of the restriction", "today"},
+	{"to", CW_F_DATE, NULL, false, 0, CW_F_ANY_DAY, "DATE", "planned last day, if known", NULL},
 };
 const struct cw_kind cw_kind_restriction = {
 	"restriction", "placement restriction", restriction_fields, 4,
@@ -377,31 +377,46 @@ cw_field_check(const struct cw_field *f, const char *value, char *out, size_t si
 			return false;
 		snprintf(out, size, "%s", f->vocab->words[idx]);
 		return true;
-	case CW_F_DATE:
-		if (strcmp(v, "today") == 0) {
-			cw_date_format(cw_london_date((cw_time)time(NULL)), out, size);
-			return true;
-		}
-		if (!cw_date_parse(v, f->name, &d, err))
+	case CW_F_DATE: {
+		const struct cw_date today = cw_london_date((cw_time)time(NULL));
+		if (strcmp(v, "today") == 0 || strcmp(v, "yesterday") == 0) {
+			d = v[0] == 't' ? today : cw_date_add_days(today, -1);
+		} else if (!cw_date_parse(v, f->name, &d, err)) {
 			return name_field(err, f->name);
+		}
+		if (f->max != CW_F_ANY_DAY && cw_date_cmp(d, cw_date_add_days(today, f->max)) > 0) {
+			char day[CW_DATE_LEN];
+			cw_date_format(d, day, sizeof(day));
+			if (f->max == 0)
+				return cw_error_field(err, f->name, "%s %s is in the future (at the latest today)",
+						      f->name, day);
+			return cw_error_field(err, f->name, "%s %s is too far in the future (at most %ld days"
+					      " from today)", f->name, day, f->max);
+		}
 		cw_date_format(d, out, size);
 		return true;
+	}
 	case CW_F_TIME: {
+		/* Clocks differ by a little: five minutes ahead is still now. */
+		const cw_time now = (cw_time)time(NULL), skew = 5 * 60;
 		cw_time t;
 		if (strcmp(v, "now") == 0) {
-			cw_time_format_utc((cw_time)time(NULL), out, size);
-			return true;
-		}
-		if (strlen(v) == 10) {
+			t = now;
+		} else if (strlen(v) == 10) {
 			if (!cw_date_parse(v, f->name, &d, err))
 				return name_field(err, f->name);
 			/* A bare date is midnight London time. */
 			struct cw_datetime lt = {d.y, d.m, d.d, 0, 0, 0, 0};
-			cw_time_format_utc(cw_london_to_time(lt), out, size);
-			return true;
-		}
-		if (!cw_datetime_parse(v, f->name, &t, err))
+			t = cw_london_to_time(lt);
+		} else if (!cw_datetime_parse(v, f->name, &t, err)) {
 			return name_field(err, f->name);
+		}
+		if (f->max != CW_F_ANY_DAY && t > now + skew + (cw_time)f->max * 86400) {
+			char when[64];
+			cw_time_format(t, when, sizeof(when));
+			return cw_error_field(err, f->name, "%s %s is in the future (at the latest now)",
+					      f->name, when);
+		}
 		cw_time_format_utc(t, out, size);
 		return true;
 	}
@@ -474,10 +489,11 @@ static int
 insert_columns(const struct cw_kind *kind, char *buf, size_t size, const char **table,
 	       const char **cols, int max)
 {
+	static const char insert_into[] = "INSERT INTO ";
 	char *open, *close, *save = NULL;
 	int n = 0;
 
-	snprintf(buf, size, "%s", kind->insert_sql + strlen("INSERT INTO "));
+	snprintf(buf, size, "%s", kind->insert_sql + sizeof(insert_into) - 1);
 	open = strchr(buf, '(');
 	close = open ? strchr(open, ')') : NULL;
 	if (open == NULL || close == NULL)

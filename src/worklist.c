@@ -96,6 +96,7 @@ cw_caseload_free(struct cw_caseload *cl)
 	}
 	free(cl->officers);
 	free(cl->leave_until);
+	free(cl->no_cases);
 	free(cl->counts);
 	free(cl->per);
 	free(cl->cases);
@@ -126,10 +127,12 @@ cw_caseload_find(const struct cw_caseload *cl, const char *login)
  * so bsearch agrees whatever the database's collation): the rows of one
  * officer are consecutive.  Not aggregated in SQL: at national scale the
  * per-officer string_agg cost more than the rest of the query.  Columns:
- * login, FTE, active, locality, last day of today's leave (or ""). */
+ * login, FTE, active, locality, last day of today's leave (or ""), and the
+ * post of an active officer who takes no cases (or ""). */
 static const char team_sql[] =
-	"SELECT o.login, o.fte::float8, o.active, coalesce(l.locality, ''),"
-	" coalesce(to_char(v.until, 'YYYY-MM-DD'), '')"
+	"SELECT o.login, o.fte::float8, o.active AND o.takes_cases, coalesce(l.locality, ''),"
+	" coalesce(to_char(v.until, 'YYYY-MM-DD'), ''),"
+	" CASE WHEN o.active AND NOT o.takes_cases THEN o.post ELSE '' END"
 	" FROM officer o"
 	" LEFT JOIN officer_locality l ON l.login = o.login"
 	" LEFT JOIN (SELECT login, max(last_day) AS until FROM officer_leave"
@@ -174,10 +177,11 @@ load_team(struct cw_caseload *cl, struct caseload_priv *p, struct cw_error *err)
 	cl->n_officers = n;
 	cl->officers = calloc(n + 1, sizeof(*cl->officers));
 	cl->leave_until = calloc(n + 1, sizeof(*cl->leave_until));
+	cl->no_cases = calloc(n + 1, sizeof(*cl->no_cases));
 	cl->counts = calloc(n + 1, sizeof(*cl->counts));
 	cl->per = calloc(n + 1, sizeof(*cl->per));
 	p->locs = calloc((size_t)rows + 1, sizeof(*p->locs));
-	if (!cl->officers || !cl->leave_until || !cl->counts || !cl->per || !p->locs)
+	if (!cl->officers || !cl->leave_until || !cl->no_cases || !cl->counts || !cl->per || !p->locs)
 		return oom(err);
 	/* An officer's rows are consecutive, so their localities are too: each
 	 * officer's list is a slice of p->locs starting at their first row. */
@@ -193,6 +197,7 @@ load_team(struct cw_caseload *cl, struct caseload_priv *p, struct cw_error *err)
 			o->fte = atof(PQgetvalue(p->team, i, 1));
 			o->active = PQgetvalue(p->team, i, 2)[0] == 't';
 			cl->leave_until[t] = PQgetvalue(p->team, i, 4);
+			cl->no_cases[t] = PQgetvalue(p->team, i, 5);
 			o->on_leave = cl->leave_until[t][0] != '\0';
 			o->localities = p->locs + i;
 		}

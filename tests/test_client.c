@@ -727,7 +727,7 @@ test_client_case_show_respond_assign_and_close(void **state)
 	free(out);
 	out = run_out(TL_ARGV("case", "show", case_birch), OLIVE, 0);
 	assert_non_null(strstr(out, "  state      responded\n"));
-	assert_non_null(strstr(out, "response  phone: Spoke to the registered manager (by cwt_oscar)"));
+	assert_non_null(strstr(out, "responded  phone: Spoke to the registered manager (by cwt_oscar)"));
 	free(out);
 	run_err(TL_ARGV("case", "respond", "999999"), OLIVE, 5, "carewatch: error: no case 999999\n");
 	run_err(TL_ARGV("case", "show", "twelve"), OLIVE, 2, "carewatch: error: invalid case number 'twelve'\n");
@@ -736,7 +736,12 @@ test_client_case_show_respond_assign_and_close(void **state)
 		"carewatch: error: assigning cases is for the quality manager\n");
 	run_err(TL_ARGV("case", "assign", case_cedar), MGR, 2,
 		"carewatch: error: 'carewatch case assign' needs an OFFICER or --unassign\n");
-	out = run_out(TL_ARGV("case", "assign", case_cedar, "cwt_olive"), MGR, 0);
+	/* Olive does not cover Norwich: only forced, with a reason. */
+	snprintf(want, sizeof(want), "carewatch: error: case %s cannot go to 'cwt_olive': does not cover"
+		 " the locality (force it, with a reason)\n", case_cedar);
+	run_err(TL_ARGV("case", "assign", case_cedar, "cwt_olive"), MGR, 7, want);
+	out = run_out(TL_ARGV("case", "assign", case_cedar, "cwt_olive", "--force", "--reason",
+			      "Nobody covers Norwich this month"), MGR, 0);
 	snprintf(want, sizeof(want), "case %s assigned to cwt_olive\n", case_cedar);
 	assert_string_equal(out, want);
 	free(out);
@@ -796,9 +801,9 @@ test_client_officer_list_in_each_format(void **state)
 	assert_non_null(strstr(out, "(2 rows)\n"));
 	free(out);
 	out = run_out(TL_ARGV("officer", "list", "--format", "csv"), OLIVE, 0);
-	assert_string_equal(out, "login,name,post,fte,localities,on_leave,active\n"
-				 "cwt_olive,Olive Example,qa_officer,1.00,\"north,west\",no,yes\n"
-				 "cwt_oscar,Oscar Example,qa_officer,0.50,south,no,yes\n");
+	assert_string_equal(out, "login,name,post,fte,localities,on_leave,active,takes_cases\n"
+				 "cwt_olive,Olive Example,qa_officer,1.00,\"north,west\",no,yes,yes\n"
+				 "cwt_oscar,Oscar Example,qa_officer,0.50,south,no,yes,yes\n");
 	free(out);
 	out = run_out(TL_ARGV("officer", "list", "--format", "json"), OLIVE, 0);
 	assert_non_null(strstr(out, "{\"login\": \"cwt_olive\", \"name\": \"Olive Example\","
@@ -832,7 +837,7 @@ test_client_shell_runs_lines_from_standard_input(void **state)
 	/* The last failure decides the exit code. */
 	assert_int_equal(rc, 2);
 	/* --format applies to its own line only. */
-	assert_non_null(strstr(out, "login,name,post,fte,localities,on_leave,active\n"));
+	assert_non_null(strstr(out, "login,name,post,fte,localities,on_leave,active,takes_cases\n"));
 	assert_non_null(strstr(out, "QA team\n"));
 	assert_non_null(strstr(out, "Ashfield House\n  care type    Residential\n"));
 	assert_non_null(strstr(out, "Ashfield Lodge"));
@@ -972,9 +977,13 @@ test_client_completion_of_commands_options_and_values(void **state)
 		    has(&w, "explain"));
 	assert_false(has(&w, "quit"));
 	cw_words_free(&w);
-	cw_complete_line(NULL, "carewatch case ", "re", NULL, &w, &files);
+	cw_complete_line(NULL, "carewatch case ", "res", NULL, &w, &files);
 	assert_int_equal(w.n, 1);
 	assert_string_equal(w.v[0], "respond");
+	cw_words_free(&w);
+	cw_complete_line(NULL, "carewatch case ", "re", NULL, &w, &files);
+	assert_int_equal(w.n, 2);
+	assert_true(has(&w, "respond") && has(&w, "reopen"));
 	cw_words_free(&w);
 	/* Options from the command table, with the common ones. */
 	cw_complete_line(NULL, "concern add X ", "--s", NULL, &w, &files);

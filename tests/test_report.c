@@ -511,14 +511,24 @@ test_report_concerns_and_response_compliance(void **state)
 		      "2018-02,1,0,1,0,0,0.0,90\n"
 		      "2018-03,2,1,0,1,0,50.0,90\n"
 		      "Total,4,2,1,1,0,50.0,90\n");
-	/* A response still to come is not yet due, and not in the share. */
+	/* A response still to come is not yet due, and not in the share: a
+	 * concern received now, in the month its response falls due. */
 	run_ok(TL_ARGV("concern", "add", "Elder", "--risk", "high", "--category", "staffing", "--source",
-		       "provider", "--received", "2099-06-01 09:00", "--summary", "future"), NULL);
-	expect_output(TL_ARGV("report", "response", "--from", "2099-06", "--to", "2099-06", "--format",
-			      "csv"), NULL,
-		      "month,due,on_time,late,open_past_due,not_yet_due,on_time_pct,target\n"
-		      "2099-06,1,0,0,0,1,,90\n"
-		      "Total,1,0,0,0,1,,90\n");
+		       "provider", "--summary", "now"), NULL);
+	{
+		char month[8], want[256];
+		snprintf(month, sizeof(month), "%s",
+			 tl_query1(owner, "SELECT to_char(c.due_at AT TIME ZONE 'Europe/London', 'YYYY-MM')"
+					  " FROM case_file c JOIN concern k ON k.id = c.concern_id"
+					  " WHERE k.summary = 'now'"));
+		assert_int_equal(strlen(month), 7);
+		snprintf(want, sizeof(want),
+			 "month,due,on_time,late,open_past_due,not_yet_due,on_time_pct,target\n"
+			 "%s,1,0,0,0,1,,90\n"
+			 "Total,1,0,0,0,1,,90\n", month);
+		expect_output(TL_ARGV("report", "response", "--from", month, "--to", month, "--format",
+				      "csv"), NULL, want);
+	}
 	expect_output(TL_ARGV("report", "response", "--from", "2018-03", "--to", "2018-03", "--locality",
 			      "norwich", "--target", "95", "--format", "csv"), NULL,
 		      "month,due,on_time,late,open_past_due,not_yet_due,on_time_pct,target\n"

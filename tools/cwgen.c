@@ -1673,7 +1673,7 @@ load_team(PGconn *conn)
 	struct copy c;
 
 	/* created_at: the team was set up the day before the window opens. */
-	copy_begin(&c, conn, "officer", "login, name, fte, post, active, created_at");
+	copy_begin(&c, conn, "officer", "login, name, fte, post, active, takes_cases, created_at");
 	for (int i = 0; i < g.noff; i++) {
 		char fte[16];
 		snprintf(fte, sizeof(fte), "%.2f", g.off[i].fte);
@@ -1682,6 +1682,8 @@ load_team(PGconn *conn)
 		copy_str(&c, fte);
 		copy_str(&c, post_word[g.off[i].post]);
 		copy_bool(&c, true);
+		/* QA officers take cases; market assurance and the manager do not. */
+		copy_bool(&c, strcmp(post_word[g.off[i].post], "qa_officer") == 0);
 		copy_time(&c, at_london(g.day0 - 1, 9 * 60 + i % 120));
 		copy_row(&c);
 	}

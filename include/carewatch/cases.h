@@ -88,9 +88,18 @@ bool cw_case_respond(struct cw_db *db, const char *case_ref, const char *kind, c
 /* Close a case with a note.  Closing a closed case is refused. */
 bool cw_case_close(struct cw_db *db, const char *case_ref, const char *note, struct cw_error *err)
 	__attribute__((warn_unused_result));
+/* Reopen a closed case with a reason (api.case_reopen: the case's officer or
+ * the quality manager; back to responded, or open if it never had a
+ * response).  Exit 7 when the case is not closed. */
+bool cw_case_reopen(struct cw_db *db, const char *case_ref, const char *reason,
+		    struct cw_error *err) __attribute__((warn_unused_result));
 
-/* Give a case to officer (login), or to nobody (NULL), recording why. */
+/* Give a case to officer (login), or to nobody (NULL), recording why.  An
+ * officer who could not take it (takes no cases, does not cover the
+ * locality, on leave on the day it is due) is refused with exit 7 unless
+ * force, which needs note (the reason, kept with the assignment). */
 bool cw_case_assign(struct cw_db *db, const char *case_ref, const char *officer,
-		    const char *reason, struct cw_error *err) __attribute__((warn_unused_result));
+		    const char *reason, bool force, const char *note, struct cw_error *err)
+	__attribute__((warn_unused_result));
 
 #endif

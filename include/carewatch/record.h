@@ -34,13 +34,18 @@ struct cw_field {
 	enum cw_ftype type;
 	const struct cw_vocab *vocab;
 	bool required;
-	long min, max;                 /* INT range; TEXT maximum length */
+	long min, max;                 /* INT range; TEXT maximum length; DATE and TIME: how
+					* many days after today it may be (0: not after
+					* today, or now for a time; CW_F_ANY_DAY: no limit) */
 	const char *metavar;
 	const char *help;
 	const char *dflt;              /* default when not given ("now", "no", ...) */
 };
 
 #define CW_KIND_MAX_FIELDS 12
+/* A DATE or TIME field's max when the day may be any, past or future (a
+ * restriction's planned last day). */
+#define CW_F_ANY_DAY (-1)
 
 struct cw_kind {
 	const char *name;              /* "concern": also the command group */

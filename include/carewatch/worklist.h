@@ -56,6 +56,8 @@ struct cw_caseload {
 	 * officers[i].load is filled.  Strings are owned by the caseload. */
 	struct cw_officer *officers;
 	const char **leave_until;      /* last day of today's leave "YYYY-MM-DD", or "" */
+	const char **no_cases;         /* the post of an active officer who takes no
+					* cases (not available, not in the balance), or "" */
 	struct cw_caseload_counts *counts;
 	size_t n_officers;
 	struct cw_caseload_counts unassigned;
