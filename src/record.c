@@ -398,7 +398,7 @@ cw_field_check(const struct cw_field *f, const char *value, char *out, size_t si
 	}
 	case CW_F_TIME: {
 		/* Clocks differ by a little: five minutes ahead is still now. */
-		const cw_time now = (cw_time)time(NULL), skew = 5 * 60;
+		const cw_time now = (cw_time)time(NULL), skew = (cw_time)5 * 60;
 		cw_time t;
 		if (strcmp(v, "now") == 0) {
 			t = now;
