@@ -22,7 +22,7 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 CPPFLAGS := -Iinclude -I$(PG_INC) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   := -lpq -luuid -lnettle -lreadline -lm
+LDLIBS   := -lpq -luuid -lnettle -lreadline -lm -lzip -lexpat -lcurl -ljansson
 
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TCFLAGS  := -std=c11 $(WARN) -O1 -g $(SAN) -MMD -MP

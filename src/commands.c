@@ -25,6 +25,8 @@ extern const struct cw_cmd cw_cmd_report_ratings, cw_cmd_report_trend,
 	cw_cmd_report_restrictions, cw_cmd_report_loss, cw_cmd_report_dashboard,
 	cw_cmd_report_annual, cw_cmd_report_target;
 extern const struct cw_cmd cw_cmd_caseload, cw_cmd_response;
+extern const struct cw_cmd cw_cmd_import_active, cw_cmd_import_deactivated, cw_cmd_cqc_sync,
+	cw_cmd_report_compare;
 extern const struct cw_cmd cw_cmd_import_directory, cw_cmd_import_ratings, cw_cmd_district_set,
 	cw_cmd_district_remove, cw_cmd_district_list;
 
@@ -68,6 +70,8 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_rules_diff,
 	&cw_cmd_import_directory,
 	&cw_cmd_import_ratings,
+	&cw_cmd_import_active,
+	&cw_cmd_import_deactivated,
 	&cw_cmd_district_set, &cw_cmd_district_remove, &cw_cmd_district_list,
 	&cw_cmd_report_dashboard,
 	&cw_cmd_report_annual,
