@@ -176,6 +176,7 @@ GRANT SELECT ON compare_group TO carewatch_api;
 GRANT INSERT, DELETE ON compare_group TO carewatch_api;
 GRANT UPDATE (beds, dormant, service_types, status, closed_on) ON provider TO carewatch_api;
 GRANT SELECT, INSERT ON provider_loss TO carewatch_api;
+GRANT SELECT ON provider_loss_current TO carewatch_api;
 
 -- Readers: counts and reference data have no free text.
 GRANT SELECT (id, as_of, local_authority, region, care_type, rating, locations, run_id) ON cqc_la_rating

@@ -89,6 +89,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_report_restrictions,
 	&cw_cmd_report_loss,
 	&cw_cmd_report_target,
+	&cw_cmd_report_compare,
 	&cw_cmd_audit,
 	&cw_cmd_shell,
 	&cw_cmd_help,

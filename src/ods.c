@@ -453,9 +453,11 @@ cw_ods_open(const char *path, const char *sheet, char *msg, size_t size)
 	}
 	r->zip = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
 	if (r->zip == NULL) {
-		snprintf(msg, size, "%s", zerr == ZIP_ER_NOZIP ? "not a zip archive (an .ods workbook is one)"
+		/* A zip's first bytes but no directory at its end: cut short. */
+		snprintf(msg, size, "%s", zerr == ZIP_ER_NOZIP && !cw_ods_is_zip(path)
+				 ? "not a zip archive (an .ods workbook is one)"
 				 : zerr == ZIP_ER_OPEN || zerr == ZIP_ER_READ ? "cannot be read"
-				 : "a corrupt zip archive");
+				 : "a corrupt zip archive (cut short or damaged)");
 		cw_ods_free(r);
 		return NULL;
 	}

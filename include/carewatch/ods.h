@@ -84,4 +84,25 @@ const char *cw_ods_sheets(const struct cw_ods *r);
  * does.  False when it cannot be read. */
 bool cw_ods_is_zip(const char *path);
 
+/* ---- writing (tests and the generator) ---- */
+
+/* A workbook written as LibreOffice writes one: mimetype first and stored,
+ * META-INF/manifest.xml, and content.xml with a style on every cell, each
+ * value typed (dd/mm/yyyy as a date, whole numbers as floats, the rest as
+ * strings), runs of empty cells and empty rows as repeats, and the sheet
+ * padded to a million rows with one repeated empty row.  content.xml is
+ * streamed to a temporary file beside path, so memory stays small. */
+struct cw_odsw;
+
+/* NULL with the reason in msg when path cannot be written.  Caller ends
+ * with cw_odsw_close (which frees it) whatever happens. */
+struct cw_odsw *cw_odsw_open(const char *path, char *msg, size_t size)
+	__attribute__((warn_unused_result));
+/* Start the next sheet (ending the one before). */
+bool cw_odsw_sheet(struct cw_odsw *w, const char *name);
+/* One row of n cells (NULL or "" is an empty cell). */
+bool cw_odsw_row(struct cw_odsw *w, const char *const *cells, int n);
+/* Write the zip; false with the reason in msg.  Frees w. */
+bool cw_odsw_close(struct cw_odsw *w, char *msg, size_t size);
+
 #endif
