@@ -521,7 +521,7 @@ BEGIN
   SELECT s.cursor_at INTO cur FROM cqc_sync_state s WHERE s.name = 'changes_location' FOR UPDATE;
   IF FOUND AND cur <> window_start THEN
     RAISE EXCEPTION 'the sync cursor is not at the window''s start (another sync ran)'
-      USING ERRCODE = '40001';
+      USING ERRCODE = '55000';
   END IF;
   SELECT * INTO st FROM api.ratings_store();
   -- Deregistered locations close like deactivated ones; the rest set beds.

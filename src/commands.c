@@ -72,6 +72,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_import_ratings,
 	&cw_cmd_import_active,
 	&cw_cmd_import_deactivated,
+	&cw_cmd_cqc_sync,
 	&cw_cmd_district_set, &cw_cmd_district_remove, &cw_cmd_district_list,
 	&cw_cmd_report_dashboard,
 	&cw_cmd_report_annual,

@@ -814,6 +814,12 @@ uuid_for(const char *kind, const char *key, char out[CW_UUID_LEN])
 	uuid_unparse_lower(id, out);
 }
 
+void
+cw_import_uuid(const char *kind, const char *key, char out[37])
+{
+	uuid_for(kind, key, out);
+}
+
 /* The field the importer calls f in the current row ("" when the header
  * has no such column). */
 static const char *

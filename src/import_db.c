@@ -81,6 +81,12 @@ copy_in(struct cw_db *db, const char *sql, const char *data, size_t len, struct 
 	return ok;
 }
 
+bool
+cw_import_copy(struct cw_db *db, const char *sql, const char *data, size_t len, struct cw_error *err)
+{
+	return copy_in(db, sql, data, len, err);
+}
+
 /* ---- the unit of work ---- */
 
 struct job {

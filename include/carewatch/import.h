@@ -28,6 +28,7 @@
 #include "carewatch/csv.h"
 #include "carewatch/db.h"
 #include "carewatch/error.h"
+#include "carewatch/framework.h"
 #include "carewatch/intel.h"
 
 /* The files: the weekly care directory (CSV), the monthly Latest ratings
@@ -78,18 +79,10 @@ struct cw_import_opts {
 	const char *local_authority;   /* NULL: every local authority */
 };
 
-/* The framework a rating came from (cqc_rating.framework). */
-enum cw_framework { CW_FRAMEWORK_LEGACY, CW_FRAMEWORK_SAF, CW_FRAMEWORK_SECTOR };
-
-/* "legacy", "saf", "sector"; "?" out of range.  Never fails. */
-const char *cw_framework_word(enum cw_framework f);
-
-/* The framework of a rating published on published, given the file's
- * framework column (NULL or "" when it has none): the column when it names
- * one ("Single assessment framework", "Sector framework", "2014
- * framework"), else the single assessment framework from 21 November 2023
- * and the 2014 one before.  Never fails. */
-enum cw_framework cw_import_framework(const char *column, struct cw_date published);
+/* The id of a row made from CQC's IDs (UUID v5 of "kind:key" in carewatch's
+ * namespace), so files and the API sync give the same row the same id.
+ * Never fails. */
+void cw_import_uuid(const char *kind, const char *key, char out[37]);
 
 /* The date in a CQC file name ("01_April_2024_Latest_ratings.ods" ->
  * 2024-04-01).  False when the name has none. */
@@ -189,6 +182,11 @@ struct cw_import_result {
 	char previous[128];            /* "" or when/by whom this same file was imported before */
 	double seconds;
 };
+
+/* Send len bytes of COPY text to the COPY ... FROM STDIN that sql starts, and
+ * finish it (for the API sync's staging rows too). */
+bool cw_import_copy(struct cw_db *db, const char *sql, const char *data, size_t len, struct cw_error *err)
+	__attribute__((warn_unused_result));
 
 /* Fail with CW_EXIT_DENIED unless the session's login is a manager, saying
  * "WHAT is for managers": checked before a large file is read. */
