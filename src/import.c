@@ -1234,6 +1234,7 @@ ratings_emit(struct cw_import_batch *b)
 
 	for (size_t i = 0; i < n; i++) {
 		struct ientry e = x->e[i];
+		const struct ientry *own;
 		struct ientry *d;
 		bool found;
 
@@ -1244,9 +1245,12 @@ ratings_emit(struct cw_import_batch *b)
 				return false;
 			continue;
 		}
-		if (!service_copy(b, &e))
+		own = index_find(x, e.loc, 0, e.domain, e.day);
+		/* A service's rating is kept unless it only repeats the
+		 * location's own (a care home's Care Homes rows). */
+		if ((own == NULL || own->rating != e.rating) && !service_copy(b, &e))
 			return false;
-		if (index_find(x, e.loc, 0, e.domain, e.day)) {
+		if (own) {
 			/* The location's own rating stands. */
 			b->skipped[CW_SKIP_GROUP_DUPLICATE]++;
 			continue;

@@ -3,15 +3,19 @@
  *
  * Why not a spreadsheet library: CQC's national ratings workbook has a
  * content.xml of over 1 GB, and readers that build the document in memory
- * have been seen to pass 3 GB.  Here libzip inflates content.xml chunk by
- * chunk into expat, and expat is suspended (XML_StopParser, resumable) at
- * the end of every row of the wanted sheet, so the caller pulls rows one at
- * a time and memory is the current row plus expat's buffer.
+ * have been seen to pass 3 GB.  Here libzip inflates content.xml a chunk at
+ * a time into libxml2's SAX2 push parser, whose callbacks build the rows of
+ * the wanted sheet into a small queue the caller pulls from, so memory is
+ * what one chunk's rows need.  (libxml2's SAX2 read a national workbook in
+ * half expat's time; its xmlTextReader builds a node per element and is
+ * slower than both.)
  *
  * Pure: no database.  Hostile files are refused before they cost much: the
  * zip's declared and actual inflated sizes and the inflation ratio are
- * limited, and a document type declaration stops the parse at once, so no
- * entity is ever defined, let alone expanded.
+ * limited; entities are never substituted (no XML_PARSE_NOENT), no DTD is
+ * loaded and nothing is fetched (XML_PARSE_NONET), and a document type
+ * declaration or an entity declaration stops the parse at once; libxml2's
+ * own limits (no XML_PARSE_HUGE) bound a single text node and the depth.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -19,7 +23,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <expat.h>
+#include <libxml/parser.h>
+#include <libxml/SAX2.h>
 #include <zip.h>
 
 #include "carewatch/ods.h"
@@ -27,40 +32,52 @@
 #define NS_OFFICE "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 #define NS_TABLE "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 #define NS_TEXT "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
-#define SEP '|'
-#define CHUNK 65536
+#define CHUNK 16384
 #define MAX_REPEAT_SPACES 1000
 #define RATIO_SLACK ((uint64_t)16 << 20)
 #define SHEETS_MAX 1024
+#define EMPTY ((size_t)-1)
 
 struct field {
-	size_t off, len;
+	size_t off, len;               /* off EMPTY: an empty field */
+};
+
+/* A finished row waiting for the caller: its fields' text follows it. */
+struct qrow {
+	struct qrow *next;
+	long row_no, repeat;
+	bool bad, too_long;
+	int nf;
+	size_t len;
+	struct field *f;               /* into the same allocation */
+	char *buf;
 };
 
 struct cw_ods {
 	zip_t *zip;
 	zip_file_t *entry;
 	uint64_t comp_size, inflated;
-	XML_Parser xp;
-	char *want;                    /* the sheet's name */
+	xmlParserCtxtPtr xp;
+	char *want;                    /* the sheet's names, '|'-separated */
 	char sheets[SHEETS_MAX];       /* names seen, comma-separated */
-	bool in_sheet, sheet_found, sheet_done, eof_xml, suspended;
+	bool in_sheet, sheet_found, sheet_done, eof_xml;
 	int sheet_depth, depth;
 	/* the row being built */
 	char *buf;
 	size_t len, cap;
 	struct field *f;
 	int nf;
-	bool row_open, row_ready, row_bad, too_long;
-	long row_repeat, repeat_left;
-	long row_no, next_row;         /* the current row's number; the next one's */
-	long pending_empty;
+	bool row_open, row_bad, too_long;
+	long row_repeat, row_no, next_row, pending_empty;
 	/* the cell being built */
 	bool in_cell;
 	long cell_repeat;
 	size_t cell_start;
 	int paragraphs, in_p, in_note;
 	char vtype[16], value[64];
+	/* rows ready, and the one the caller reads */
+	struct qrow *head, *tail, *cur;
+	long repeat_left;
 	/* the failure, once */
 	bool fatal;
 	char msg[160];
@@ -76,7 +93,8 @@ fail(struct cw_ods *r, const char *msg)
 		r->fatal = true;
 		snprintf(r->msg, sizeof(r->msg), "%s", msg);
 	}
-	XML_StopParser(r->xp, XML_FALSE);
+	if (r->xp)
+		xmlStopParser(r->xp);
 }
 
 /* Is n one of the '|'-separated names in want (ignoring case)? */
@@ -97,22 +115,32 @@ name_wanted(const char *want, const char *n)
 	return false;
 }
 
-/* Is name (expat's "URI|local") ns's local? */
+/* libxml2 interns nothing for us across documents, but every name of one
+ * document in one namespace shares its URI string: compare by content. */
 static bool
-is(const XML_Char *name, const char *ns, const char *local)
+is(const xmlChar *local, const xmlChar *uri, const char *ns, const char *name)
 {
-	size_t n = strlen(ns);
-
-	return strncmp(name, ns, n) == 0 && name[n] == SEP && strcmp(name + n + 1, local) == 0;
+	return uri && strcmp((const char *)local, name) == 0 && strcmp((const char *)uri, ns) == 0;
 }
 
-static const char *
-attr(const XML_Char **atts, const char *ns, const char *local)
+/* An attribute's value (libxml2 gives start and end) into out, cut to fit;
+ * false when absent. */
+static bool
+attr(int n, const xmlChar **atts, const char *ns, const char *name, char *out, size_t size)
 {
-	for (int i = 0; atts[i]; i += 2)
-		if (is(atts[i], ns, local))
-			return atts[i + 1];
-	return NULL;
+	for (int i = 0; i < n; i++) {
+		const xmlChar **a = atts + 5 * i;    /* localname, prefix, URI, value, end */
+		if (is(a[0], a[2], ns, name)) {
+			size_t len = (size_t)(a[4] - a[3]);
+			if (len >= size)
+				len = size - 1;
+			memcpy(out, a[3], len);
+			out[len] = '\0';
+			return true;
+		}
+	}
+	out[0] = '\0';
+	return false;
 }
 
 static long
@@ -121,7 +149,7 @@ repeat_of(const char *v)
 	char *end;
 	long n;
 
-	if (v == NULL)
+	if (v == NULL || *v == '\0')
 		return 1;
 	n = strtol(v, &end, 10);
 	return n >= 1 && *end == '\0' ? n : 1;
@@ -162,10 +190,6 @@ put(struct cw_ods *r, const char *s, size_t n)
 	return true;
 }
 
-/* A field of the current row: buf[off, off+len), NUL-terminated; off
- * EMPTY for an empty field. */
-#define EMPTY ((size_t)-1)
-
 static bool
 add_field(struct cw_ods *r, size_t off, size_t len)
 {
@@ -199,8 +223,8 @@ end_cell(struct cw_ods *r)
 	 * numbers as written. */
 	if (strcmp(r->vtype, "date") == 0 && strlen(r->value) >= 10 && r->value[4] == '-' &&
 	    r->value[7] == '-') {
-		char d[11];
-		snprintf(d, sizeof(d), "%.2s/%.2s/%.4s", r->value + 8, r->value + 5, r->value);
+		char d[11] = {r->value[8], r->value[9], '/', r->value[5], r->value[6], '/', r->value[0],
+			      r->value[1], r->value[2], r->value[3], '\0'};
 		r->len = start;
 		if (!put(r, d, 10))
 			return;
@@ -237,20 +261,57 @@ end_cell(struct cw_ods *r)
 	}
 }
 
-static void XMLCALL
-on_start(void *ud, const XML_Char *name, const XML_Char **atts)
+/* The finished row onto the queue. */
+static void
+queue_row(struct cw_ods *r)
+{
+	size_t fsz = (size_t)r->nf * sizeof(struct field);
+	struct qrow *q = malloc(sizeof(*q) + fsz + r->len + 1);
+
+	if (q == NULL) {
+		fail(r, "out of memory");
+		return;
+	}
+	q->next = NULL;
+	q->row_no = r->row_no;
+	q->repeat = r->row_repeat;
+	q->bad = r->row_bad;
+	q->too_long = r->too_long;
+	q->nf = r->nf;
+	q->len = r->len;
+	q->f = (struct field *)(q + 1);
+	q->buf = (char *)q->f + fsz;
+	if (fsz)
+		memcpy(q->f, r->f, fsz);
+	if (r->len)
+		memcpy(q->buf, r->buf, r->len);
+	q->buf[r->len] = '\0';
+	if (r->tail)
+		r->tail->next = q;
+	else
+		r->head = q;
+	r->tail = q;
+}
+
+static void
+on_start(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri, int nns,
+	 const xmlChar **ns, int nattr, int ndefaulted, const xmlChar **atts)
 {
 	struct cw_ods *r = ud;
+	char v[64];
 
+	(void)prefix, (void)nns, (void)ns, (void)ndefaulted;
 	r->depth++;
-	if (is(name, NS_TABLE, "table")) {
-		const char *n = attr(atts, NS_TABLE, "name");
+	if (r->fatal)
+		return;
+	if (is(local, uri, NS_TABLE, "table")) {
+		char n[256];
 		size_t used = strlen(r->sheets);
-		if (r->in_sheet)
+		if (r->in_sheet || !attr(nattr, atts, NS_TABLE, "name", n, sizeof(n)))
 			return;    /* a table inside the sheet: its rows are its own */
-		if (n && used + strlen(n) + 3 < sizeof(r->sheets))
+		if (used + strlen(n) + 3 < sizeof(r->sheets))
 			snprintf(r->sheets + used, sizeof(r->sheets) - used, "%s%s", used ? ", " : "", n);
-		if (n && !r->sheet_found && name_wanted(r->want, n)) {
+		if (!r->sheet_found && !r->sheet_done && name_wanted(r->want, n)) {
 			r->in_sheet = r->sheet_found = true;
 			r->sheet_depth = r->depth;
 		}
@@ -258,44 +319,43 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	}
 	if (!r->in_sheet)
 		return;
-	if (is(name, NS_TABLE, "table-row")) {
+	if (is(local, uri, NS_TABLE, "table-row")) {
 		r->row_open = true;
 		r->row_bad = r->too_long = false;
 		r->len = 0;
 		r->nf = 0;
 		r->pending_empty = 0;
-		r->row_repeat = repeat_of(attr(atts, NS_TABLE, "number-rows-repeated"));
+		attr(nattr, atts, NS_TABLE, "number-rows-repeated", v, sizeof(v));
+		r->row_repeat = repeat_of(v);
 		r->row_no = r->next_row;
-	} else if (r->row_open && (is(name, NS_TABLE, "table-cell") ||
-				   is(name, NS_TABLE, "covered-table-cell"))) {
-		const char *vt = attr(atts, NS_OFFICE, "value-type");
-		const char *v = NULL;
+	} else if (r->row_open && !r->in_cell && (is(local, uri, NS_TABLE, "table-cell") ||
+						  is(local, uri, NS_TABLE, "covered-table-cell"))) {
 		r->in_cell = true;
-		r->cell_repeat = repeat_of(attr(atts, NS_TABLE, "number-columns-repeated"));
+		attr(nattr, atts, NS_TABLE, "number-columns-repeated", v, sizeof(v));
+		r->cell_repeat = repeat_of(v);
 		r->cell_start = r->len;
 		r->paragraphs = 0;
 		r->in_p = 0;
 		r->in_note = 0;
-		snprintf(r->vtype, sizeof(r->vtype), "%s", vt ? vt : "");
-		if (vt && strcmp(vt, "date") == 0)
-			v = attr(atts, NS_OFFICE, "date-value");
-		else if (vt)
-			v = attr(atts, NS_OFFICE, "value");
-		snprintf(r->value, sizeof(r->value), "%s", v ? v : "");
-	} else if (r->in_cell && is(name, NS_OFFICE, "annotation")) {
+		attr(nattr, atts, NS_OFFICE, "value-type", r->vtype, sizeof(r->vtype));
+		attr(nattr, atts, NS_OFFICE, strcmp(r->vtype, "date") == 0 ? "date-value" : "value", r->value,
+		     sizeof(r->value));
+	} else if (r->in_cell && is(local, uri, NS_OFFICE, "annotation")) {
 		r->in_note++;
 	} else if (r->in_cell && r->in_note == 0) {
-		if (is(name, NS_TEXT, "p")) {
+		if (is(local, uri, NS_TEXT, "p")) {
 			if (r->paragraphs++ > 0)
 				put(r, "\n", 1);
 			r->in_p++;
-		} else if (r->in_p && is(name, NS_TEXT, "s")) {
-			long c = repeat_of(attr(atts, NS_TEXT, "c"));
+		} else if (r->in_p && is(local, uri, NS_TEXT, "s")) {
+			long c;
+			attr(nattr, atts, NS_TEXT, "c", v, sizeof(v));
+			c = repeat_of(v);
 			for (long k = 0; k < c && k < MAX_REPEAT_SPACES; k++)
 				put(r, " ", 1);
-		} else if (r->in_p && is(name, NS_TEXT, "tab")) {
+		} else if (r->in_p && is(local, uri, NS_TEXT, "tab")) {
 			put(r, "\t", 1);
-		} else if (r->in_p && is(name, NS_TEXT, "line-break")) {
+		} else if (r->in_p && is(local, uri, NS_TEXT, "line-break")) {
 			put(r, "\n", 1);
 		} else if (r->in_p) {
 			r->in_p++;    /* span, a: their text is the paragraph's */
@@ -303,66 +363,89 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 	}
 }
 
-static void XMLCALL
-on_end(void *ud, const XML_Char *name)
+static void
+on_end(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
 {
 	struct cw_ods *r = ud;
 	int depth = r->depth--;
 
-	if (r->in_sheet && depth == r->sheet_depth && is(name, NS_TABLE, "table")) {
+	(void)prefix;
+	if (r->fatal || !r->in_sheet)
+		return;
+	if (depth == r->sheet_depth && is(local, uri, NS_TABLE, "table")) {
 		r->in_sheet = false;
 		r->sheet_done = true;
-		XML_StopParser(r->xp, XML_TRUE);
 		return;
 	}
-	if (!r->in_sheet)
-		return;
 	if (r->in_cell) {
-		if (is(name, NS_TABLE, "table-cell") || is(name, NS_TABLE, "covered-table-cell"))
+		if (is(local, uri, NS_TABLE, "table-cell") || is(local, uri, NS_TABLE, "covered-table-cell"))
 			end_cell(r);
-		else if (is(name, NS_OFFICE, "annotation"))
+		else if (is(local, uri, NS_OFFICE, "annotation"))
 			r->in_note--;
-		else if (r->in_note == 0 && r->in_p > 0 && !is(name, NS_TEXT, "s") &&
-			 !is(name, NS_TEXT, "tab") && !is(name, NS_TEXT, "line-break"))
+		else if (r->in_note == 0 && r->in_p > 0 && !is(local, uri, NS_TEXT, "s") &&
+			 !is(local, uri, NS_TEXT, "tab") && !is(local, uri, NS_TEXT, "line-break"))
 			r->in_p--;
 		return;
 	}
-	if (r->row_open && is(name, NS_TABLE, "table-row")) {
+	if (r->row_open && is(local, uri, NS_TABLE, "table-row")) {
 		r->row_open = false;
 		r->next_row = r->row_no + r->row_repeat;
 		if (r->nf == 0 && !r->row_bad && !r->too_long)
 			return;    /* empty rows, however many: nothing to read */
-		r->row_ready = true;
-		r->repeat_left = r->row_repeat - 1;
-		XML_StopParser(r->xp, XML_TRUE);
+		queue_row(r);
 	}
 }
 
-static void XMLCALL
-on_text(void *ud, const XML_Char *s, int len)
+static void
+on_text(void *ud, const xmlChar *s, int len)
 {
 	struct cw_ods *r = ud;
 
 	if (r->in_cell && r->in_p > 0 && r->in_note == 0)
-		put(r, s, (size_t)len);
+		put(r, (const char *)s, (size_t)len);
 }
 
-static void XMLCALL
-on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
-	   int has_internal)
+static void
+on_doctype(void *ud, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
 {
-	(void)name, (void)sysid, (void)pubid, (void)has_internal;
+	(void)name, (void)ext, (void)sys;
 	fail(ud, "content.xml has a document type declaration (refused: entity definitions are not"
 		 " allowed in a workbook)");
 }
 
-static void XMLCALL
-on_entity(void *ud, const XML_Char *name, int is_param, const XML_Char *value, int value_len,
-	  const XML_Char *base, const XML_Char *sysid, const XML_Char *pubid, const XML_Char *notation)
+static void
+on_entity(void *ud, const xmlChar *name, int type, const xmlChar *pub, const xmlChar *sys,
+	  xmlChar *content)
 {
-	(void)name, (void)is_param, (void)value, (void)value_len, (void)base, (void)sysid, (void)pubid,
-		(void)notation;
+	(void)name, (void)type, (void)pub, (void)sys, (void)content;
 	fail(ud, "content.xml defines an entity (refused)");
+}
+
+/* libxml2 would print its messages on stderr: kept for the one message. */
+static void
+on_error(void *ud, xmlErrorPtr e)
+{
+	struct cw_ods *r = ud;
+
+	if (r->fatal || e == NULL || e->level < XML_ERR_ERROR)
+		return;
+	{
+		char m[160];
+		size_t n;
+		snprintf(m, sizeof(m), "content.xml is not well-formed XML (line %d: %s", e->line,
+			 e->message ? e->message : "error");
+		n = strlen(m);
+		while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+			m[--n] = '\0';
+		snprintf(m + n, sizeof(m) - n, ")");
+		fail(r, m);
+	}
+}
+
+static void
+quiet(void *ud, const char *fmt, ...)
+{
+	(void)ud, (void)fmt;
 }
 
 bool
@@ -382,7 +465,7 @@ cw_ods_is_zip(const char *path)
 bool
 cw_ods_hash_file(const char *path, void (*fn)(void *arg, const void *buf, size_t len), void *arg)
 {
-	char b[CHUNK];
+	char b[65536];
 	FILE *f = fopen(path, "rb");
 	size_t n;
 	bool ok;
@@ -431,6 +514,7 @@ check_mimetype(zip_t *z, char *msg, size_t size)
 struct cw_ods *
 cw_ods_open(const char *path, const char *sheet, char *msg, size_t size)
 {
+	static xmlSAXHandler sax;
 	struct cw_ods *r;
 	zip_stat_t st;
 	zip_int64_t idx;
@@ -488,19 +572,37 @@ cw_ods_open(const char *path, const char *sheet, char *msg, size_t size)
 		cw_ods_free(r);
 		return NULL;
 	}
-	r->xp = XML_ParserCreateNS(NULL, SEP);
+	if (sax.initialized != XML_SAX2_MAGIC) {
+		xmlSetGenericErrorFunc(NULL, quiet);
+		memset(&sax, 0, sizeof(sax));
+		sax.initialized = XML_SAX2_MAGIC;
+		sax.startElementNs = on_start;
+		sax.endElementNs = on_end;
+		sax.characters = on_text;
+		sax.internalSubset = on_doctype;
+		sax.externalSubset = on_doctype;
+		sax.entityDecl = on_entity;
+		sax.serror = on_error;
+	}
+	r->xp = xmlCreatePushParserCtxt(&sax, r, NULL, 0, "content.xml");
 	if (r->xp == NULL) {
 		snprintf(msg, size, "out of memory");
 		cw_ods_free(r);
 		return NULL;
 	}
-	XML_SetUserData(r->xp, r);
-	XML_SetElementHandler(r->xp, on_start, on_end);
-	XML_SetCharacterDataHandler(r->xp, on_text);
-	XML_SetStartDoctypeDeclHandler(r->xp, on_doctype);
-	XML_SetEntityDeclHandler(r->xp, on_entity);
-	XML_SetParamEntityParsing(r->xp, XML_PARAM_ENTITY_PARSING_NEVER);
+	/* No NOENT (entities stay unexpanded), no DTDLOAD, no HUGE. */
+	xmlCtxtUseOptions(r->xp, XML_PARSE_NONET | XML_PARSE_NOCDATA);
 	return r;
+}
+
+static void
+free_rows(struct qrow *q)
+{
+	while (q) {
+		struct qrow *n = q->next;
+		free(q);
+		q = n;
+	}
 }
 
 void
@@ -509,11 +611,13 @@ cw_ods_free(struct cw_ods *r)
 	if (r == NULL)
 		return;
 	if (r->xp)
-		XML_ParserFree(r->xp);
+		xmlFreeParserCtxt(r->xp);
 	if (r->entry)
 		zip_fclose(r->entry);
 	if (r->zip)
 		zip_discard(r->zip);
+	free_rows(r->head);
+	free(r->cur);
 	free(r->want);
 	free(r->buf);
 	free(r->f);
@@ -521,90 +625,67 @@ cw_ods_free(struct cw_ods *r)
 	free(r);
 }
 
-/* Feed the parser the next chunk of content.xml (or resume it). */
+/* Feed the parser the next chunk of content.xml. */
 static bool
 pump(struct cw_ods *r)
 {
-	enum XML_Status st;
+	char b[CHUNK];
+	zip_int64_t n = zip_fread(r->entry, b, sizeof(b));
 
-	if (r->suspended) {
-		r->suspended = false;
-		st = XML_ResumeParser(r->xp);
-	} else {
-		void *b = XML_GetBuffer(r->xp, CHUNK);
-		zip_int64_t n;
-		if (b == NULL) {
-			fail(r, "out of memory");
-			return false;
-		}
-		n = zip_fread(r->entry, b, CHUNK);
-		if (n < 0) {
-			fail(r, "a corrupt zip archive (content.xml does not inflate, or fails its CRC check)");
-			return false;
-		}
-		r->inflated += (uint64_t)n;
-		if (r->inflated > CW_ODS_MAX_XML ||
-		    (r->comp_size && r->inflated > r->comp_size * CW_ODS_MAX_RATIO + RATIO_SLACK)) {
-			fail(r, "content.xml inflates far beyond its compressed size (refused as a zip bomb)");
-			return false;
-		}
-		r->eof_xml = n == 0;
-		st = XML_ParseBuffer(r->xp, (int)n, r->eof_xml);
-	}
-	if (st == XML_STATUS_SUSPENDED) {
-		r->suspended = true;
-		return true;
-	}
-	if (st == XML_STATUS_ERROR) {
-		if (!r->fatal) {
-			char m[160];
-			snprintf(m, sizeof(m), "content.xml is not well-formed XML (line %lu: %s)",
-				 (unsigned long)XML_GetCurrentLineNumber(r->xp),
-				 XML_ErrorString(XML_GetErrorCode(r->xp)));
-			r->fatal = true;
-			snprintf(r->msg, sizeof(r->msg), "%s", m);
-		}
+	if (n < 0) {
+		fail(r, "a corrupt zip archive (content.xml does not inflate, or fails its CRC check)");
 		return false;
 	}
-	return true;
+	r->inflated += (uint64_t)n;
+	if (r->inflated > CW_ODS_MAX_XML ||
+	    (r->comp_size && r->inflated > r->comp_size * CW_ODS_MAX_RATIO + RATIO_SLACK)) {
+		fail(r, "content.xml inflates far beyond its compressed size (refused as a zip bomb)");
+		return false;
+	}
+	r->eof_xml = n == 0;
+	if (xmlParseChunk(r->xp, b, (int)n, r->eof_xml) != 0 && !r->fatal && !r->sheet_done)
+		fail(r, "content.xml is not well-formed XML");
+	return !r->fatal;
 }
 
 enum cw_csv_status
 cw_ods_next(struct cw_ods *r, struct cw_csv_error *err)
 {
 	memset(err, 0, sizeof(*err));
-	if (r->repeat_left > 0 && !r->row_bad) {
+	if (r->cur && r->repeat_left > 0 && !r->cur->bad) {
 		/* A repeated row again: the same fields, the next row number. */
 		r->repeat_left--;
-		r->row_no++;
+		r->cur->row_no++;
 		return CW_CSV_ROW;
 	}
-	r->row_ready = false;
-	while (!r->row_ready && !r->sheet_done && !r->fatal) {
-		if (r->eof_xml && !r->suspended)
-			break;
+	free(r->cur);
+	r->cur = NULL;
+	while (r->head == NULL && !r->sheet_done && !r->fatal && !r->eof_xml)
 		if (!pump(r))
 			break;
-	}
-	if (r->fatal) {
-		snprintf(err->msg, sizeof(err->msg), "%s", r->msg);
-		return CW_CSV_FATAL;
-	}
-	if (r->row_ready) {
-		err->line = r->row_no;
-		if (r->too_long) {
+	if (r->head) {
+		r->cur = r->head;
+		r->head = r->cur->next;
+		if (r->head == NULL)
+			r->tail = NULL;
+		r->repeat_left = r->cur->repeat - 1;
+		err->line = r->cur->row_no;
+		if (r->cur->too_long) {
 			err->column = 1;
 			snprintf(err->msg, sizeof(err->msg), "row longer than %d bytes", CW_CSV_MAX_RECORD);
-			r->fatal = true;
-			snprintf(r->msg, sizeof(r->msg), "%s", err->msg);
+			fail(r, err->msg);
 			return CW_CSV_FATAL;
 		}
-		if (r->row_bad) {
+		if (r->cur->bad) {
 			err->column = CW_CSV_MAX_FIELDS + 1;
 			snprintf(err->msg, sizeof(err->msg), "more than %d fields", CW_CSV_MAX_FIELDS);
 			return CW_CSV_BAD;
 		}
 		return CW_CSV_ROW;
+	}
+	if (r->fatal) {
+		snprintf(err->msg, sizeof(err->msg), "%s", r->msg);
+		return CW_CSV_FATAL;
 	}
 	if (!r->sheet_found) {
 		char first[48];
@@ -619,19 +700,21 @@ cw_ods_next(struct cw_ods *r, struct cw_csv_error *err)
 int
 cw_ods_nfields(const struct cw_ods *r)
 {
-	return r->nf;
+	return r->cur ? r->cur->nf : 0;
 }
 
 const char *
 cw_ods_get(const struct cw_ods *r, int i)
 {
-	return i >= 0 && i < r->nf && r->f[i].off != EMPTY ? r->buf + r->f[i].off : "";
+	const struct qrow *q = r->cur;
+
+	return q && i >= 0 && i < q->nf && q->f[i].off != EMPTY ? q->buf + q->f[i].off : "";
 }
 
 long
 cw_ods_row(const struct cw_ods *r)
 {
-	return r->row_no;
+	return r->cur ? r->cur->row_no : 0;
 }
 
 const char *
@@ -644,10 +727,12 @@ const char *
 cw_ods_row_text(const struct cw_ods *r, int i, size_t *len, int *column)
 {
 	struct cw_ods *w = (struct cw_ods *)r;   /* the text buffer is a cache */
+	const struct qrow *q = r->cur;
 	size_t need = 1, n = 0;
+	int nf = q ? q->nf : 0;
 
-	for (int k = 0; k < r->nf; k++)
-		need += r->f[k].len + 1;
+	for (int k = 0; k < nf; k++)
+		need += q->f[k].len + 1;
 	if (need > w->text_cap) {
 		char *p = realloc(w->text, need);
 		if (p == NULL) {
@@ -659,21 +744,21 @@ cw_ods_row_text(const struct cw_ods *r, int i, size_t *len, int *column)
 		w->text_cap = need;
 	}
 	*column = 1;
-	for (int k = 0; k < r->nf; k++) {
+	for (int k = 0; k < nf; k++) {
 		if (k)
 			w->text[n++] = ',';
 		if (k == i)
 			*column = (int)n + 1;
-		if (r->f[k].len)
-			memcpy(w->text + n, r->buf + r->f[k].off, r->f[k].len);
-		for (size_t c = n; c < n + r->f[k].len; c++)
+		if (q->f[k].len)
+			memcpy(w->text + n, q->buf + q->f[k].off, q->f[k].len);
+		for (size_t c = n; c < n + q->f[k].len; c++)
 			if (w->text[c] == '\n' || w->text[c] == '\t')
 				w->text[c] = ' ';
-		n += r->f[k].len;
+		n += q->f[k].len;
 	}
-	if (i >= r->nf)
+	if (i >= nf)
 		*column = (int)n + 1;
 	w->text[n] = '\0';
 	*len = n;
-	return w->text ? w->text : "";
+	return w->text;
 }

@@ -6,7 +6,8 @@
  * Unit part: the framework rule and the file date.  Integration part: small
  * workbooks built here with the writer (src/ods_write.c) in CQC's layouts --
  * banner rows above the header, an old vintage's `Key Question` and
- * lower-case headers, a location Not Rated at location level with ratings
+ * lower-case headers, a Care Homes row repeating the location's rating, a
+ * location Not Rated at location level with ratings
  * per service, two ratings on one date, labels that are not ratings,
  * another council's rows -- imported by the real binary as a manager, each
  * checked against stored rows and summaries computed by hand; then the
@@ -236,7 +237,7 @@ static const char ratings_summary[] =
 	"skipped,service-level rating (kept per service),1\n"
 	"rejected,,0\n"
 	"location ratings from services,,2\n"
-	"service ratings imported,,4\n"
+	"service ratings imported,,3\n"
 	"comparison counts written,,8\n"
 	"providers queued for rescoring,,4\n";
 
@@ -281,7 +282,6 @@ test_cqc_workbooks_ratings_workbook_as_published(void **state)
 			    "1-104|overall|requires_improvement|2024-05-01|saf|services\n"
 			    "1-104|safe|inadequate|2024-05-01|saf|services");
 	assert_string_equal(tl_query1(owner, services_sql),
-			    "1-101|Care Homes|overall|good|2024-03-15|saf\n"
 			    "1-104|Community based adult social care services|overall|good|2024-05-01|saf\n"
 			    "1-104|Community based adult social care services|safe|inadequate|2024-05-01|saf\n"
 			    "1-104|Residential social care|overall|requires_improvement|2024-05-01|saf");
@@ -298,7 +298,7 @@ test_cqc_workbooks_ratings_workbook_as_published(void **state)
 			    "2024-07-01|Suffolk|East|community|requires_improvement|1");
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider"), 4);
 	assert_string_equal(tl_query1(owner, "SELECT file_date || '/' || service_ratings || '/' || rows_read"
-					     " FROM import_run WHERE kind = 'cqc_ratings'"), "2024-07-01/4/22");
+					     " FROM import_run WHERE kind = 'cqc_ratings'"), "2024-07-01/3/22");
 	/* Again: nothing changes, not even the audit log. */
 	audit = tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl <> 'import_run'");
 	out = run(0, TL_ARGV("import", "cqc-ratings", p, "--local-authority", "Norfolk", "--format", "csv"),

@@ -763,7 +763,6 @@ static const char ratings_summary1[] =
 	"skipped,population group duplicate,6\n"
 	"skipped,location not in carewatch,1\n"
 	"rejected,,0\n"
-	"service ratings imported,,6\n"
 	"comparison counts written,,4\n"
 	"providers queued for rescoring,,2\n";
 

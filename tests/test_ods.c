@@ -230,10 +230,10 @@ test_ods_broken_and_hostile_files_are_refused(void **state)
 	assert_string_equal(failure(workbook(laughs), "Locations"),
 			    "content.xml has a document type declaration (refused: entity definitions are"
 			    " not allowed in a workbook)");
-	assert_string_equal(failure(workbook("<?xml version=\"1.0\"?><office:document-content" NS
-					     "><table:table table:name=\"Locations\"></office:document-content>"),
-				    "Locations"),
-			    "content.xml is not well-formed XML (line 1: mismatched tag)");
+	assert_non_null(strstr(failure(workbook("<?xml version=\"1.0\"?><office:document-content" NS
+						"><table:table table:name=\"Locations\"></office:document-content>"),
+				       "Locations"),
+			       "content.xml is not well-formed XML (line 1: "));
 	assert_string_equal(failure(workbook(DOC("<table:table table:name=\"Providers\"/>"
 						 "<table:table table:name=\"Notes\"/>")), "Locations|Sheet1"),
 			    "no sheet 'Locations' in the workbook (sheets: Providers, Notes)");

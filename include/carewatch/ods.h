@@ -4,9 +4,9 @@
  * CQC publishes its monthly files as .ods workbooks: a zip holding
  * content.xml, which for the national ratings workbook is over 1 GB of XML
  * for 26 MB of zip.  The reader streams it: libzip inflates content.xml a
- * chunk at a time into expat, which is suspended at the end of each row of
- * the wanted sheet, so memory is bounded by the longest row whatever the
- * file's size.  The rows come out as the CSV reader's do (cw_csv_status,
+ * chunk at a time into libxml2's SAX2 push parser, and the rows of the
+ * wanted sheet queue for the caller, so memory is bounded by a chunk's rows
+ * whatever the file's size.  The rows come out as the CSV reader's do (cw_csv_status,
  * fields as NUL-terminated text), so an importer reads either the same way.
  *
  * What a cell gives:
