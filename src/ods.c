@@ -38,6 +38,18 @@
 #define SHEETS_MAX 1024
 #define EMPTY ((size_t)-1)
 
+/* The names compared, interned in the parser's dictionary once: libxml2
+ * hands SAX2 callbacks its interned names and URIs, so a pointer compare
+ * tells a name (string compares were an eighth of a national import). */
+enum { N_TABLE, N_TABLE_ROW, N_TABLE_CELL, N_COVERED, N_NAME, N_ROWS_REP, N_COLS_REP, N_ANNOTATION,
+       N_VALUE_TYPE, N_DATE_VALUE, N_VALUE, N_P, N_S, N_TAB, N_LINE_BREAK, N_C, N_URI_OFFICE,
+       N_URI_TABLE, N_URI_TEXT, N__N };
+static const char *const names[N__N] = {
+	"table", "table-row", "table-cell", "covered-table-cell", "name", "number-rows-repeated",
+	"number-columns-repeated", "annotation", "value-type", "date-value", "value", "p", "s", "tab",
+	"line-break", "c", NS_OFFICE, NS_TABLE, NS_TEXT,
+};
+
 struct field {
 	size_t off, len;               /* off EMPTY: an empty field */
 };
@@ -75,6 +87,7 @@ struct cw_ods {
 	size_t cell_start;
 	int paragraphs, in_p, in_note;
 	char vtype[16], value[64];
+	const xmlChar *nm[N__N];       /* names, interned */
 	/* rows ready, and the one the caller reads */
 	struct qrow *head, *tail, *cur;
 	long repeat_left;
@@ -115,22 +128,16 @@ name_wanted(const char *want, const char *n)
 	return false;
 }
 
-/* libxml2 interns nothing for us across documents, but every name of one
- * document in one namespace shares its URI string: compare by content. */
-static bool
-is(const xmlChar *local, const xmlChar *uri, const char *ns, const char *name)
-{
-	return uri && strcmp((const char *)local, name) == 0 && strcmp((const char *)uri, ns) == 0;
-}
+#define is(r, local, uri, ns, name) ((local) == (r)->nm[name] && (uri) == (r)->nm[ns])
 
 /* An attribute's value (libxml2 gives start and end) into out, cut to fit;
  * false when absent. */
 static bool
-attr(int n, const xmlChar **atts, const char *ns, const char *name, char *out, size_t size)
+attr(const struct cw_ods *r, int n, const xmlChar **atts, int ns, int name, char *out, size_t size)
 {
 	for (int i = 0; i < n; i++) {
 		const xmlChar **a = atts + 5 * i;    /* localname, prefix, URI, value, end */
-		if (is(a[0], a[2], ns, name)) {
+		if (is(r, a[0], a[2], ns, name)) {
 			size_t len = (size_t)(a[4] - a[3]);
 			if (len >= size)
 				len = size - 1;
@@ -304,10 +311,10 @@ on_start(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *u
 	r->depth++;
 	if (r->fatal)
 		return;
-	if (is(local, uri, NS_TABLE, "table")) {
+	if (is(r, local, uri, N_URI_TABLE, N_TABLE)) {
 		char n[256];
 		size_t used = strlen(r->sheets);
-		if (r->in_sheet || !attr(nattr, atts, NS_TABLE, "name", n, sizeof(n)))
+		if (r->in_sheet || !attr(r, nattr, atts, N_URI_TABLE, N_NAME, n, sizeof(n)))
 			return;    /* a table inside the sheet: its rows are its own */
 		if (used + strlen(n) + 3 < sizeof(r->sheets))
 			snprintf(r->sheets + used, sizeof(r->sheets) - used, "%s%s", used ? ", " : "", n);
@@ -319,43 +326,43 @@ on_start(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *u
 	}
 	if (!r->in_sheet)
 		return;
-	if (is(local, uri, NS_TABLE, "table-row")) {
+	if (is(r, local, uri, N_URI_TABLE, N_TABLE_ROW)) {
 		r->row_open = true;
 		r->row_bad = r->too_long = false;
 		r->len = 0;
 		r->nf = 0;
 		r->pending_empty = 0;
-		attr(nattr, atts, NS_TABLE, "number-rows-repeated", v, sizeof(v));
+		attr(r, nattr, atts, N_URI_TABLE, N_ROWS_REP, v, sizeof(v));
 		r->row_repeat = repeat_of(v);
 		r->row_no = r->next_row;
-	} else if (r->row_open && !r->in_cell && (is(local, uri, NS_TABLE, "table-cell") ||
-						  is(local, uri, NS_TABLE, "covered-table-cell"))) {
+	} else if (r->row_open && !r->in_cell && (is(r, local, uri, N_URI_TABLE, N_TABLE_CELL) ||
+						  is(r, local, uri, N_URI_TABLE, N_COVERED))) {
 		r->in_cell = true;
-		attr(nattr, atts, NS_TABLE, "number-columns-repeated", v, sizeof(v));
+		attr(r, nattr, atts, N_URI_TABLE, N_COLS_REP, v, sizeof(v));
 		r->cell_repeat = repeat_of(v);
 		r->cell_start = r->len;
 		r->paragraphs = 0;
 		r->in_p = 0;
 		r->in_note = 0;
-		attr(nattr, atts, NS_OFFICE, "value-type", r->vtype, sizeof(r->vtype));
-		attr(nattr, atts, NS_OFFICE, strcmp(r->vtype, "date") == 0 ? "date-value" : "value", r->value,
-		     sizeof(r->value));
-	} else if (r->in_cell && is(local, uri, NS_OFFICE, "annotation")) {
+		attr(r, nattr, atts, N_URI_OFFICE, N_VALUE_TYPE, r->vtype, sizeof(r->vtype));
+		attr(r, nattr, atts, N_URI_OFFICE, strcmp(r->vtype, "date") == 0 ? N_DATE_VALUE : N_VALUE,
+		     r->value, sizeof(r->value));
+	} else if (r->in_cell && is(r, local, uri, N_URI_OFFICE, N_ANNOTATION)) {
 		r->in_note++;
 	} else if (r->in_cell && r->in_note == 0) {
-		if (is(local, uri, NS_TEXT, "p")) {
+		if (is(r, local, uri, N_URI_TEXT, N_P)) {
 			if (r->paragraphs++ > 0)
 				put(r, "\n", 1);
 			r->in_p++;
-		} else if (r->in_p && is(local, uri, NS_TEXT, "s")) {
+		} else if (r->in_p && is(r, local, uri, N_URI_TEXT, N_S)) {
 			long c;
-			attr(nattr, atts, NS_TEXT, "c", v, sizeof(v));
+			attr(r, nattr, atts, N_URI_TEXT, N_C, v, sizeof(v));
 			c = repeat_of(v);
 			for (long k = 0; k < c && k < MAX_REPEAT_SPACES; k++)
 				put(r, " ", 1);
-		} else if (r->in_p && is(local, uri, NS_TEXT, "tab")) {
+		} else if (r->in_p && is(r, local, uri, N_URI_TEXT, N_TAB)) {
 			put(r, "\t", 1);
-		} else if (r->in_p && is(local, uri, NS_TEXT, "line-break")) {
+		} else if (r->in_p && is(r, local, uri, N_URI_TEXT, N_LINE_BREAK)) {
 			put(r, "\n", 1);
 		} else if (r->in_p) {
 			r->in_p++;    /* span, a: their text is the paragraph's */
@@ -372,22 +379,22 @@ on_end(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri
 	(void)prefix;
 	if (r->fatal || !r->in_sheet)
 		return;
-	if (depth == r->sheet_depth && is(local, uri, NS_TABLE, "table")) {
+	if (depth == r->sheet_depth && is(r, local, uri, N_URI_TABLE, N_TABLE)) {
 		r->in_sheet = false;
 		r->sheet_done = true;
 		return;
 	}
 	if (r->in_cell) {
-		if (is(local, uri, NS_TABLE, "table-cell") || is(local, uri, NS_TABLE, "covered-table-cell"))
+		if (is(r, local, uri, N_URI_TABLE, N_TABLE_CELL) || is(r, local, uri, N_URI_TABLE, N_COVERED))
 			end_cell(r);
-		else if (is(local, uri, NS_OFFICE, "annotation"))
+		else if (is(r, local, uri, N_URI_OFFICE, N_ANNOTATION))
 			r->in_note--;
-		else if (r->in_note == 0 && r->in_p > 0 && !is(local, uri, NS_TEXT, "s") &&
-			 !is(local, uri, NS_TEXT, "tab") && !is(local, uri, NS_TEXT, "line-break"))
+		else if (r->in_note == 0 && r->in_p > 0 && !is(r, local, uri, N_URI_TEXT, N_S) &&
+			 !is(r, local, uri, N_URI_TEXT, N_TAB) && !is(r, local, uri, N_URI_TEXT, N_LINE_BREAK))
 			r->in_p--;
 		return;
 	}
-	if (r->row_open && is(local, uri, NS_TABLE, "table-row")) {
+	if (r->row_open && is(r, local, uri, N_URI_TABLE, N_TABLE_ROW)) {
 		r->row_open = false;
 		r->next_row = r->row_no + r->row_repeat;
 		if (r->nf == 0 && !r->row_bad && !r->too_long)
@@ -590,6 +597,12 @@ cw_ods_open(const char *path, const char *sheet, char *msg, size_t size)
 		cw_ods_free(r);
 		return NULL;
 	}
+	for (int i = 0; i < N__N; i++)
+		if ((r->nm[i] = xmlDictLookup(r->xp->dict, (const xmlChar *)names[i], -1)) == NULL) {
+			snprintf(msg, size, "out of memory");
+			cw_ods_free(r);
+			return NULL;
+		}
 	/* No NOENT (entities stay unexpanded), no DTDLOAD, no HUGE. */
 	xmlCtxtUseOptions(r->xp, XML_PARSE_NONET | XML_PARSE_NOCDATA);
 	return r;
