@@ -269,7 +269,7 @@ cw_cqc_get(const struct cw_cqc_config *c, const char *path, char **body, size_t 
 	for (int attempt = 0;; attempt++) {
 		struct buf b = {NULL, 0, false};
 		CURLcode rc;
-		bool again = false;
+		bool again;
 
 		why[0] = '\0';
 		retry_after = -1;
@@ -287,13 +287,11 @@ cw_cqc_get(const struct cw_cqc_config *c, const char *path, char **body, size_t 
 			cw_error_detail(err, "%s", why[0] ? why : curl_easy_strerror(rc));
 			break;
 		}
-		if (rc == CURLE_OK && *status == 200 && looks_soft_429(b.p, b.n))
-			again = true;            /* rate limited, politely */
-		else if (rc == CURLE_OK && *status == 429)
-			again = true;
-		else if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING ||
-			 rc == CURLE_SEND_ERROR)
-			again = true;            /* cut off mid-answer */
+		/* Rate limited (429, or politely in a 200's body), or cut off
+		 * mid-answer: worth another try. */
+		again = (rc == CURLE_OK && *status == 200 && looks_soft_429(b.p, b.n)) ||
+			(rc == CURLE_OK && *status == 429) || rc == CURLE_PARTIAL_FILE ||
+			rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING || rc == CURLE_SEND_ERROR;
 		if (again && attempt < c->retries) {
 			long ms = retry_after >= 0 ? (retry_after > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : retry_after) * 1000
 						   : wait;

@@ -18,6 +18,7 @@
  * own limits (no XML_PARSE_HUGE) bound a single text node and the depth.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +137,7 @@ static bool
 attr(const struct cw_ods *r, int n, const xmlChar **atts, int ns, int name, char *out, size_t size)
 {
 	for (int i = 0; i < n; i++) {
-		const xmlChar **a = atts + 5 * i;    /* localname, prefix, URI, value, end */
+		const xmlChar **a = atts + (ptrdiff_t)5 * i;    /* localname, prefix, URI, value, end */
 		if (is(r, a[0], a[2], ns, name)) {
 			size_t len = (size_t)(a[4] - a[3]);
 			if (len >= size)
