@@ -299,6 +299,13 @@ test_cqc_workbooks_ratings_workbook_as_published(void **state)
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider"), 4);
 	assert_string_equal(tl_query1(owner, "SELECT file_date || '/' || service_ratings || '/' || rows_read"
 					     " FROM import_run WHERE kind = 'cqc_ratings'"), "2024-07-01/3/22");
+	/* The reports count 1-104 with its services' worst: Overall is 1 Good
+	 * (1-101) and 3 Requires improvement (1-102's later rating, 1-103,
+	 * 1-104); Safe 1 Requires improvement (1-101), 1 Inadequate (1-104). */
+	out = run(0, TL_ARGV("report", "ratings", "--as-of", "2024-07-01", "--format", "csv"), MANAGER);
+	assert_non_null(strstr(out, "\nSafe,0,0,1,1,2\n"));
+	assert_non_null(strstr(out, "\nOverall,0,1,3,0,4\n"));
+	free(out);
 	/* Again: nothing changes, not even the audit log. */
 	audit = tl_count(owner, "SELECT count(*) FROM audit_log WHERE tbl <> 'import_run'");
 	out = run(0, TL_ARGV("import", "cqc-ratings", p, "--local-authority", "Norfolk", "--format", "csv"),
