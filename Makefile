@@ -23,7 +23,7 @@ XML_INC  := $(shell xml2-config --cflags 2>/dev/null || echo -I/usr/include/libx
 CPPFLAGS := -Iinclude -I$(PG_INC) $(XML_INC) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   := -lpq -luuid -lnettle -lreadline -lm -lzip -lxml2 -lcurl -ljansson
+LDLIBS   := -lpq -luuid -lnettle -lreadline -lm -lzip -lxml2 -lcurl -ljansson -lpthread
 
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TCFLAGS  := -std=c11 $(WARN) -O1 -g $(SAN) -MMD -MP
