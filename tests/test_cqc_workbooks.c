@@ -76,6 +76,51 @@ test_cqc_workbooks_file_date_from_name(void **state)
 	assert_false(cw_import_file_date("31_February_2024.ods", &d));
 }
 
+/* The generator writes CQC's layouts as workbooks: the active locations'
+ * 122 columns below the notice row, the deactivated locations, the ratings;
+ * each read back by the importer's parser without a fault. */
+static void
+test_cqc_workbooks_generator_writes_cqc_layouts(void **state)
+{
+	static const struct { const char *kind, *sheet; enum cw_import_kind ik; long header; } k[] = {
+		{"active", "HSCA_Active_Locations", CW_IMPORT_ACTIVE, 2},
+		{"deactivated", "Deactivated_Locations", CW_IMPORT_DEACTIVATED, 1},
+		{"ratings", "Locations", CW_IMPORT_RATINGS, 3},
+	};
+	const char *top = getenv("CW_TOP") ? getenv("CW_TOP") : ".";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		char cmd[1024], csv[96], ods[96];
+		struct cw_import_opts o = {.file = ods, .local_authority = NULL};
+		struct cw_import_batch b;
+		struct cw_error err;
+
+		snprintf(csv, sizeof(csv), "/tmp/cwt-wb-gen-%d-%s.csv", (int)getpid(), k[i].kind);
+		snprintf(ods, sizeof(ods), "/tmp/cwt-wb-gen-%d-%s.ods", (int)getpid(), k[i].kind);
+		snprintf(cmd, sizeof(cmd), "%s/tools/gen-cqc-csv.sh %s 400 > %s && %s/build/cwgen ods %s %s"
+			 " --sheet %s=%s 2>/dev/null", top, k[i].kind, csv, top, ods,
+			 k[i].ik == CW_IMPORT_RATINGS ? "--banner 'Latest ratings' --banner ''" : "",
+			 k[i].sheet, csv);
+		assert_int_equal(system(cmd), 0);
+		cw_import_batch_init(&b, k[i].ik);
+		cw_error_clear(&err);
+		if (!cw_import_parse_ods(&b, ods, &o, &err))
+			fail_msg("%s: %s", k[i].kind, err.msg);
+		assert_int_equal(b.header_line, k[i].header);
+		assert_int_equal(b.rejected, 0);
+		assert_true(b.read > 0);
+		if (k[i].ik == CW_IMPORT_ACTIVE) {
+			assert_int_equal(b.read, 400);
+			assert_int_equal(b.ncols, 122);
+			assert_int_equal(b.n_service_types, 30);
+		}
+		cw_import_batch_free(&b);
+		unlink(csv);
+		unlink(ods);
+	}
+}
+
 /* ---- building workbooks ---- */
 
 static const char *
@@ -546,6 +591,7 @@ main(void)
 	const struct CMUnitTest unit[] = {
 		cmocka_unit_test(test_cqc_workbooks_framework_rule),
 		cmocka_unit_test(test_cqc_workbooks_file_date_from_name),
+		cmocka_unit_test(test_cqc_workbooks_generator_writes_cqc_layouts),
 	};
 	const struct CMUnitTest db[] = {
 		cmocka_unit_test(test_cqc_workbooks_ratings_workbook_as_published),

@@ -19,7 +19,9 @@
 # same ratings as CQC publishes them in 2026: an .ods workbook (made by
 # `cwgen ods` from the same CSV, with notice rows above the header and a
 # Providers sheet before Locations; its content.xml is over 1 GB), imported
-# for a first load and again, each with its peak memory (/usr/bin/time).
+# for a first load and again, each with its peak memory (/usr/bin/time);
+# then the active locations (122 columns) and deactivated locations
+# workbooks.
 # Issue 16's goals, printed with the figures: the workbook's first load
 # under 10 s and its re-import under 5 s, peak memory under 100 MB, and the
 # CSV first load under 5 s.  An import scores nothing itself:
@@ -57,6 +59,10 @@ tools/gen-cqc-csv.sh directory "$locations" >"$tmp/directory.csv"
 tools/gen-cqc-csv.sh ratings "$locations" >"$tmp/ratings.csv"
 tools/gen-cqc-csv.sh ratings "$locations" 42 1 >"$tmp/ratings-next-month.csv"
 tools/gen-cqc-csv.sh districts "$locations" >"$tmp/districts.tsv"
+tools/gen-cqc-csv.sh active "$locations" >"$tmp/active.csv"
+tools/gen-cqc-csv.sh deactivated "$locations" >"$tmp/deactivated.csv"
+"$top/build/cwgen" ods "$tmp/HSCA_Active_Locations.ods" --sheet HSCA_Active_Locations="$tmp/active.csv" 2>/dev/null
+"$top/build/cwgen" ods "$tmp/Deactivated_Locations.ods" --sheet Deactivated_Locations="$tmp/deactivated.csv" 2>/dev/null
 printf 'Provider ID,Provider Name\n1-100000001,A provider\n' >"$tmp/providers.csv"
 ods="$tmp/01_April_2024_Latest_ratings.ods"
 "$top/build/cwgen" ods "$ods" --sheet Providers="$tmp/providers.csv" \
@@ -127,6 +133,8 @@ export PGDATABASE=carewatch_bench_ods
 run "cqc-directory (national, second database)" "$tmp/directory.csv" cqc-directory
 run "cqc-ratings .ods (national, first load)" "$ods" cqc-ratings
 run "cqc-ratings .ods (same workbook again)" "$ods" cqc-ratings
+run "cqc-active .ods (national)" "$tmp/HSCA_Active_Locations.ods" cqc-active
+run "cqc-deactivated .ods (national)" "$tmp/Deactivated_Locations.ods" cqc-deactivated
 
 goal() {
 	awk -v l="$1" -v v="$2" -v g="$3" -v u="$4" 'BEGIN {
