@@ -19,10 +19,11 @@ PG_BIN   := $(shell pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/1
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wpointer-arith -Wundef -Wno-format-nonliteral
-CPPFLAGS := -Iinclude -I$(PG_INC) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+XML_INC  := $(shell xml2-config --cflags 2>/dev/null || echo -I/usr/include/libxml2)
+CPPFLAGS := -Iinclude -I$(PG_INC) $(XML_INC) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   := -lpq -luuid -lnettle -lreadline -lm
+LDLIBS   := -lpq -luuid -lnettle -lreadline -lm -lzip -lxml2 -lcurl -ljansson -lpthread
 
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TCFLAGS  := -std=c11 $(WARN) -O1 -g $(SAN) -MMD -MP
@@ -131,7 +132,8 @@ bench: all build/cwgen
 
 # The data generator (tools/cwgen.c): links the pure modules it shares with
 # carewatch (calendar, rules, balancer, vocabularies) and the SQL wrapper.
-CWGEN_OBJ := $(addprefix build/rel/,calendar.o vocab.o rules.o sha256.o balance.o db.o error.o)
+CWGEN_OBJ := $(addprefix build/rel/,calendar.o vocab.o rules.o sha256.o balance.o db.o error.o csv.o \
+	ods_write.o)
 build/cwgen: tools/cwgen.c $(CWGEN_OBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tools/cwgen.c $(CWGEN_OBJ) $(LDLIBS)
 

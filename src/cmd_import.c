@@ -16,13 +16,16 @@
 
 #include "carewatch/cmd.h"
 #include "carewatch/import.h"
+#include "carewatch/ods.h"
 
 #define EXCERPTS 10     /* rejected rows shown with their line and a caret */
 
 static void
-print_reject(const char *file, const struct cw_import_reject *rj, bool excerpt)
+print_reject(const char *file, const char *sheet, const struct cw_import_reject *rj, bool excerpt)
 {
-	if (rj->line > 0)
+	if (rj->line > 0 && sheet && sheet[0])
+		fprintf(stderr, "%s:%s:%ld:%d: %s\n", file, sheet, rj->line, rj->column, rj->msg);
+	else if (rj->line > 0)
 		fprintf(stderr, "%s:%ld:%d: %s\n", file, rj->line, rj->column, rj->msg);
 	else
 		fprintf(stderr, "%s: %s\n", file, rj->msg);
@@ -34,7 +37,7 @@ static void
 print_rejects(const struct cw_import_batch *b)
 {
 	for (size_t i = 0; i < b->nrejects; i++)
-		print_reject(b->file, &b->rejects[i], i < EXCERPTS);
+		print_reject(b->file, b->sheet, &b->rejects[i], i < EXCERPTS);
 	if (b->rejected > (long)b->nrejects)
 		fprintf(stderr, "%s: ... and %ld more rejected rows (the first %zu are listed)\n", b->file,
 			b->rejected - (long)b->nrejects, b->nrejects);
@@ -63,14 +66,19 @@ summary(const struct cw_import_batch *b, const struct cw_import_result *res, boo
 	size_t len = 0;
 	struct cw_table *t;
 
-	snprintf(title, sizeof(title), "CQC %s import: %s",
-		 b->kind == CW_IMPORT_DIRECTORY ? "care directory" : "ratings", b->file);
+	static const char *const what[] = {"care directory", "ratings", "active locations",
+					   "deactivated locations"};
+	bool loc = b->kind == CW_IMPORT_ACTIVE || b->kind == CW_IMPORT_DEACTIVATED;
+
+	snprintf(title, sizeof(title), "CQC %s import: %s%s%s", what[b->kind], b->file,
+		 b->workbook ? ", sheet " : "", b->workbook ? b->sheet : "");
 	t = cw_table_new(title, summary_cols, 3);
 	if (t == NULL)
 		return NULL;
 	add_row(t, "read", "", b->read);
-	add_row(t, "imported", "", res->imported);
-	if (b->kind == CW_IMPORT_DIRECTORY)
+	if (!loc)
+		add_row(t, "imported", "", res->imported);
+	if (b->kind != CW_IMPORT_RATINGS)
 		add_row(t, "updated", "", res->updated);
 	add_row(t, "unchanged", "", res->unchanged);
 	for (int i = 0; i < CW_SKIP__N; i++)
@@ -80,6 +88,19 @@ summary(const struct cw_import_batch *b, const struct cw_import_result *res, boo
 	if (b->kind == CW_IMPORT_DIRECTORY) {
 		add_row(t, "organisations created", "", res->organisations_created);
 		add_row(t, "organisations updated", "", res->organisations_updated);
+	}
+	if (b->kind == CW_IMPORT_RATINGS) {
+		/* Only when there are any, like the skip reasons. */
+		if (b->derived)
+			add_row(t, "location ratings from services", "", b->derived);
+		if (res->services_imported)
+			add_row(t, "service ratings imported", "", res->services_imported);
+		if (res->la_counts_written)
+			add_row(t, "comparison counts written", "", res->la_counts_written);
+	}
+	if (b->kind == CW_IMPORT_DEACTIVATED) {
+		add_row(t, "providers closed", "", res->closed);
+		add_row(t, "provider loss recorded", "", res->losses);
 	}
 	add_row(t, "providers queued for rescoring", "", res->queued);
 
@@ -102,8 +123,11 @@ summary(const struct cw_import_batch *b, const struct cw_import_result *res, boo
 		     " see docs/import.md)");
 	}
 	if (b->skipped[CW_SKIP_UNKNOWN_LOCATION])
-		FOOT("\nratings for locations carewatch does not hold are skipped:"
-		     " import the care directory first");
+		FOOT("\n%s for locations carewatch does not hold are skipped:"
+		     " import the care directory first", loc ? "rows" : "ratings");
+	if (b->kind == CW_IMPORT_RATINGS && b->file_date.y)
+		FOOT("\ncomparison counts as at %04d-%02d-%02d", b->file_date.y, b->file_date.m,
+		     b->file_date.d);
 #undef FOOT
 	cw_table_footer(t, footer);
 	return t;
@@ -136,21 +160,32 @@ run_import(struct cw_ctx *ctx, const struct cw_args *a, enum cw_import_kind kind
 		cw_error_set(&err, CW_EXIT_FAIL, "cannot open '%s': %s", path, strerror(errno));
 		return cw_fail(&err);
 	}
-	r = cw_csv_open(f);
-	if (r == NULL) {
+	cw_import_batch_init(&b, kind);
+	if (!is_stdin && cw_ods_is_zip(path)) {
+		/* A workbook: read from its sheet, by name, as a stream. */
+		fclose(f);
+		if (kind == CW_IMPORT_DIRECTORY) {
+			cw_error_set(&err, CW_EXIT_USAGE, "cannot import %s: the care directory is read as CSV,"
+				     " as CQC publishes it (CQC_directory.csv)", path);
+			return cw_fail(&err);
+		}
+		ok = cw_import_parse_ods(&b, path, &o, &err);
+	} else {
+		r = cw_csv_open(f);
+		if (r == NULL) {
+			if (!is_stdin)
+				fclose(f);
+			cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+			return cw_fail(&err);
+		}
+		ok = cw_import_parse(&b, r, &o, &err);
+		cw_csv_free(r);
 		if (!is_stdin)
 			fclose(f);
-		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
-		return cw_fail(&err);
 	}
-	cw_import_batch_init(&b, kind);
-	ok = cw_import_parse(&b, r, &o, &err);
-	cw_csv_free(r);
-	if (!is_stdin)
-		fclose(f);
 	if (!ok) {
 		if (b.fatal.line > 0)
-			print_reject(b.file, &b.fatal, true);
+			print_reject(b.file, b.sheet, &b.fatal, true);
 		cw_import_batch_free(&b);
 		return cw_fail(&err);
 	}
@@ -187,6 +222,18 @@ run_ratings(struct cw_ctx *ctx, const struct cw_args *a)
 	return run_import(ctx, a, CW_IMPORT_RATINGS);
 }
 
+static int
+run_active(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	return run_import(ctx, a, CW_IMPORT_ACTIVE);
+}
+
+static int
+run_deactivated(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	return run_import(ctx, a, CW_IMPORT_DEACTIVATED);
+}
+
 static const struct cw_opt import_opts[] = {
 	{"local-authority", "NAME", "only rows of this local authority, e.g. Norfolk (default: all)", NULL},
 	{"skip-bad", NULL, "import the other rows when some are rejected (default: import nothing)", NULL},
@@ -211,20 +258,45 @@ const struct cw_cmd cw_cmd_import_directory = {
 
 const struct cw_cmd cw_cmd_import_ratings = {
 	.name = "import cqc-ratings", .synopsis = "FILE",
-	.summary = "import CQC's latest ratings (Locations sheet as CSV): the rating history",
-	.help = "Reads the Locations sheet of CQC's \"Latest ratings\" file saved as CSV (header"
-		" checked exactly; quoted fields, UTF-8 BOM, CRLF or LF; dates dd/mm/yyyy; FILE - is"
-		" standard input).  Only Social Care Org rows; a rating under both the Overall and"
-		" Care Homes population groups is stored once, and values that are not ratings (Not"
-		" rated, Insufficient evidence to rate) are skipped and counted.  Each location,"
-		" domain and publication date is stored once, so importing each month's file builds"
-		" the rating history and re-importing one changes nothing.  Locations carewatch does"
-		" not hold are skipped: import the care directory first.  The providers whose ratings"
-		" changed are queued for rescoring (the scorer rescores them; the summary counts"
-		" them).  Rejected rows are listed as FILE:LINE:COLUMN; with any, nothing is imported"
+	.summary = "import CQC's latest ratings (.ods workbook or Locations sheet as CSV): the rating history",
+	.help = "Reads CQC's \"Latest ratings\" workbook (.ods, its Locations sheet, streamed) or"
+		" that sheet saved as CSV (FILE - is standard input).  The header is found by its"
+		" columns below any banner rows and matched ignoring case (Key Question is Domain)."
+		"  Only Social Care Org rows; each rating keeps its framework (2014, single assessment,"
+		" sector); service ratings are kept per service, and a location whose own row is Not"
+		" Rated counts with the worst of its services' ratings; two ratings on one date are one"
+		" (CQC's own over an inherited one, else the worse); values that are not ratings are"
+		" skipped and counted.  Each location, domain and publication date is stored once, so"
+		" importing each month's file builds the rating history and re-importing one changes"
+		" nothing.  Every local authority's counts by care type and rating are kept for `report"
+		" compare`.  Locations carewatch does not hold are skipped: import the care directory"
+		" first.  Rejected rows are listed as FILE:LINE:COLUMN; with any, nothing is imported"
 		" unless --skip-bad.  Needs the manager role.",
 	.opts = import_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT,
 	.run = run_ratings,
+};
+
+const struct cw_cmd cw_cmd_import_active = {
+	.name = "import cqc-active", .synopsis = "FILE",
+	.summary = "import CQC's HSCA Active Locations: beds, dormancy, service types",
+	.help = "Reads CQC's \"HSCA Active Locations\" workbook (.ods, sheet HSCA_Active_Locations,"
+		" streamed; the header found below the notice rows) or that sheet as CSV.  For every"
+		" provider carewatch holds: its beds (Care homes beds), whether it is dormant (Dormant"
+		" (Y/N)) and its service types (the Service type - ... columns marked Y), written only"
+		" where they differ.  Needs the manager role.",
+	.opts = import_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT,
+	.run = run_active,
+};
+
+const struct cw_cmd cw_cmd_import_deactivated = {
+	.name = "import cqc-deactivated", .synopsis = "FILE",
+	.summary = "import CQC's Deactivated Locations: closures and beds lost",
+	.help = "Reads CQC's \"Deactivated Locations\" workbook (.ods, streamed) or its sheet as CSV."
+		"  Every provider carewatch holds that is listed is closed on its HSCA end date with its"
+		" beds at deactivation, and the closure is recorded once as provider loss (beds lost),"
+		" so it counts in `report loss`.  Re-importing changes nothing.  Needs the manager role.",
+	.opts = import_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT,
+	.run = run_deactivated,
 };
 
 /* ---- the postcode district map ---- */

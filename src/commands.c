@@ -27,6 +27,8 @@ extern const struct cw_cmd cw_cmd_report_ratings, cw_cmd_report_trend,
 	cw_cmd_report_restrictions, cw_cmd_report_loss, cw_cmd_report_dashboard,
 	cw_cmd_report_annual, cw_cmd_report_target;
 extern const struct cw_cmd cw_cmd_caseload, cw_cmd_response;
+extern const struct cw_cmd cw_cmd_import_active, cw_cmd_import_deactivated, cw_cmd_cqc_sync,
+	cw_cmd_report_compare;
 extern const struct cw_cmd cw_cmd_import_directory, cw_cmd_import_ratings, cw_cmd_district_set,
 	cw_cmd_district_remove, cw_cmd_district_list;
 
@@ -73,6 +75,9 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_backtest,
 	&cw_cmd_import_directory,
 	&cw_cmd_import_ratings,
+	&cw_cmd_import_active,
+	&cw_cmd_import_deactivated,
+	&cw_cmd_cqc_sync,
 	&cw_cmd_district_set, &cw_cmd_district_remove, &cw_cmd_district_list,
 	&cw_cmd_report_dashboard,
 	&cw_cmd_report_annual,
@@ -90,6 +95,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_report_restrictions,
 	&cw_cmd_report_loss,
 	&cw_cmd_report_target,
+	&cw_cmd_report_compare,
 	&cw_cmd_audit,
 	&cw_cmd_shell,
 	&cw_cmd_help,

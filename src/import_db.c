@@ -81,6 +81,12 @@ copy_in(struct cw_db *db, const char *sql, const char *data, size_t len, struct 
 	return ok;
 }
 
+bool
+cw_import_copy(struct cw_db *db, const char *sql, const char *data, size_t len, struct cw_error *err)
+{
+	return copy_in(db, sql, data, len, err);
+}
+
 /* ---- the unit of work ---- */
 
 struct job {
@@ -149,7 +155,59 @@ static const char directory_copy[] =
 	"COPY api.import_stage_directory (line, location_id, cqc_provider_id, new_id, org_id, name,"
 	" provider_name, care_type, postcode, district) FROM STDIN";
 static const char ratings_copy[] =
-	"COPY api.import_stage_rating (line, id, location_id, domain, rating, published_on) FROM STDIN";
+	"COPY api.import_stage_rating (line, id, location_id, domain, rating, published_on, framework,"
+	" basis) FROM STDIN";
+static const char services_copy[] =
+	"COPY api.import_stage_service_rating (line, id, location_id, service_group, domain, rating,"
+	" published_on, framework) FROM STDIN";
+static const char la_counts_copy[] =
+	"COPY api.import_stage_la_count (id, local_authority, region, care_type, rating, n) FROM STDIN";
+static const char locations_copy[] =
+	"COPY api.import_stage_location (line, location_id, beds, dormant, service_types, closed_on,"
+	" loss_id) FROM STDIN";
+
+static const char *
+run_kind(enum cw_import_kind k)
+{
+	static const char *const words[] = {"cqc_directory", "cqc_ratings", "cqc_active", "cqc_deactivated"};
+	return words[k];
+}
+
+/* Active and deactivated locations: COPY, then api.import_locations_apply. */
+static bool
+store_locations(struct cw_db *db, struct job *j, const char *skipped, const char *rejected,
+		struct cw_error *err)
+{
+	const struct cw_import_batch *b = j->b;
+	struct cw_import_result *res = j->res;
+	char date[CW_DATE_LEN];
+	const char *p[8];
+	PGresult *r;
+
+	if (!copy_in(db, locations_copy, b->copy, b->copy_len, err))
+		return false;
+	cw_date_format(cw_london_date((cw_time)time(NULL)), date, sizeof(date));
+	p[0] = res->run_id;
+	p[1] = b->file;
+	p[2] = b->sha256;
+	p[3] = j->o->local_authority;
+	p[4] = skipped;
+	p[5] = rejected;
+	p[6] = b->kind == CW_IMPORT_ACTIVE ? "active" : "deactivated";
+	p[7] = date;
+	r = cw_db_query(db, "SELECT * FROM api.import_locations_apply($1, $2, $3, $4, $5, $6, $7, $8)", 8,
+			p, err);
+	if (r == NULL)
+		return false;
+	res->updated = num(r, 0, 0);
+	res->unchanged = num(r, 0, 1);
+	res->skipped_unknown_location = num(r, 0, 2);
+	res->closed = num(r, 0, 3);
+	res->losses = num(r, 0, 4);
+	res->queued = num(r, 0, 5);
+	PQclear(r);
+	return true;
+}
 
 static bool
 store(struct cw_db *db, struct job *j, struct cw_error *err)
@@ -158,24 +216,39 @@ store(struct cw_db *db, struct job *j, struct cw_error *err)
 	struct cw_import_result *res = j->res;
 	bool dir = b->kind == CW_IMPORT_DIRECTORY;
 	char rejected[24], *skipped;
-	const char *p[6];
+	const char *p[7];
+	char date[CW_DATE_LEN];
 	PGresult *r;
 
-	if (!copy_in(db, dir ? directory_copy : ratings_copy, b->copy, b->copy_len, err))
-		return false;
 	skipped = parse_skipped_json(b);
 	if (skipped == NULL)
 		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
 	snprintf(rejected, sizeof(rejected), "%ld", b->rejected);
+	if (b->kind == CW_IMPORT_ACTIVE || b->kind == CW_IMPORT_DEACTIVATED) {
+		bool ok = store_locations(db, j, skipped, rejected, err);
+		free(skipped);
+		return ok;
+	}
+	if (!copy_in(db, dir ? directory_copy : ratings_copy, b->copy, b->copy_len, err) ||
+	    (!dir && b->services.n && !copy_in(db, services_copy, b->services.p, b->services.n, err)) ||
+	    (!dir && b->la_counts.n && !copy_in(db, la_counts_copy, b->la_counts.p, b->la_counts.n, err))) {
+		free(skipped);
+		return false;
+	}
 	p[0] = res->run_id;
 	p[1] = b->file;
 	p[2] = b->sha256;
 	p[3] = j->o->local_authority;
 	p[4] = skipped;
 	p[5] = rejected;
+	if (b->file_date.y)
+		cw_date_format(b->file_date, date, sizeof(date));
+	else
+		cw_date_format(cw_london_date((cw_time)time(NULL)), date, sizeof(date));
+	p[6] = date;
 	r = cw_db_query(db, dir ? "SELECT * FROM api.import_directory_apply($1, $2, $3, $4, $5, $6)"
-				: "SELECT * FROM api.import_ratings_apply($1, $2, $3, $4, $5, $6)",
-			6, p, err);
+				: "SELECT * FROM api.import_ratings_apply($1, $2, $3, $4, $5, $6, $7)",
+			dir ? 6 : 7, p, err);
 	free(skipped);
 	if (r == NULL)
 		return false;
@@ -203,6 +276,8 @@ store(struct cw_db *db, struct job *j, struct cw_error *err)
 		res->unchanged = num(r, 0, 1);
 		res->skipped_unknown_location = num(r, 0, 2);
 		res->queued = num(r, 0, 3);
+		res->services_imported = num(r, 0, 4);
+		res->la_counts_written = num(r, 0, 5);
 	}
 	PQclear(r);
 	return true;
@@ -225,7 +300,7 @@ work(struct cw_db *db, void *ctx, struct cw_error *err)
 	if (!cw_db_exec(db, "SELECT api.lock_take('import')", 0, NULL, err))
 		return false;
 	p[0] = j->b->sha256;
-	p[1] = j->b->kind == CW_IMPORT_DIRECTORY ? "cqc_directory" : "cqc_ratings";
+	p[1] = run_kind(j->b->kind);
 	r = cw_db_query(db, "SELECT to_char(recorded_at, 'YYYY-MM-DD HH24:MI'), recorded_by"
 			    " FROM import_run WHERE file_sha256 = $1 AND kind = $2"
 			    " ORDER BY recorded_at DESC LIMIT 1", 2, p, err);

@@ -376,8 +376,9 @@ test_import_filters_come_before_checks(void **state)
 	free(t.p);
 }
 
-/* Overall wins over Care Homes whichever comes first; the same group twice
- * with two ratings is a contradiction. */
+/* Overall wins over Care Homes whichever comes first (the Care Homes row is
+ * kept as that service's rating); the same group twice with two ratings on
+ * one date is one rating, the worse. */
 static void
 test_import_population_groups(void **state)
 {
@@ -400,15 +401,16 @@ test_import_population_groups(void **state)
 	assert_int_equal(b.staged, 2);
 	assert_int_equal(b.skipped[CW_SKIP_GROUP_DUPLICATE], 1);
 	assert_int_equal(b.skipped[CW_SKIP_REPEATED], 1);
-	assert_int_equal(b.rejected, 1);
-	assert_string_equal(b.rejects[0].msg, "conflicting Latest Rating 'Outstanding': line 3 rates the"
-					      " same location, domain and publication date 'Good'");
-	assert_int_equal(b.rejects[0].line, 5);
+	assert_int_equal(b.skipped[CW_SKIP_SAME_DATE], 1);
+	assert_int_equal(b.rejected, 0);
 	/* Staged: the Overall group's Good (line 3) and the next day's. */
 	assert_non_null(strstr(b.copy, "3\t"));
-	assert_non_null(strstr(b.copy, "\t1-1010701645\tsafe\tgood\t2024-03-15\n"));
-	assert_non_null(strstr(b.copy, "\t1-1010701645\tsafe\tgood\t2024-03-16\n"));
+	assert_non_null(strstr(b.copy, "\t1-1010701645\tsafe\tgood\t2024-03-15\tsaf\tlocation\n"));
+	assert_non_null(strstr(b.copy, "\t1-1010701645\tsafe\tgood\t2024-03-16\tsaf\tlocation\n"));
 	assert_null(strstr(b.copy, "inadequate"));
+	/* The Care Homes group's rating is that service's. */
+	assert_int_equal(b.staged_services, 1);
+	assert_non_null(strstr(b.services.p, "\t1-1010701645\tCare Homes\tsafe\tinadequate\t2024-03-15\tsaf\n"));
 	cw_import_batch_free(&b);
 	free(t.p);
 }
@@ -490,9 +492,12 @@ static const struct {
 	int column;
 } bad_files[] = {
 	{"Location ID,Location ODS Code,Location Nme\n", CW_IMPORT_RATINGS,
-	 "cannot import t.csv: header column 3 is 'Location Nme' (expected 'Location Name')", 1, 31},
-	{"Location ID,Location ODS Code\n", CW_IMPORT_RATINGS,
-	 "cannot import t.csv: header has 2 columns (expected 28, the next 'Location Name')", 1, 30},
+	 "cannot import t.csv: not CQC's Latest ratings (Locations sheet) header: no 'Location Type'"
+	 " column", 1, 1},
+	{"Location ID,Location ODS Code,Location Type,Location Local Authority,"
+	 "Service / Population Group,Key Questions,Latest Rating,Publication Date\n", CW_IMPORT_RATINGS,
+	 "cannot import t.csv: not CQC's Latest ratings (Locations sheet) header: no 'Domain' column"
+	 " (nor 'Key Question')", 1, 1},
 	{"Title\n\n1\n2\n3\n4\n5\n6\n7\n8\n9\nLocation ID\n", CW_IMPORT_RATINGS,
 	 "cannot import t.csv: no CQC Latest ratings (Locations sheet) header in the first 10 lines", 0, 0},
 	{"", CW_IMPORT_DIRECTORY,
@@ -759,6 +764,7 @@ static const char ratings_summary1[] =
 	"skipped,population group duplicate,6\n"
 	"skipped,location not in carewatch,1\n"
 	"rejected,,0\n"
+	"comparison counts written,,4\n"
 	"providers queued for rescoring,,2\n";
 
 static void
@@ -928,7 +934,8 @@ test_import_skip_bad_imports_the_rest(void **state)
 	assert_int_equal(tl_run(TL_ARGV("import", "cqc-ratings", path, "--skip-bad", "--format", "csv"),
 				NULL, &out, &err, MANAGER), 0);
 	assert_string_equal(out, "outcome,reason,rows\nread,,2\nimported,,1\nunchanged,,0\n"
-				 "rejected,not imported (--skip-bad),1\nproviders queued for rescoring,,1\n");
+				 "rejected,not imported (--skip-bad),1\ncomparison counts written,,1\n"
+				 "providers queued for rescoring,,1\n");
 	assert_non_null(strstr(err, ":3:"));
 	assert_non_null(strstr(err, "invalid Publication Date '1/5/2024' (expected dd/mm/yyyy)"));
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM cqc_rating r JOIN provider p"
@@ -1155,7 +1162,7 @@ test_import_apply_is_for_managers(void **state)
 	for (int w = 0; w < 2; w++) {
 		PGconn *c = tl_connect(who[w]);
 		refused(c, "SELECT * FROM api.import_ratings_apply(gen_random_uuid(), 'x.csv', repeat('a', 64),"
-			   " NULL, '{}', 0)", "42501");
+			   " NULL, '{}', 0, '2024-04-01')", "42501");
 		refused(c, "SELECT * FROM api.import_directory_apply(gen_random_uuid(), 'x.csv', repeat('a', 64),"
 			   " NULL, '{}', 0)", "42501");
 		refused(c, "SELECT api.postcode_district_set('NR99', 'east', '')", "42501");
@@ -1284,7 +1291,7 @@ test_import_apply_checks_staged_rows(void **state)
 		r = PQexec(m, dir ? "SELECT * FROM api.import_directory_apply(gen_random_uuid(), 'x.csv',"
 				    " repeat('a', 64), NULL, '{}', 0)"
 				  : "SELECT * FROM api.import_ratings_apply(gen_random_uuid(), 'x.csv',"
-				    " repeat('a', 64), NULL, '{}', 0)");
+				    " repeat('a', 64), NULL, '{}', 0, '2024-04-01')");
 		st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 		if (st == NULL || strcmp(st, "22023") != 0)
 			fail_msg("%s: want 22023, got %s: %s", bad[i].insert, st ? st : "success",
@@ -1296,16 +1303,16 @@ test_import_apply_checks_staged_rows(void **state)
 	}
 	/* The counts only the client knows are checked too. */
 	assert_string_equal(refused(m, "SELECT * FROM api.import_ratings_apply(gen_random_uuid(), 'x.csv',"
-				       " repeat('a', 64), NULL, '{\"unknown_location\": 5}', 0)", "22023"),
+				       " repeat('a', 64), NULL, '{\"unknown_location\": 5}', 0, '2024-04-01')", "22023"),
 			    "invalid skipped row counts");
 	assert_string_equal(refused(m, "SELECT * FROM api.import_ratings_apply(gen_random_uuid(), 'x.csv',"
-				       " repeat('a', 64), NULL, '{}', -1)", "22023"),
+				       " repeat('a', 64), NULL, '{}', -1, '2024-04-01')", "22023"),
 			    "invalid rejected row count");
 	{
 		/* As the client sends values: parameters, never in the statement. */
 		const char *p[1] = {"Zebrafinch-Quillwort\n.csv"};
 		assert_string_equal(refused_with(m, "SELECT * FROM api.import_ratings_apply(gen_random_uuid(),"
-						    " $1, repeat('a', 64), NULL, '{}', 0)", 1, p, "22023"),
+						    " $1, repeat('a', 64), NULL, '{}', 0, '2024-04-01')", 1, p, "22023"),
 				    "invalid import file name");
 	}
 	PQfinish(m);
@@ -1532,6 +1539,35 @@ test_import_publication_dates_outside_cqc_years_are_rejected(void **state)
 }
 
 /* A value quoted in a reason never carries a C1 control or a BOM either. */
+/* A service group is stored (cqc_service_rating.service_group) and shown:
+ * a C1 control character or a byte order mark inside it rejects the row,
+ * as they do in a directory name. */
+static void
+test_import_service_groups_with_c1_or_a_bom_are_rejected(void **state)
+{
+	static const char *const groups[] = {"Care\xC2\x9B" "2J Homes", "Care\xEF\xBB\xBF" "Homes"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		struct text t = {0};
+		struct cw_import_batch b;
+		struct cw_error err;
+
+		put(&t, rat_header);
+		put(&t, "\n");
+		rat_row(&t, "1-1010701645", "Social Care Org", "Norfolk", groups[i], "Safe", "Good",
+			"15/03/2024");
+		assert_true(parse(CW_IMPORT_RATINGS, &t, "Norfolk", &b, &err));
+		assert_int_equal(b.read, 1);
+		assert_int_equal(b.staged, 0);
+		assert_int_equal(b.rejected, 1);
+		assert_string_equal(b.rejects[0].field, "Service / Population Group");
+		assert_non_null(strstr(b.rejects[0].msg, "invalid Service / Population Group 'Care?"));
+		cw_import_batch_free(&b);
+		free(t.p);
+	}
+}
+
 static void
 test_import_quoted_values_in_reasons_are_safe(void **state)
 {
@@ -1571,6 +1607,7 @@ main(void)
 		cmocka_unit_test(test_import_bad_files_are_refused),
 		cmocka_unit_test(test_import_directory_names_with_control_characters_or_a_bom_are_rejected),
 		cmocka_unit_test(test_import_publication_dates_outside_cqc_years_are_rejected),
+		cmocka_unit_test(test_import_service_groups_with_c1_or_a_bom_are_rejected),
 		cmocka_unit_test(test_import_quoted_values_in_reasons_are_safe),
 	};
 	const struct CMUnitTest db[] = {

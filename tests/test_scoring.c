@@ -251,7 +251,10 @@ test_scoring_one_provider_read_is_indexed_on_every_table(void **state)
 	tl_query1(owner, "SET enable_seqscan = off");
 	plan = plan_of(cw_intel_rows_one_sql, pid);
 	tl_query1(owner, "RESET enable_seqscan");
-	if (strstr(plan, "Seq Scan") || !strstr(plan, "on cqc_rating_provider"))
+	/* A bitmap scan ("Bitmap Index Scan on cqc_rating_provider") or, with
+	 * 020's wider rows, a plain one ("Index Scan using cqc_rating_provider"). */
+	if (strstr(plan, "Seq Scan") ||
+	    (!strstr(plan, "on cqc_rating_provider") && !strstr(plan, "using cqc_rating_provider ")))
 		fail_msg("the one-provider read is not indexed:\n%s", plan);
 	free(plan);
 }

@@ -35,6 +35,13 @@
  *
  * What is left to carewatch: scores.  provider_current_score is filled by
  * the scorer or the nightly batch, never here.
+ *
+ * `cwgen ods OUT.ods [--banner TEXT]... --sheet NAME=FILE.csv ...` writes CSV
+ * files (tools/gen-cqc-csv.sh's, say) as the sheets of an OpenDocument
+ * workbook the way CQC publishes its monthly files: notice rows above the
+ * header (each --banner before a --sheet goes above that sheet's header),
+ * typed cells, the verbose markup of a desktop spreadsheet (src/ods_write.c).
+ * For the import tests' workbooks and `make bench`.
  */
 #include <errno.h>
 #include <limits.h>
@@ -51,7 +58,9 @@
 
 #include "carewatch/balance.h"
 #include "carewatch/calendar.h"
+#include "carewatch/csv.h"
 #include "carewatch/db.h"
+#include "carewatch/ods.h"
 #include "carewatch/rules.h"
 #include "carewatch/vocab.h"
 
@@ -3096,6 +3105,71 @@ parse_long(const char *opt, const char *v, long min, long max)
 	return n;
 }
 
+/* ---- cwgen ods: CSV files as a workbook's sheets ---------------------- */
+
+static int
+ods_main(int argc, char **argv)
+{
+	const char *banner[16];
+	int nbanner = 0;
+	char msg[200];
+	struct cw_odsw *w;
+
+	if (argc < 2 || argv[1][0] == '-')
+		die(CW_EXIT_USAGE, "usage: cwgen ods OUT.ods [--banner TEXT]... --sheet NAME=FILE.csv ...");
+	w = cw_odsw_open(argv[1], msg, sizeof(msg));
+	if (w == NULL)
+		die(CW_EXIT_FAIL, "%s", msg);
+	for (int i = 2; i < argc; i++) {
+		const char *eq;
+		char name[128];
+		struct cw_csv *r;
+		struct cw_csv_error ce;
+		enum cw_csv_status st;
+		const char *cells[CW_CSV_MAX_FIELDS];
+		FILE *f;
+		long rows = 0;
+
+		if (strcmp(argv[i], "--banner") == 0 && i + 1 < argc) {
+			if (nbanner == 16)
+				die(CW_EXIT_USAGE, "at most 16 --banner rows a sheet");
+			banner[nbanner++] = argv[++i];
+			continue;
+		}
+		if (strcmp(argv[i], "--sheet") != 0 || i + 1 >= argc || (eq = strchr(argv[i + 1], '=')) == NULL)
+			die(CW_EXIT_USAGE, "unknown argument '%s' (expected --banner TEXT or --sheet NAME=FILE)",
+			    argv[i]);
+		i++;
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - argv[i]), argv[i]);
+		f = fopen(eq + 1, "rb");
+		if (f == NULL)
+			die(CW_EXIT_FAIL, "cannot open '%s': %s", eq + 1, strerror(errno));
+		r = cw_csv_open(f);
+		if (r == NULL || !cw_odsw_sheet(w, name))
+			die(CW_EXIT_FAIL, "out of memory");
+		for (int k = 0; k < nbanner; k++)
+			if (!cw_odsw_row(w, &banner[k], 1))
+				die(CW_EXIT_FAIL, "cannot write %s", argv[1]);
+		nbanner = 0;
+		while ((st = cw_csv_next(r, &ce)) != CW_CSV_EOF) {
+			if (st == CW_CSV_FATAL)
+				die(CW_EXIT_USAGE, "%s:%ld:%d: %s", eq + 1, ce.line, ce.column, ce.msg);
+			for (int k = 0; k < cw_csv_nfields(r); k++)
+				cells[k] = cw_csv_get(r, k);
+			if (!cw_odsw_row(w, cells, cw_csv_nfields(r)))
+				die(CW_EXIT_FAIL, "cannot write %s", argv[1]);
+			rows++;
+		}
+		cw_csv_free(r);
+		fclose(f);
+		if (!quiet)
+			fprintf(stderr, "cwgen: sheet %s: %ld rows from %s\n", name, rows, eq + 1);
+	}
+	if (!cw_odsw_close(w, msg, sizeof(msg)))
+		die(CW_EXIT_FAIL, "%s", msg);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -3111,6 +3185,8 @@ main(int argc, char **argv)
 	double started = now_seconds(), expected;
 	int nmo;
 
+	if (argc > 1 && strcmp(argv[1], "ods") == 0)
+		return ods_main(argc - 1, argv + 1);
 	g.seed = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = NULL;

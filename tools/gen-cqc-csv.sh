@@ -6,6 +6,8 @@
 #   tools/gen-cqc-csv.sh directory [LOCATIONS [SEED]] > directory.csv
 #   tools/gen-cqc-csv.sh ratings   [LOCATIONS [SEED [MONTH]]] > ratings.csv
 #   tools/gen-cqc-csv.sh districts [LOCATIONS [SEED]] > districts.tsv
+#   tools/gen-cqc-csv.sh active    [LOCATIONS [SEED]] > HSCA_Active_Locations.csv
+#   tools/gen-cqc-csv.sh deactivated [LOCATIONS [SEED]] > Deactivated_Locations.csv
 #
 # The same LOCATIONS and SEED give the same locations in all three, byte for
 # byte.  The default, 46,000 locations, is England's register: about 56%
@@ -24,6 +26,12 @@
 #            MONTH (default 0) is the same file MONTH months later: about 3%
 #            of rated services a month re-inspected, with later publication
 #            dates (and everything else as before).
+# active:    "HSCA Active Locations": 122 columns (beds, dormancy, regulated
+#            activities, service types and service user bands as Y/N
+#            columns), one row per location, a notice row above the header
+#            as in 2026 (`cwgen ods` makes the workbook of it).
+# deactivated: "Deactivated Locations": 2% of the locations, with their HSCA
+#            end date and beds at deactivation.
 # districts: "district<TAB>locality" for every district outside Norfolk the
 #            files use, spread over the five localities: a national
 #            operator's postcode_district map, for the benchmark.
@@ -34,9 +42,9 @@ n=${2:-46000}
 seed=${3:-42}
 month=${4:-0}
 case "$kind" in
-directory | ratings | districts) ;;
+directory | ratings | districts | active | deactivated) ;;
 *)
-	echo "usage: $0 directory|ratings|districts [LOCATIONS [SEED]]" >&2
+	echo "usage: $0 directory|ratings|districts|active|deactivated [LOCATIONS [SEED]]" >&2
 	exit 2
 	;;
 esac
@@ -94,6 +102,45 @@ BEGIN {
 			"Location Commissioning CCG Code,Location Commissioning CCG Name," \
 			"Service / Population Group,Domain,Latest Rating,Publication Date,Report Type," \
 			"Inherited Rating (Y/N),URL,Provider ID,Provider Name,Brand ID,Brand Name\n"
+	}
+	nst = split("Care home service with nursing|Care home service without nursing|Domiciliary care service|" \
+		"Supported living service|Extra Care housing services|Shared Lives|Doctors consultation service|" \
+		"Dental service|Acute services with overnight beds|Diagnostic and/or screening service|" \
+		"Community healthcare service|Hospice services|Rehabilitation services|Mobile doctors service|" \
+		"Remote clinical advice service|Urgent care services|Ambulance service|Blood and transplant service|" \
+		"Substance misuse problems|Mental health conditions|Prison healthcare services|" \
+		"Specialist college service|Residential substance misuse treatment|Long term conditions services|" \
+		"Hyperbaric chamber|Community based services for people with a learning disability|" \
+		"Community based services for people with mental health needs|Community based services for people who misuse substances|" \
+		"Hospital services for people with mental health needs|Low secure and rehabilitation", st, "|")
+	nra = split("Accommodation for persons who require nursing or personal care|Personal care|" \
+		"Treatment of disease, disorder or injury|Diagnostic and screening procedures|Surgical procedures|" \
+		"Maternity and midwifery services|Family planning|Termination of pregnancies|" \
+		"Services in slimming clinics|Management of supply of blood|Transport services, triage|" \
+		"Assessment or medical treatment for persons detained|Nursing care|Accommodation for persons who require treatment", ra, "|")
+	nub = split("Dementia|Learning disabilities|Mental health|Physical disability|Sensory impairment|" \
+		"Substance misuse|Younger adults|Older people|Children 0-18 years|Whole population|" \
+		"Eating disorders|Caring for adults over 65 yrs|Caring for adults under 65 yrs|Detained under the Mental Health Act", ub, "|")
+	if (kind == "active") {
+		printf "CQC is moving to a new regulatory platform. This file is produced from the old system.\n"
+		printf "Location ID,Location ODS Code,Location Name,Location Telephone Number,Location Web Address,"
+		printf "Care home?,Care homes beds,Dormant (Y/N),Location Type/Sector,Location Inspection Directorate,"
+		printf "Location Primary Inspection Category,Location Latest Overall Rating,Publication Date,"
+		printf "Location Region,Location NHS Region,Location Local Authority,Location ONSPD CCG Code,"
+		printf "Location ONSPD CCG,Location Commissioning CCG Code,Location Commissioning CCG,"
+		printf "Location Street Address,Location Address Line 2,Location City,Location County,"
+		printf "Location Postal Code,Location Paf ID,Location UPRN ID,Location Latitude,Location Longitude,"
+		printf "Location Parliamentary Constituency,Location Also Known As,Location Specialisms,"
+		printf "Location HSCA start date,Provider ID,Provider Name,Provider Type/Sector"
+		for (k = 1; k <= nra; k++) printf ",%s", f("Regulated activity - " ra[k])
+		for (k = 1; k <= nst; k++) printf ",%s", f("Service type - " st[k])
+		for (k = 1; k <= nub; k++) printf ",%s", f("Service user band - " ub[k])
+		for (k = 36 + nra + nst + nub; k < 122; k++) printf ",Inspection %d", k
+		printf "\n"
+	} else if (kind == "deactivated") {
+		printf "Location ID,Location Name,Location HSCA start date,Location HSCA End Date,Location Type/Sector,"
+		printf "Care home?,Care homes beds at point of deactivation,Location Local Authority,Location Region,"
+		printf "Provider ID,Provider Name\n"
 	}
 	split("Safe|Effective|Caring|Responsive|Well-led|Overall", dom, "|")
 	split("Older People|People with long term conditions|Families, children and young people|" \
@@ -155,6 +202,32 @@ BEGIN {
 				dmy(int(rand() * 3700)),
 				home ? "Caring for adults over 65 yrs|Dementia|Physical disabilities" : "Caring for adults under 65 yrs",
 				f(pname), f(la[l]), "East", loc, loc, prov
+			continue
+		}
+		if (kind == "active" || kind == "deactivated") {
+			beds = home ? 10 + int(rand() * 80) : ""
+			start = dmy(int(rand() * 2000))
+			if (kind == "deactivated") {
+				if (rand() >= 0.02)
+					continue
+				printf "%s,%s,%s,%s,%s,%s,%s,%s,East,%s,%s\n", loc, f(name), start, dmy(3000 + int(rand() * 1500)),
+					ltype, home ? "Y" : "N", beds, f(la[l]), prov, f(pname)
+				continue
+			}
+			printf "%s,,%s,0%d %06d,,%s,%s,%s,%s,Adult social care,%s,Good,%s,East,East of England,%s,26A,NHS ICB,26A,NHS ICB,%s,,%s,,%s,,,52.6,1.3,,,,%s,%s,%s,Independent Healthcare Org",
+				loc, f(name), 1200 + int(rand() * 800), int(rand() * 1000000), home ? "Y" : "N", beds,
+				rand() < 0.03 ? "Y" : "N", ltype, f(cat), dmy(730 + int(rand() * 3650)), f(la[l]),
+				f(addr), f(town), pc, start, prov, f(pname)
+			for (k = 1; k <= nra; k++) printf ",%s", (k == 1 && home) || (k == 2 && !home && ltype == "Social Care Org") ? "Y" : "N"
+			for (k = 1; k <= nst; k++) {
+				y = (k == 1 && types ~ /Nursing/) || (k == 2 && types ~ /Residential/ && types !~ /Nursing/) ||
+				    (k == 3 && types ~ /Homecare/) || (k == 4 && types ~ /Supported/) || (k == 5 && types ~ /Extra Care/) ||
+				    (k == 7 && types ~ /Doctors/) || (k == 8 && types ~ /Dentists/)
+				printf ",%s", y ? "Y" : "N"
+			}
+			for (k = 1; k <= nub; k++) printf ",%s", rand() < 0.3 ? "Y" : "N"
+			for (k = 36 + nra + nst + nub; k < 122; k++) printf ","
+			printf "\n"
 			continue
 		}
 		# Latest ratings: dentists are not rated; 6% of services not yet.

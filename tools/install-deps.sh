@@ -4,7 +4,8 @@
 # Run as root (CI is root); as another user it only reports what is missing.
 set -euo pipefail
 
-need=(gcc make libpq-dev uuid-dev nettle-dev libreadline-dev libcmocka-dev
+need=(gcc make libpq-dev uuid-dev nettle-dev libreadline-dev libcmocka-dev libzip-dev libxml2-dev
+      libcurl4-openssl-dev libjansson-dev
       postgresql-15 tmux libxml2-utils)
 extra=("$@")   # callers may ask for more: clang libclang-rt-14-dev for fuzzing, pgbouncer for make bench
 

@@ -24,12 +24,17 @@
 #include <stddef.h>
 
 #include "carewatch/calendar.h"
+#include "carewatch/copybuf.h"
 #include "carewatch/csv.h"
 #include "carewatch/db.h"
 #include "carewatch/error.h"
+#include "carewatch/framework.h"
 #include "carewatch/intel.h"
 
-enum cw_import_kind { CW_IMPORT_DIRECTORY, CW_IMPORT_RATINGS };
+/* The files: the weekly care directory (CSV), the monthly Latest ratings
+ * (Locations sheet; .ods or CSV), HSCA Active Locations and Deactivated
+ * Locations (.ods or CSV). */
+enum cw_import_kind { CW_IMPORT_DIRECTORY, CW_IMPORT_RATINGS, CW_IMPORT_ACTIVE, CW_IMPORT_DEACTIVATED };
 
 /* Why a row was skipped: the file is fine, the row is just not ours. */
 enum cw_import_skip {
@@ -39,6 +44,9 @@ enum cw_import_skip {
 	CW_SKIP_NOT_RATING,        /* Latest Rating such as "Not rated" */
 	CW_SKIP_GROUP_DUPLICATE,   /* the Overall group's rating again under Care Homes */
 	CW_SKIP_REPEATED,          /* the same row again */
+	CW_SKIP_SAME_DATE,         /* another rating of the same location, domain and date */
+	CW_SKIP_SERVICE_LEVEL,     /* a service's rating, stored per service (cqc_service_rating) */
+	CW_SKIP_NOT_DEACTIVATED,   /* deactivated locations: a row whose status is not Deactivated */
 	CW_SKIP_NO_LOCALITY,       /* a new provider whose postcode district is not mapped */
 	CW_SKIP_UNKNOWN_LOCATION,  /* a rating for a location carewatch does not hold */
 	CW_SKIP__N
@@ -71,6 +79,18 @@ struct cw_import_opts {
 	const char *local_authority;   /* NULL: every local authority */
 };
 
+/* The id of a row made from CQC's IDs (UUID v5 of "kind:key" in carewatch's
+ * namespace), so files and the API sync give the same row the same id.
+ * Never fails. */
+void cw_import_uuid(const char *kind, const char *key, char out[37]);
+
+/* The date in a CQC file name ("01_April_2024_Latest_ratings.ods" ->
+ * 2024-04-01).  False when the name has none. */
+bool cw_import_file_date(const char *name, struct cw_date *out);
+
+#define CW_IMPORT_MAX_COLS 32
+#define CW_IMPORT_MAX_SERVICE_TYPES 64
+
 struct cw_import_index;
 
 struct cw_import_batch {
@@ -88,6 +108,19 @@ struct cw_import_batch {
 	char *copy;                    /* staging rows, COPY text format */
 	size_t copy_len, copy_cap;
 	long staged;                   /* rows in copy */
+	struct cw_copybuf services;    /* ratings: service-level rating rows */
+	long staged_services;
+	struct cw_copybuf la_counts;   /* ratings: every local authority's counts */
+	long staged_la_counts;
+	long derived;                  /* ratings: location ratings from services (Not Rated rows) */
+	struct cw_date file_date;      /* ratings: the file's date (name, else latest publication) */
+	bool workbook;                 /* read from an .ods sheet (line = sheet row, column = cell) */
+	char sheet[64];
+	int ncols;                     /* the header's */
+	int col[CW_IMPORT_MAX_COLS];   /* each field the importer reads: its column, or -1 */
+	int service_type_col[CW_IMPORT_MAX_SERVICE_TYPES];   /* active: "Service type - ..." columns */
+	char service_type_word[CW_IMPORT_MAX_SERVICE_TYPES][64];
+	int n_service_types;
 	char sha256[65];               /* of the whole file as read */
 	bool bom, crlf;
 	struct cw_import_index *index; /* duplicate detection (internal) */
@@ -107,6 +140,13 @@ void cw_import_batch_free(struct cw_import_batch *b);
  * the caller decides (--skip-bad). */
 bool cw_import_parse(struct cw_import_batch *b, struct cw_csv *r, const struct cw_import_opts *o,
 		     struct cw_error *err) __attribute__((warn_unused_result));
+
+/* The same for an .ods workbook at path: the kind's sheet (Locations,
+ * HSCA_Active_Locations, Deactivated_Locations), the header below any banner
+ * rows.  Every failure to read the workbook (not a zip, another kind of
+ * file, a zip or XML bomb, a missing sheet) is one error naming the file. */
+bool cw_import_parse_ods(struct cw_import_batch *b, const char *path, const struct cw_import_opts *o,
+			 struct cw_error *err) __attribute__((warn_unused_result));
 
 /* The care type of a directory row's "Service types" ('|'-separated, as
  * DESIGN.md: nursing before residential before home care before supported
@@ -133,12 +173,20 @@ struct cw_import_result {
 	long skipped_no_locality;      /* also added into the batch's skipped[] */
 	long skipped_unknown_location;
 	long organisations_created, organisations_updated;
+	long services_imported;        /* ratings: service-level ratings stored */
+	long la_counts_written;        /* ratings: comparison counts written */
+	long closed, losses;           /* deactivated: providers closed, provider loss recorded */
 	long queued;                   /* providers written, so on score_queue for the scorer */
 	struct cw_import_value districts[CW_IMPORT_MAX_VALUES];   /* unmapped, most rows first */
 	int n_districts;
 	char previous[128];            /* "" or when/by whom this same file was imported before */
 	double seconds;
 };
+
+/* Send len bytes of COPY text to the COPY ... FROM STDIN that sql starts, and
+ * finish it (for the API sync's staging rows too). */
+bool cw_import_copy(struct cw_db *db, const char *sql, const char *data, size_t len, struct cw_error *err)
+	__attribute__((warn_unused_result));
 
 /* Fail with CW_EXIT_DENIED unless the session's login is a manager, saying
  * "WHAT is for managers": checked before a large file is read. */
