@@ -184,7 +184,8 @@ GRANT SELECT ON provider_loss_current TO carewatch_api;
 GRANT SELECT (id, as_of, local_authority, region, care_type, rating, locations, run_id) ON cqc_la_rating
   TO carewatch_readonly;
 GRANT SELECT (name, local_authority) ON compare_group TO carewatch_readonly;
-GRANT SELECT (name, cursor_at, updated_at) ON cqc_sync_state TO carewatch_readonly;
+GRANT SELECT (name, cursor_at, updated_at) ON cqc_sync_state
+  TO carewatch_readonly;
 GRANT SELECT (id, provider_id, service_group, domain, rating, published_on, framework, recorded_by,
               recorded_at) ON cqc_service_rating TO carewatch_readonly;
 GRANT SELECT (framework, basis) ON cqc_rating, cqc_rating_current TO carewatch_readonly;
