@@ -15,57 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carewatch/rng.h"
 #include "carewatch/stats.h"
 
-/* ---- random numbers: xoshiro256** seeded by splitmix64 ---------------- */
-
-struct rng {
-	uint64_t s[4];
-};
-
-static uint64_t
-splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += UINT64_C(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
-static void
-rng_seed(struct rng *r, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t
-rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t
-rng_next(struct rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
+/* ---- random numbers (rng.h) ------------------------------------------- */
 
 /* Uniform in [0, n), n > 0: the top 53 bits scaled, exact in IEEE doubles. */
 static uint32_t
-rng_below(struct rng *r, uint32_t n)
+rng_below(struct cw_rng *r, uint32_t n)
 {
-	double u = (double)(rng_next(r) >> 11) * 0x1.0p-53;
+	double u = (double)(cw_rng_next(r) >> 11) * 0x1.0p-53;
 	uint32_t k = (uint32_t)(u * (double)n);
 
 	return k < n ? k : n - 1;
@@ -271,7 +230,7 @@ cw_stats_auc_bootstrap(const struct cw_stats_sample *x, int replicates, uint64_t
 	int *touched = NULL;
 	double *aucs = NULL, *rep = NULL, *vals = NULL;
 	bool ok = false;
-	struct rng r;
+	struct cw_rng r;
 
 	if (!sample_valid(x, npairs, pairs, err))
 		return false;
@@ -324,7 +283,7 @@ cw_stats_auc_bootstrap(const struct cw_stats_sample *x, int replicates, uint64_t
 		}
 
 	/* The replicates: every score on the same resample of clusters. */
-	rng_seed(&r, seed);
+	cw_rng_seed(&r, seed);
 	for (int b = 0; b < nb; b++) {
 		memset(w, 0, (x->nclusters ? x->nclusters : 1) * sizeof(*w));
 		for (uint32_t c = 0; c < x->nclusters; c++)

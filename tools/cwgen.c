@@ -61,6 +61,7 @@
 #include "carewatch/csv.h"
 #include "carewatch/db.h"
 #include "carewatch/ods.h"
+#include "carewatch/rng.h"
 #include "carewatch/rules.h"
 #include "carewatch/vocab.h"
 
@@ -144,78 +145,42 @@ now_seconds(void)
 
 /* ---- random numbers: xoshiro256** seeded by splitmix64 ----------------- */
 
-struct rng {
-	uint64_t s[4];
-};
 
 /* One stream per part of the data set. */
 enum stream { ST_PROVIDERS = 1, ST_ORGS, ST_OFFICERS, ST_CQC, ST_IPC, ST_SURVEY, ST_RESTRICT,
 	ST_NOTICE, ST_LOSS, ST_SAFEGUARDING, ST_CONCERN, ST_CASE, ST_VISIT, ST_QUALITY };
 
-static uint64_t
-splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
+/* Each stream its own sequence: the seed mixed with the stream's number. */
 static void
-rng_seed(struct rng *r, uint64_t seed, enum stream stream)
+rng_seed(struct cw_rng *r, uint64_t seed, enum stream stream)
 {
-	uint64_t x = seed ^ ((uint64_t)stream * 0xD1B54A32D192ED03ULL);
-
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
-}
-
-static uint64_t
-rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t
-rng_next(struct rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
+	cw_rng_seed(r, seed ^ ((uint64_t)stream * 0xD1B54A32D192ED03ULL));
 }
 
 /* Uniform in [0, 1). */
 static double
-rng_unit(struct rng *r)
+rng_unit(struct cw_rng *r)
 {
-	return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+	return (double)(cw_rng_next(r) >> 11) * 0x1.0p-53;
 }
 
 /* Uniform integer in [lo, hi]. */
 static int64_t
-rng_int(struct rng *r, int64_t lo, int64_t hi)
+rng_int(struct cw_rng *r, int64_t lo, int64_t hi)
 {
 	if (hi <= lo)
 		return lo;
-	return lo + (int64_t)(rng_next(r) % (uint64_t)(hi - lo + 1));
+	return lo + (int64_t)(cw_rng_next(r) % (uint64_t)(hi - lo + 1));
 }
 
 static bool
-rng_chance(struct rng *r, double p)
+rng_chance(struct cw_rng *r, double p)
 {
 	return rng_unit(r) < p;
 }
 
 static double
-rng_normal(struct rng *r)
+rng_normal(struct cw_rng *r)
 {
 	double u1 = 1.0 - rng_unit(r), u2 = rng_unit(r);
 
@@ -223,7 +188,7 @@ rng_normal(struct rng *r)
 }
 
 static double
-rng_exp(struct rng *r, double mean)
+rng_exp(struct cw_rng *r, double mean)
 {
 	return -mean * log(1.0 - rng_unit(r));
 }
@@ -267,7 +232,7 @@ inv_normal(double p)
 
 /* Index drawn with probability w[i] / sum(w). */
 static int
-rng_pick(struct rng *r, const double *w, int n)
+rng_pick(struct cw_rng *r, const double *w, int n)
 {
 	double sum = 0, x;
 
@@ -286,9 +251,9 @@ rng_pick(struct rng *r, const double *w, int n)
 
 /* A random (version 4) UUID from the stream. */
 static void
-uuid_random(struct rng *r, uint8_t u[16])
+uuid_random(struct cw_rng *r, uint8_t u[16])
 {
-	uint64_t a = rng_next(r), b = rng_next(r);
+	uint64_t a = cw_rng_next(r), b = cw_rng_next(r);
 
 	memcpy(u, &a, 8);
 	memcpy(u + 8, &b, 8);
@@ -298,7 +263,7 @@ uuid_random(struct rng *r, uint8_t u[16])
 
 /* A time-ordered (version 7 layout) UUID for a record made at t. */
 static void
-uuid_at(struct rng *r, cw_time t, uint8_t u[16])
+uuid_at(struct cw_rng *r, cw_time t, uint8_t u[16])
 {
 	uint64_t ms = (uint64_t)t * 1000 + (uint64_t)rng_int(r, 0, 999);
 
@@ -329,7 +294,7 @@ sampler_add(struct sampler *s, int i, double w)
 }
 
 static int
-sampler_draw(const struct sampler *s, struct rng *r)
+sampler_draw(const struct sampler *s, struct cw_rng *r)
 {
 	double x;
 	int lo = 0, hi;
@@ -1098,7 +1063,7 @@ weekday(int64_t day)
 
 /* A working-hours time on a weekday of [from, to): for visits, inspections. */
 static cw_time
-office_time(struct rng *r, int64_t from, int64_t to)
+office_time(struct cw_rng *r, int64_t from, int64_t to)
 {
 	int64_t day = rng_int(r, from, to - 1);
 
@@ -1117,7 +1082,7 @@ clamp_before_end(cw_time t)
 /* A QA officer covering loc who is at work on day (any of them when all are
  * away; -1 when nobody covers it). */
 static int
-qa_covering(struct rng *r, int loc, int64_t day)
+qa_covering(struct cw_rng *r, int loc, int64_t day)
 {
 	const int *list = g.loc_qa[loc];
 	int n = g.nloc_qa[loc];
@@ -1200,7 +1165,7 @@ make_login(struct strset *logins, const char *first, const char *last, char *out
 }
 
 static void
-add_leave(struct rng *r, int officer, int64_t first, int64_t last)
+add_leave(struct cw_rng *r, int officer, int64_t first, int64_t last)
 {
 	struct leave *l;
 
@@ -1220,7 +1185,7 @@ add_leave(struct rng *r, int officer, int64_t first, int64_t last)
 static void
 build_team(void)
 {
-	struct rng r;
+	struct cw_rng r;
 	struct strset logins = {0};
 
 	rng_seed(&r, g.seed, ST_OFFICERS);
@@ -1293,7 +1258,7 @@ build_team(void)
 /* ---- providers and organisations ------------------------------------- */
 
 static int
-add_org(struct rng *r, const char *name, bool regulated, struct strset *ids)
+add_org(struct cw_rng *r, const char *name, bool regulated, struct strset *ids)
 {
 	struct org *o;
 
@@ -1310,7 +1275,7 @@ add_org(struct rng *r, const char *name, bool regulated, struct strset *ids)
 }
 
 static void
-provider_name(struct rng *r, struct strset *names, int care, int town, char *out, size_t size)
+provider_name(struct cw_rng *r, struct strset *names, int care, int town, char *out, size_t size)
 {
 	const char *word, *suffix, *place = towns[town].name;
 
@@ -1338,7 +1303,7 @@ provider_name(struct rng *r, struct strset *names, int care, int town, char *out
 }
 
 static int
-pick_town(struct rng *r, int loc)
+pick_town(struct cw_rng *r, int loc)
 {
 	int first = -1, n = 0;
 
@@ -1367,7 +1332,7 @@ build_providers(void)
 {
 	static const double chain_p[CW_CARE__N] = {0.2, 0.35, 0.45, 0.45, 0.5, 0.15};
 	static const char letters[] = "ABDEFGHJLNPQRSTUWXYZ";
-	struct rng r, ro;
+	struct cw_rng r, ro;
 	struct strset names = {0}, ids = {0}, orgnames = {0};
 	int counts[CW_CARE__N], total = 0, nchain[CW_CARE__N] = {0}, *chains[CW_CARE__N];
 	double f = g.sc.providers / 760.0;
@@ -1586,7 +1551,7 @@ build_quality(void)
 	struct cw_date first = cw_date_from_days(g.day0 - QUALITY_YEARS * 365);
 	struct cw_date last = cw_date_from_days(g.end_day);
 	double innov = sqrt(1 - QUALITY_PHI * QUALITY_PHI);
-	struct rng r;
+	struct cw_rng r;
 
 	rng_seed(&r, g.seed, ST_QUALITY);
 	g.q_month0 = first.y * 12 + first.m - 1;
@@ -1623,7 +1588,7 @@ plan_losses(void)
 	int nclose = (int)lround(CLOSURES_PER_YEAR * years * f);
 	int ndereg = (int)lround(DEREGISTRATIONS_PER_YEAR * years * f);
 	int nbeds = (int)lround(BEDS_LOST_PER_YEAR * years * f);
-	struct rng r;
+	struct cw_rng r;
 
 	rng_seed(&r, g.seed, ST_LOSS);
 	losses = xcalloc((size_t)(nclose + ndereg + nbeds + 1), sizeof(*losses));
@@ -1809,7 +1774,7 @@ rating_of(int s, int d, double z)
  * so a provider whose quality has fallen well below par is inspected within
  * months. */
 static int64_t
-publication_delay(struct rng *r)
+publication_delay(struct cw_rng *r)
 {
 	double d = 35 + exp(log(40.0) + 0.5 * rng_normal(r));
 
@@ -1817,7 +1782,7 @@ publication_delay(struct rng *r)
 }
 
 static int64_t
-next_inspection(struct rng *r, int overall)
+next_inspection(struct cw_rng *r, int overall)
 {
 	switch (overall) {
 	case CW_RATING_INADEQUATE: return rng_int(r, 110, 190);
@@ -1838,7 +1803,7 @@ static void
 load_cqc(PGconn *conn)
 {
 	struct copy c;
-	struct rng r;
+	struct cw_rng r;
 	int64_t cycle0 = g.day0 - QUALITY_YEARS * 365;
 
 	rng_seed(&r, g.seed, ST_CQC);
@@ -1924,7 +1889,7 @@ static void
 load_ipc_surveys(PGconn *conn)
 {
 	struct copy c;
-	struct rng r;
+	struct cw_rng r;
 
 	rng_seed(&r, g.seed, ST_IPC);
 	copy_begin(&c, conn, "ipc_inspection",
@@ -2064,7 +2029,7 @@ load_sanctions(PGconn *conn)
 	struct restr *rs = NULL;
 	size_t nrs = 0;
 	struct copy c;
-	struct rng r;
+	struct cw_rng r;
 
 	rng_seed(&r, g.seed, ST_RESTRICT);
 	/* Each slot is a run of restrictions: "when one home comes off
@@ -2244,7 +2209,7 @@ months(struct month *out, int max)
 /* How many of a kind in month mo: volume a month at Norfolk scale, a
  * seasonal swing, noise, and (for concerns) the reports' 200-250 range. */
 static long
-month_count(struct rng *r, const struct month *mo, double per_month, double season, double lo,
+month_count(struct cw_rng *r, const struct month *mo, double per_month, double season, double lo,
 	    double hi)
 {
 	double mean = per_month * g.events * mo->frac * (1 + season * sin(2 * M_PI * (mo->m - 1) / 12.0));
@@ -2260,7 +2225,7 @@ month_count(struct rng *r, const struct month *mo, double per_month, double seas
 /* A time on a day of the month when intelligence arrives: mostly office
  * hours on weekdays, some evenings and weekends. */
 static cw_time
-arrival_time(struct rng *r, const struct month *mo)
+arrival_time(struct cw_rng *r, const struct month *mo)
 {
 	int64_t day = rng_int(r, mo->from, mo->to - 1);
 
@@ -2323,7 +2288,7 @@ build_samplers(int64_t day)
 
 /* A provider of a care type drawn by share, active on day (-1: none found). */
 static int
-draw_provider(struct rng *r, struct sampler *by_care, const double *share, int64_t day)
+draw_provider(struct cw_rng *r, struct sampler *by_care, const double *share, int64_t day)
 {
 	for (int tries = 0; tries < 30; tries++) {
 		int i = sampler_draw(&by_care[rng_pick(r, share, CW_CARE__N)], r);
@@ -2343,7 +2308,7 @@ static void
 load_safeguardings(PGconn *conn, const struct month *mo, int nmo)
 {
 	struct copy c;
-	struct rng r;
+	struct cw_rng r;
 	cw_time *times = NULL;
 	size_t cap = 0;
 	long seq = 0;
@@ -2460,7 +2425,7 @@ static struct {
 	double *load;                    /* per officer */
 	struct cw_officer *team[LOC_N];  /* the balancer's view of each locality */
 	int *pos[LOC_N];                 /* officer index -> position in team[l], or -1 */
-	struct rng r;
+	struct cw_rng r;
 	double life_low, life_after;     /* mean days open */
 } cs;
 
@@ -2536,7 +2501,7 @@ open_case(int pi, const uint8_t concern_id[16], cw_time received, cw_time record
 	struct cw_new_case nc = {p->name, loc_code[l], (enum cw_risk)risk};
 	struct cw_assignment a;
 	struct cw_error err;
-	struct rng *r = &cs.r;
+	struct cw_rng *r = &cs.r;
 	cw_time closure;
 
 	if (g.ncases == g.capcases) {
@@ -2629,7 +2594,7 @@ load_concerns(PGconn *conn, const struct month *mo, int nmo)
 	static const double cat_w_home[CW_CC__N] = {22, 27, 18, 3, 9, 11, 4, 4, 2};
 	static const double src_w[CW_SRC__N] = {28, 8, 5, 25, 14, 8, 4, 4, 3, 1};
 	struct copy c;
-	struct rng r;
+	struct cw_rng r;
 	cw_time *times = NULL;
 	size_t cap = 0;
 
@@ -2698,7 +2663,7 @@ load_concerns(PGconn *conn, const struct month *mo, int nmo)
 }
 
 static void
-visit_row(struct copy *c, struct rng *r, const uint8_t id[16], const struct prov *p, cw_time at,
+visit_row(struct copy *c, struct cw_rng *r, const uint8_t id[16], const struct prov *p, cw_time at,
 	  int kind, int outcome, int officer)
 {
 	copy_uuid(c, id);
@@ -2716,7 +2681,7 @@ static void
 load_visits(PGconn *conn, const struct month *mo, int nmo)
 {
 	struct copy c;
-	struct rng r;
+	struct cw_rng r;
 
 	rng_seed(&r, g.seed, ST_VISIT);
 	copy_begin(&c, conn, "visit", "id, provider_id, visited_at, kind, outcome, notes, recorded_by, recorded_at");
