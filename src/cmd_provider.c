@@ -138,18 +138,28 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 }
 
-/* Print one query's rows as a small table under a heading. */
+/* Print one query's rows as a small table under a heading.  limit: the
+ * query's $2, or NULL for a query of $1 alone; a query with one column more
+ * than the table gives in it the count of all its rows, so a cut section
+ * says how much it cut. */
 static bool
 section(struct cw_ctx *ctx, const char *title, const struct cw_col *cols, int ncols, const char *sql,
-	const char *pid, struct cw_error *err)
+	const char *pid, const char *limit, struct cw_error *err)
 {
-	const char *p[1] = {pid};
-	PGresult *r = cw_db_query(ctx->db, sql, 1, p, err);
+	const char *p[2] = {pid, limit};
+	PGresult *r = cw_db_query(ctx->db, sql, limit ? 2 : 1, p, err);
 	struct cw_table *t;
 
 	if (r == NULL)
 		return false;
 	t = cw_table_new(title, cols, ncols);
+	if (PQnfields(r) == ncols + 1 && PQntuples(r) > 0 &&
+	    atol(PQgetvalue(r, 0, ncols)) > PQntuples(r)) {
+		char footer[128];
+		snprintf(footer, sizeof(footer), "(showing %d of %s; --limit 0 for all)", PQntuples(r),
+			 PQgetvalue(r, 0, ncols));
+		cw_table_footer(t, footer);
+	}
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *cells[8];
 		for (int c = 0; c < ncols && c < 8; c++)
@@ -188,12 +198,17 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 	static const struct cw_col tl_cols[] = {
 		{"date", "Date", false}, {"kind", "Kind", false}, {"detail", "Detail", false},
 	};
+	static const struct cw_field limit_f = {"limit", CW_F_INT, NULL, false, 0, 1000000, "N", "",
+						"40"};
 	struct cw_error err;
-	char pid[CW_UUID_LEN], name[304];
+	char pid[CW_UUID_LEN], name[304], limit[16];
 	const char *p[1] = {pid};
+	bool is_null;
 	PGresult *r;
 
 	cw_error_clear(&err);
+	if (!cw_field_check(&limit_f, cw_arg(a, "limit"), limit, sizeof(limit), &is_null, &err))
+		return cw_fail(&err);
 	if (!cw_provider_resolve(ctx->db, a->pos[0], pid, name, sizeof(name), &err))
 		return cw_fail(&err);
 	r = cw_db_query(ctx->db,
@@ -229,7 +244,7 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 	if (!section(ctx, "Open cases", case_cols, 5,
 		     "SELECT number::text, risk, state, coalesce(to_char(due_at, 'YYYY-MM-DD HH24:MI'), '-'),"
 		     " coalesce(assigned_to, '(unassigned)') FROM case_file"
-		     " WHERE provider_id = $1 AND state <> 'closed' ORDER BY due_at NULLS LAST", pid, &err) ||
+		     " WHERE provider_id = $1 AND state <> 'closed' ORDER BY due_at NULLS LAST", pid, NULL, &err) ||
 	    !section(ctx, "Open restrictions and notices", open_cols, 4,
 		     "SELECT 'restriction', r.kind, r.starts_on::text, coalesce(r.ends_on::text, '')"
 		     " FROM restriction_current r WHERE r.provider_id = $1"
@@ -237,14 +252,14 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 		     " AND (r.ends_on IS NULL OR r.ends_on >= current_date)"
 		     " UNION ALL SELECT 'notice', n.kind, n.issued_on::text, ''"
 		     " FROM performance_notice_current n WHERE n.provider_id = $1"
-		     " AND (n.closed_on IS NULL OR n.closed_on > current_date) ORDER BY 3", pid, &err) ||
+		     " AND (n.closed_on IS NULL OR n.closed_on > current_date) ORDER BY 3", pid, NULL, &err) ||
 	    !section(ctx, "Latest CQC ratings", cqc_cols, 3,
 		     "SELECT DISTINCT ON (domain) CASE domain WHEN 'well_led' THEN 'Well-led'"
 		     " ELSE initcap(domain) END, replace(initcap(replace(rating, '_', ' ')), 'Requires Improvement',"
 		     " 'Requires improvement'), published_on::text FROM cqc_rating_current WHERE provider_id = $1"
-		     " ORDER BY domain, published_on DESC", pid, &err) ||
+		     " ORDER BY domain, published_on DESC", pid, NULL, &err) ||
 	    !section(ctx, "Timeline", tl_cols, 3,
-		     "SELECT * FROM ("
+		     "SELECT x.*, count(*) OVER () FROM ("
 		     " SELECT to_char(received_at, 'YYYY-MM-DD') d, 'concern' k, risk || ' risk, ' || category"
 		     "  || CASE WHEN safeguarding THEN ', safeguarding' ELSE '' END || ': ' || summary FROM concern_current WHERE provider_id = $1"
 		     " UNION ALL SELECT to_char(visited_at, 'YYYY-MM-DD'), kind || ' visit', replace(outcome, '_', ' ')"
@@ -263,7 +278,7 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 		     "  FROM performance_notice_current WHERE provider_id = $1"
 		     " UNION ALL SELECT occurred_on::text, 'loss', kind || ', ' || beds_lost || ' beds'"
 		     "  FROM provider_loss_current WHERE provider_id = $1"
-		     ") x ORDER BY 1 DESC LIMIT 40", pid, &err))
+		     ") x ORDER BY 1 DESC LIMIT nullif($2::int, 0)", pid, limit, &err))
 		return cw_fail(&err);
 	return CW_EXIT_OK;
 }
@@ -297,10 +312,15 @@ const struct cw_cmd cw_cmd_provider_find = {
 	.name = "provider find", .synopsis = "TEXT", .summary = "find providers by name, CQC ID or id",
 	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_find,
 };
+static const struct cw_opt show_opts[] = {
+	{"limit", "N", "at most N timeline entries, newest first (default 40; 0 for all)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+
 const struct cw_cmd cw_cmd_provider_show = {
 	.name = "provider show", .synopsis = "P",
 	.summary = "a provider's whole picture: score, cases, restrictions, CQC, timeline",
-	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_show,
+	.opts = show_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_show,
 };
 const struct cw_cmd cw_cmd_provider_list = {
 	.name = "provider list", .summary = "providers ranked by risk score, for targeting visits",

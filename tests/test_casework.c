@@ -298,6 +298,17 @@ test_casework_case_list_says_when_it_is_cut(void **state)
 	free(out);
 	run_fails(TL_ARGV("case", "list", "--limit", "some"), ANNA, 2,
 		  "carewatch: error: invalid limit 'some' (expected a whole number)\n");
+	/* provider show's timeline the same way. */
+	n = tl_count(owner, "SELECT (SELECT count(*) FROM concern) + (SELECT count(*) FROM ipc_inspection)"
+			    " + (SELECT count(*) FROM restriction) + (SELECT count(*) FROM safeguarding)");
+	assert_true(n > 2);
+	out = tl_run_out(TL_ARGV("provider", "show", "Quay House", "--limit", "2"), ANNA, 0);
+	snprintf(want, sizeof(want), "\n(showing 2 of %ld; --limit 0 for all)\n", n);
+	assert_non_null(strstr(out, want));
+	free(out);
+	out = tl_run_out(TL_ARGV("provider", "show", "Quay House", "--limit", "0"), ANNA, 0);
+	assert_null(strstr(out, "(showing"));
+	free(out);
 }
 
 int
