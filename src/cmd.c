@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "carewatch/cmd.h"
+#include "carewatch/pager.h"
 #include "carewatch/record.h"
 
 static const struct cw_opt common_db = {"db", "CONNINFO",
@@ -353,6 +354,7 @@ cw_cmd_run_line(struct cw_ctx *ctx, int argc, char **argv)
 	struct cw_error err;
 	struct cw_args args;
 	const struct cw_cmd *cmd;
+	struct cw_pager pager;
 	int used, rc;
 
 	cw_error_clear(&err);
@@ -367,6 +369,15 @@ cw_cmd_run_line(struct cw_ctx *ctx, int argc, char **argv)
 	}
 	if ((cmd->flags & CW_CMD_DB) && !cw_ctx_connect(ctx, &err))
 		return cw_fail(&err);
+	if (!ctx->no_pager && (cmd->flags & CW_CMD_PAGE) &&
+	    cw_pager_start(&pager)) {
+		rc = cmd->run(ctx, &args);
+		if (!cw_pager_finish(&pager)) {
+			fprintf(stderr, "carewatch: error: could not write the output\n");
+			return CW_EXIT_FAIL;
+		}
+		return rc;
+	}
 	rc = cmd->run(ctx, &args);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "carewatch: error: could not write the output\n");

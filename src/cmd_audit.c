@@ -87,5 +87,5 @@ const struct cw_cmd cw_cmd_audit = {
 	.name = "audit", .summary = "who did what and when (managers)",
 	.help = "Every insert, update and delete is audited with the database login, time, table, "
 		"row and what changed; free text is recorded by length only.",
-	.opts = audit_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_audit,
+	.opts = audit_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_audit,
 };

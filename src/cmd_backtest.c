@@ -634,6 +634,6 @@ const struct cw_cmd cw_cmd_backtest = {
 		"the AUC with a 95% interval overall and by care type, the share of adverse outcomes "
 		"among the top 10% and 20% of scores, the outcome rate by band, the ROC curve and the "
 		"flags raised at each month end.  Writes nothing.  See docs/rules.md, \"Backtesting\".",
-	.opts = backtest_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML,
+	.opts = backtest_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML,
 	.run = run_backtest,
 };

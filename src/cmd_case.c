@@ -295,11 +295,11 @@ static const struct cw_opt assign_opts[] = {
 
 const struct cw_cmd cw_cmd_case_list = {
 	.name = "case list", .summary = "list cases by due time",
-	.opts = list_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_list,
+	.opts = list_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_list,
 };
 const struct cw_cmd cw_cmd_case_show = {
 	.name = "case show", .synopsis = "CASE", .summary = "one case with its history",
-	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_show,
+	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_PAGE | CW_CMD_DB, .run = run_show,
 };
 const struct cw_cmd cw_cmd_case_respond = {
 	.name = "case respond", .synopsis = "CASE", .summary = "record a response to a case",
@@ -324,5 +324,5 @@ const struct cw_cmd cw_cmd_case_assign = {
 const struct cw_cmd cw_cmd_worklist = {
 	.name = "worklist", .synopsis = "[OFFICER]", .summary = "an officer's open cases by due time",
 	.help = "Without OFFICER, your own (the database login you connect as).",
-	.max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_worklist,
+	.max_pos = 1, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_worklist,
 };

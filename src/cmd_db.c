@@ -142,7 +142,7 @@ const struct cw_cmd cw_cmd_db_migrate = {
 
 const struct cw_cmd cw_cmd_db_status = {
 	.name = "db status", .summary = "list migrations: applied, pending or changed",
-	.opts = migrate_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_status,
+	.opts = migrate_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_status,
 };
 
 const struct cw_cmd cw_cmd_db_role_add = {

@@ -29,7 +29,7 @@ print_man(FILE *f)
 {
 	fputs(".TH CAREWATCH 1 \"\" \"carewatch " CW_VERSION "\" \"carewatch manual\"\n"
 	      ".SH NAME\ncarewatch \\- provider risk scoring and case management for adult social care QA\n"
-	      ".SH SYNOPSIS\n.B carewatch\n[\\-\\-db \\fICONNINFO\\fR] [\\-\\-format \\fIF\\fR] "
+	      ".SH SYNOPSIS\n.B carewatch\n[\\-\\-db \\fICONNINFO\\fR] [\\-\\-format \\fIF\\fR] [\\-\\-no\\-pager] "
 	      "\\fICOMMAND\\fR [\\fIARGS\\fR] [\\fIOPTIONS\\fR]\n"
 	      ".SH DESCRIPTION\ncarewatch holds every piece of intelligence about every care provider, "
 	      "keeps each provider's risk score current with configurable weightings, and runs the QA "
@@ -79,6 +79,11 @@ print_man(FILE *f)
 	      ".TP\n7\nrefused because of the data's state (e.g. an applied migration changed)\n"
 	      ".SH ENVIRONMENT\n.TP\nPGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE\nas for libpq\n"
 	      ".TP\nNO_COLOR\nwhen set and not empty, never colour the output\n"
+	      ".TP\nCAREWATCH_PAGER, PAGER\nthe pager for lists, reports and help longer or wider than "
+	      "the terminal, CAREWATCH_PAGER first (default \\fBless \\-FRX\\fR when less is "
+	      "installed); empty or \\fBcat\\fR for none.  Output that fits the terminal is written "
+	      "to it directly.  Never used when standard output is not a terminal, or with "
+	      "\\-\\-no\\-pager\n"
 	      ".SH SEE ALSO\n.BR psql (1)\n", f);
 }
 
@@ -104,7 +109,7 @@ run_help(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_cmd_usage(c, stdout);
 		return CW_EXIT_OK;
 	}
-	puts("usage: carewatch [--db CONNINFO] [--format table|csv|json] COMMAND [ARGS] [OPTIONS]\n\n"
+	puts("usage: carewatch [--db CONNINFO] [--format table|csv|json] [--no-pager] COMMAND [ARGS] [OPTIONS]\n\n"
 	     "Provider risk scoring and case management for an adult social care QA team.\n");
 	for (int i = 0; cw_commands[i]; i++) {
 		const struct cw_cmd *c = cw_commands[i];
@@ -139,7 +144,7 @@ static const struct cw_opt help_opts[] = {
 
 const struct cw_cmd cw_cmd_help = {
 	.name = "help", .synopsis = "[COMMAND]", .summary = "list commands, or show one command's help",
-	.opts = help_opts, .min_pos = 0, .max_pos = 2, .run = run_help,
+	.opts = help_opts, .min_pos = 0, .max_pos = 2, .flags = CW_CMD_PAGE, .run = run_help,
 };
 
 const struct cw_cmd cw_cmd_version = {

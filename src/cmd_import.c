@@ -418,6 +418,6 @@ const struct cw_cmd cw_cmd_district_list = {
 	.summary = "list the postcode district map",
 	.help = "Lists every postcode district in the map with its locality and area, in natural"
 		" order (NR1, NR2 ... NR10), optionally one locality's.",
-	.opts = district_list_opts, .min_pos = 0, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT,
+	.opts = district_list_opts, .min_pos = 0, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT,
 	.run = run_district_list,
 };

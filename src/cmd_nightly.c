@@ -254,7 +254,7 @@ const struct cw_cmd cw_cmd_nightly = {
 };
 const struct cw_cmd cw_cmd_flags = {
 	.name = "flags", .summary = "placement-restriction flags for the quality manager to review",
-	.opts = flags_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_flags,
+	.opts = flags_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_flags,
 };
 const struct cw_cmd cw_cmd_flag_accept = {
 	.name = "flag accept", .synopsis = "FLAG", .summary = "accept a flag: restrict placements",

@@ -285,5 +285,5 @@ const struct cw_cmd cw_cmd_officer_leave = {
 };
 const struct cw_cmd cw_cmd_officer_list = {
 	.name = "officer list", .summary = "list the QA team",
-	.max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_list,
+	.max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_list,
 };

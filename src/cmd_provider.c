@@ -310,7 +310,7 @@ const struct cw_cmd cw_cmd_provider_add = {
 };
 const struct cw_cmd cw_cmd_provider_find = {
 	.name = "provider find", .synopsis = "TEXT", .summary = "find providers by name, CQC ID or id",
-	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_find,
+	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_find,
 };
 static const struct cw_opt show_opts[] = {
 	{"limit", "N", "at most N timeline entries, newest first (default 40; 0 for all)", NULL},
@@ -320,9 +320,9 @@ static const struct cw_opt show_opts[] = {
 const struct cw_cmd cw_cmd_provider_show = {
 	.name = "provider show", .synopsis = "P",
 	.summary = "a provider's whole picture: score, cases, restrictions, CQC, timeline",
-	.opts = show_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_show,
+	.opts = show_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_PAGE | CW_CMD_DB, .run = run_show,
 };
 const struct cw_cmd cw_cmd_provider_list = {
 	.name = "provider list", .summary = "providers ranked by risk score, for targeting visits",
-	.opts = list_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_list,
+	.opts = list_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_list,
 };

@@ -432,7 +432,7 @@ static const struct cw_opt target_opts[] = {
 
 #define REPORT(var, nm, sum, hlp, o)                                                          \
 	const struct cw_cmd var = {.name = (nm), .summary = (sum), .help = (hlp), .opts = (o), \
-				   .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML, \
+				   .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML, \
 				   .run = run_single}
 
 REPORT(cw_cmd_report_ratings, "report ratings", "CQC ratings by domain as at a date",
@@ -475,7 +475,7 @@ const struct cw_cmd cw_cmd_report_dashboard = {
 		"provider loss over the twelve months to it.  --all writes the county's and every "
 		"locality's dashboard (six a month for Norfolk) into --out, as HTML unless --format "
 		"says otherwise.",
-	.opts = dashboard_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML,
+	.opts = dashboard_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML,
 	.run = run_dashboard,
 };
 const struct cw_cmd cw_cmd_report_annual = {
@@ -484,7 +484,7 @@ const struct cw_cmd cw_cmd_report_annual = {
 		"sector) at the year end, monthly trends against the target, localities, rating "
 		"shift, persistently underperforming providers, casework, safeguarding, risk, "
 		"restrictions and provider loss.",
-	.opts = annual_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML,
+	.opts = annual_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML,
 	.run = run_annual,
 };
 const struct cw_cmd cw_cmd_report_target = {
@@ -492,5 +492,5 @@ const struct cw_cmd cw_cmd_report_target = {
 	.summary = "show the good-or-better target's history, or set a new target",
 	.help = "The RIG target: the share of providers to be rated good or better (80% at first). "
 		"Setting one needs the manager role; it applies from --from on.",
-	.opts = target_opts, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_target,
+	.opts = target_opts, .max_pos = 1, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_target,
 };

@@ -253,5 +253,5 @@ const struct cw_cmd cw_cmd_response = {
 		" yet and due by the end of the next working day (weekends, bank holidays and"
 		" closure days skipped).  With --format csv or json only the summary is printed,"
 		" or the list --breaches or --at-risk asks for.",
-	.opts = response_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT, .run = run_response,
+	.opts = response_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_response,
 };

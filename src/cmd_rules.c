@@ -406,7 +406,7 @@ const struct cw_cmd cw_cmd_rules_activate = {
 };
 const struct cw_cmd cw_cmd_rules_show = {
 	.name = "rules show", .summary = "print the active ruleset and its hash",
-	.opts = show_opts, .max_pos = 0, .flags = CW_CMD_DB, .run = run_show,
+	.opts = show_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB, .run = run_show,
 };
 const struct cw_cmd cw_cmd_rules_diff = {
 	.name = "rules diff", .synopsis = "FILE",
@@ -414,11 +414,11 @@ const struct cw_cmd cw_cmd_rules_diff = {
 	.help = "With --backtest, compares how well the two predicted on past month ends instead "
 		"(carewatch backtest, side by side).",
 	.opts = cw_backtest_diff_opts, .min_pos = 1, .max_pos = 1,
-	.flags = CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML, .run = run_diff,
+	.flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML, .run = run_diff,
 };
 const struct cw_cmd cw_cmd_provider_explain = {
 	.name = "provider explain", .synopsis = "P",
 	.summary = "show how a provider's score is made, contribution by contribution",
-	.opts = explain_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB | CW_CMD_FORMAT,
+	.opts = explain_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT,
 	.run = run_explain,
 };

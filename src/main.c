@@ -1,7 +1,7 @@
 /*
  * main.c - carewatch's entry point: global options, then the command table.
  *
- *   carewatch [--db CONNINFO] [--format F] COMMAND [ARGS] [OPTIONS]
+ *   carewatch [--db CONNINFO] [--format F] [--no-pager] COMMAND [ARGS] [OPTIONS]
  *
  * Everything else (finding the command, parsing, connecting, checking that
  * stdout was written) is in cmd.c so that the shell runs lines the same way.
@@ -41,6 +41,9 @@ main(int argc, char **argv)
 				cw_die_usage("invalid output format '%.20s' (expected table, csv, json or html)", v);
 			ctx.format = (enum cw_format)f;
 			i += argv[i][8] == '=' ? 1 : 2;
+		} else if (strcmp(argv[i], "--no-pager") == 0) {
+			ctx.no_pager = true;
+			i++;
 		} else if (strcmp(argv[i], "--help") == 0) {
 			argv[i] = (char *)"help";
 			break;

@@ -584,6 +584,14 @@ cw_format_parse(const char *s, bool allow_html)
 	return -1;
 }
 
+static int terminal_fd = STDOUT_FILENO;
+
+void
+cw_output_set_terminal(int fd)
+{
+	terminal_fd = fd < 0 ? STDOUT_FILENO : fd;
+}
+
 int
 cw_output_width(void)
 {
@@ -592,7 +600,7 @@ cw_output_width(void)
 
 	if (env && atoi(env) > 0)
 		return atoi(env);
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+	if (isatty(terminal_fd) && ioctl(terminal_fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		return ws.ws_col;
 	return 0;
 }
@@ -602,5 +610,5 @@ cw_output_colour(void)
 {
 	const char *nc = getenv("NO_COLOR");
 
-	return isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+	return isatty(terminal_fd) && (nc == NULL || nc[0] == '\0');
 }

@@ -307,6 +307,6 @@ const struct cw_cmd cw_cmd_report_compare = {
 		" averages and the council's gap to the median.  The figures are the counts every"
 		" `import cqc-ratings` of CQC's national file keeps for every local authority, at the"
 		" file's date.",
-	.opts = compare_opts, .min_pos = 0, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT,
+	.opts = compare_opts, .min_pos = 0, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT,
 	.run = run_compare,
 };

@@ -34,6 +34,7 @@ enum {
 	CW_CMD_DB = 1 << 0,            /* connect before running */
 	CW_CMD_FORMAT = 1 << 1,        /* accepts --format table|csv|json */
 	CW_CMD_HTML = 1 << 2,          /* --format also accepts html */
+	CW_CMD_PAGE = 1 << 3,          /* lists and reports: through the pager on a terminal */
 };
 
 struct cw_ctx;
@@ -59,6 +60,7 @@ struct cw_ctx {
 	bool colour;
 	bool interactive;              /* stdin and stdout are terminals */
 	bool in_shell;                 /* commands run from `carewatch shell` */
+	bool no_pager;                 /* --no-pager: never page (pager.h) */
 };
 
 struct cw_args {

@@ -68,6 +68,10 @@ int cw_format_parse(const char *s, bool allow_html);
 int cw_output_width(void);
 /* True when stdout is a terminal and NO_COLOR is unset or empty. */
 bool cw_output_colour(void);
+/* While the pager holds stdout in a file, the terminal's descriptor, so the
+ * two above still describe the terminal the output will reach; -1 to go
+ * back to stdout itself. */
+void cw_output_set_terminal(int fd);
 
 /* Decode one UTF-8 sequence at s: returns its length in bytes and sets *cp,
  * 0 at the terminating NUL, or -1 for an invalid or overlong sequence or a
