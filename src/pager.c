@@ -34,9 +34,7 @@ on_path(const char *prog)
 		struct stat st;
 
 		if (n > 0 && n + strlen(prog) + 2 < sizeof(buf)) {
-			memcpy(buf, path, n);
-			buf[n] = '/';
-			strcpy(buf + n + 1, prog);
+			(void)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
 			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
 				return true;
 		}
