@@ -384,7 +384,7 @@ cw_case_respond(struct cw_db *db, const char *case_ref, const char *kind, const 
 bool
 cw_case_reopen(struct cw_db *db, const char *case_ref, const char *reason, struct cw_error *err)
 {
-	static const struct cw_field reason_f = {"reason", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "",
+	static const struct cw_field reason_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "",
 						 NULL};
 	char cid[CW_UUID_LEN], *text = malloc(20000 * 4 + 8);
 	const char *p[2] = {cid, text};
@@ -427,13 +427,13 @@ bool
 cw_case_assign(struct cw_db *db, const char *case_ref, const char *officer, const char *reason,
 	       bool force, const char *note, struct cw_error *err)
 {
-	static const struct cw_field reason_f = {"reason", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "",
+	static const struct cw_field reason_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "",
 						 NULL};
 	char cid[CW_UUID_LEN], aid[CW_UUID_LEN], buf[8], *text = NULL;
 	bool found, is_null, ok;
 
 	if (note && !force)
-		return cw_error_field(err, "reason", "--reason goes with --force");
+		return cw_error_field(err, "note", "--note goes with --force");
 	if (force) {
 		if ((text = malloc(20000 * 4 + 8)) == NULL)
 			return cw_error_set(err, CW_EXIT_FAIL, "out of memory");

@@ -78,39 +78,150 @@ match_words(const char *name, int argc, char **argv)
 	return n;
 }
 
-/* Levenshtein distance, for "did you mean". */
+/* Edit distance with adjacent transpositions (optimal string alignment),
+ * for "did you mean": "concren" is one step from "concern". */
 static int
 distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	int row[64];
+	int d[64][64];
 
-	if (lb >= 63)
+	if (la >= 63 || lb >= 63)
 		return 99;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int prev = row[0];
-		row[0] = (int)i;
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++)
 		for (size_t j = 1; j <= lb; j++) {
-			int cur = row[j];
-			int sub = prev + (a[i - 1] != b[j - 1]);
-			int del = row[j] + 1, ins = row[j - 1] + 1;
-			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			prev = cur;
+			int sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+			int best = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
 		}
+	return d[la][lb];
+}
+
+/* How far a typed word may be from a name and still be suggested: one
+ * slip in a short word, two in a longer one, or the start of the name. */
+static int
+similarity(const char *typed, const char *name)
+{
+	size_t lt = strlen(typed);
+	int d = distance(typed, name);
+
+	if (lt >= 3 && strncmp(typed, name, lt) == 0)
+		return 0;
+	return d <= (lt >= 5 ? 2 : 1) ? d : 99;
+}
+
+/* The first word of command i, copied into buf. */
+static const char *
+first_word(int i, char *buf, size_t size)
+{
+	const char *name = cw_commands[i]->name;
+
+	snprintf(buf, size, "%.*s", (int)strcspn(name, " "), name);
+	return buf;
+}
+
+bool
+cw_cmd_is_group(const char *word)
+{
+	size_t l = strlen(word);
+
+	for (int i = 0; cw_commands[i]; i++)
+		if (strncmp(cw_commands[i]->name, word, l) == 0 && cw_commands[i]->name[l] == ' ')
+			return true;
+	return false;
+}
+
+void
+cw_cmd_print_group(const char *group, FILE *f)
+{
+	size_t l = strlen(group);
+
+	for (int i = 0; cw_commands[i]; i++) {
+		const struct cw_cmd *c = cw_commands[i];
+		char left[64];
+
+		if (strncmp(c->name, group, l) != 0 || c->name[l] != ' ')
+			continue;
+		snprintf(left, sizeof(left), "%s%s%s", c->name, c->synopsis ? " " : "",
+			 c->synopsis ? c->synopsis : "");
+		fprintf(f, "  %-34s %s\n", left, c->summary);
 	}
-	return row[lb];
+}
+
+/* "add, list, show" for the hint under "'case' needs a subcommand". */
+static void
+group_words(const char *group, char *buf, size_t size)
+{
+	size_t l = strlen(group), used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; cw_commands[i]; i++) {
+		const char *name = cw_commands[i]->name;
+		if (strncmp(name, group, l) != 0 || name[l] != ' ' || used + 2 >= size)
+			continue;
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "", name + l + 1);
+		if (used >= size)
+			used = size - 1;
+	}
+}
+
+/* The commands most like what was typed, as "'carewatch a' or 'carewatch b'";
+ * argv[0] is not a command's first word.  Empty when none is near. */
+static void
+nearest_commands(int argc, char **argv, char *buf, size_t size)
+{
+	char word[64], seen[64][64];
+	int best = 99, nseen = 0;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; cw_commands[i]; i++) {
+			int d = similarity(argv[0], first_word(i, word, sizeof(word)));
+			bool dup = false;
+			char full[160];
+
+			if (pass == 0) {
+				if (d < best)
+					best = d;
+				continue;
+			}
+			if (d != best || best == 99)
+				continue;
+			for (int k = 0; k < nseen; k++)
+				dup = dup || strcmp(seen[k], word) == 0;
+			if (dup || nseen == 64)
+				continue;
+			snprintf(seen[nseen++], sizeof(seen[0]), "%s", word);
+			/* "provder list": the noun corrected, and the rest kept when
+			 * it then names a command. */
+			snprintf(full, sizeof(full), "%s", word);
+			if (argc >= 2 && cw_cmd_is_group(word)) {
+				char two[128];
+				snprintf(two, sizeof(two), "%s %.60s", word, argv[1]);
+				for (int k = 0; cw_commands[k]; k++)
+					if (strcmp(cw_commands[k]->name, two) == 0)
+						snprintf(full, sizeof(full), "%s", two);
+			}
+			if (used + strlen(full) + 20 < size)
+				used += (size_t)snprintf(buf + used, size - used, "%s'carewatch %s'",
+							 used ? " or " : "", full);
+		}
 }
 
 const struct cw_cmd *
 cw_cmd_find(int argc, char **argv, int *used, struct cw_error *err)
 {
 	const struct cw_cmd *best = NULL;
-	char typed[128];
-	const char *near = NULL;
-	int neard = 99;
-	bool group = false;
+	char near[512];
 
 	*used = 0;
 	if (argc < 1)
@@ -118,39 +229,98 @@ cw_cmd_find(int argc, char **argv, int *used, struct cw_error *err)
 	for (int i = 0; cw_commands[i]; i++) {
 		const struct cw_cmd *c = cw_commands[i];
 		int n = match_words(c->name, argc, argv);
-		size_t l1 = strcspn(c->name, " ");
 
 		if (n > *used) {
 			best = c;
 			*used = n;
 		}
-		if (strlen(argv[0]) == l1 && strncmp(c->name, argv[0], l1) == 0)
-			group = true;
 	}
 	if (best)
 		return best;
-	if (group && argc >= 2)
-		snprintf(typed, sizeof(typed), "%.60s %.60s", argv[0], argv[1]);
+	if (cw_cmd_is_group(argv[0])) {
+		size_t l = strlen(argv[0]);
+		const char *sub = NULL;
+		int subd = 99;
+
+		group_words(argv[0], near, sizeof(near));
+		if (argc < 2 || argv[1][0] == '-') {
+			cw_error_set(err, CW_EXIT_USAGE, "'%.60s' needs a subcommand: %s", argv[0], near);
+			cw_error_hint(err, "'carewatch help %.60s' describes them", argv[0]);
+			return NULL;
+		}
+		for (int i = 0; cw_commands[i]; i++) {
+			const char *name = cw_commands[i]->name;
+			char w2[64];
+			int d;
+
+			if (strncmp(name, argv[0], l) != 0 || name[l] != ' ')
+				continue;
+			snprintf(w2, sizeof(w2), "%.*s", (int)strcspn(name + l + 1, " "), name + l + 1);
+			d = similarity(argv[1], w2);
+			if (d < subd) {
+				subd = d;
+				sub = name;
+			}
+		}
+		cw_error_set(err, CW_EXIT_USAGE, "unknown command '%.60s %.60s'", argv[0], argv[1]);
+		if (sub)
+			cw_error_hint(err, "the most similar command is 'carewatch %s'", sub);
+		else
+			cw_error_hint(err, "the %s commands are: %s", argv[0], near);
+		return NULL;
+	}
+	cw_error_set(err, CW_EXIT_USAGE, "unknown command '%.60s'", argv[0]);
+	nearest_commands(argc, argv, near, sizeof(near));
+	if (near[0])
+		cw_error_hint(err, "the most similar command%s %s", strstr(near, " or ") ? "s are" : " is",
+			      near);
 	else
-		snprintf(typed, sizeof(typed), "%.100s", argv[0]);
-	for (int i = 0; cw_commands[i]; i++) {
-		int d = distance(typed, cw_commands[i]->name);
-		if (d < neard) {
-			neard = d;
-			near = cw_commands[i]->name;
+		cw_error_hint(err, "run 'carewatch help' for the list of commands");
+	return NULL;
+}
+
+/* Spellings an option had before one name was chosen for each concept:
+ * free text is --note everywhere, the officer is --officer. */
+static const struct {
+	const char *old, *now;
+} renamed_opts[] = {
+	{"summary", "note"}, {"notes", "note"}, {"reason", "note"}, {"comment", "note"},
+	{"text", "note"}, {"role", "officer"}, {"user", "officer"}, {"login", "officer"},
+};
+
+static bool find_opt(const struct cw_cmd *cmd, const char *name, struct cw_opt *out);
+
+/* The hint under "unknown option '--name'": the option's present name, the
+ * nearest by spelling, or the command's --help. */
+static void
+unknown_opt_hint(const struct cw_cmd *cmd, const char *name, struct cw_error *err)
+{
+	const char *best = NULL;
+	int bestd = 99, n = cw_cmd_nopts(cmd);
+	struct cw_opt o;
+	static const char *const common[] = {"db", "format", "help"};
+
+	for (size_t i = 0; i < sizeof(renamed_opts) / sizeof(renamed_opts[0]); i++)
+		if (strcmp(name, renamed_opts[i].old) == 0 && find_opt(cmd, renamed_opts[i].now, &o)) {
+			cw_error_hint(err, "did you mean '--%s'? (one name on every command: --%s)",
+				      renamed_opts[i].now, renamed_opts[i].now);
+			return;
+		}
+	for (int i = 0; i < n + 3; i++) {
+		const char *cand = i < n ? cw_cmd_opt(cmd, i).name : common[i - n];
+		int d = similarity(name, cand);
+
+		if (i == n + 1 && !(cmd->flags & CW_CMD_FORMAT))
+			continue;
+		if (d < bestd) {
+			bestd = d;
+			best = cand;
 		}
 	}
-	if (group && argc < 2) {
-		cw_error_set(err, CW_EXIT_USAGE, "'%s' needs a subcommand", typed);
-		cw_error_hint(err, "run 'carewatch help' to see the %s commands", typed);
-	} else {
-		cw_error_set(err, CW_EXIT_USAGE, "unknown command '%s'", typed);
-		if (near && neard <= 3)
-			cw_error_hint(err, "did you mean 'carewatch %s'?", near);
-		else
-			cw_error_hint(err, "run 'carewatch help' for the list of commands");
-	}
-	return NULL;
+	if (best)
+		cw_error_hint(err, "did you mean '--%s'?", best);
+	else
+		cw_error_hint(err, "run 'carewatch %s --help' for its options", cmd->name);
 }
 
 static bool
@@ -194,6 +364,8 @@ cw_cmd_parse(const struct cw_cmd *cmd, int argc, char **argv, struct cw_args *ou
 		const char *val = NULL, *eq;
 		struct cw_opt o;
 
+		if (!only_pos && strcmp(a, "-h") == 0)
+			a = "--help";
 		if (only_pos || a[0] != '-' || a[1] != '-' || a[2] == '\0') {
 			if (!only_pos && strcmp(a, "--") == 0) {
 				only_pos = true;
@@ -207,9 +379,16 @@ cw_cmd_parse(const struct cw_cmd *cmd, int argc, char **argv, struct cw_args *ou
 				return false;
 			}
 			if (out->npos == CW_MAX_POS || out->npos == cmd->max_pos) {
+				struct cw_opt off;
+
 				cw_error_set(err, CW_EXIT_USAGE, "unexpected argument '%.40s' for 'carewatch %s'",
 					     a, cmd->name);
-				cw_error_hint(err, "usage: carewatch %s %s", cmd->name, cmd->synopsis ? cmd->synopsis : "");
+				if (out->npos == cmd->max_pos && find_opt(cmd, "officer", &off))
+					cw_error_hint(err, "did you mean '--officer %.40s'? (an officer is chosen"
+						      " with --officer LOGIN or --mine)", a);
+				else
+					cw_error_hint(err, "usage: carewatch %s %s", cmd->name,
+						      cmd->synopsis ? cmd->synopsis : "");
 				return false;
 			}
 			out->pos[out->npos++] = a;
@@ -220,7 +399,7 @@ cw_cmd_parse(const struct cw_cmd *cmd, int argc, char **argv, struct cw_args *ou
 		if (!find_opt(cmd, name, &o)) {
 			cw_error_set(err, CW_EXIT_USAGE, "unknown option '--%.40s' for 'carewatch %s'", name,
 				     cmd->name);
-			cw_error_hint(err, "run 'carewatch %s --help' for its options", cmd->name);
+			unknown_opt_hint(cmd, name, err);
 			return false;
 		}
 		if (o.metavar) {
@@ -287,6 +466,8 @@ cw_cmd_usage(const struct cw_cmd *cmd, FILE *f)
 
 		if (i == n + 1 && !(cmd->flags & CW_CMD_FORMAT))
 			continue;
+		if (i == n + 1 && (cmd->flags & CW_CMD_HTML))
+			o.help = "output format: table, csv, json or html";
 		snprintf(left, sizeof(left), "--%s%s%s", o.name, o.metavar ? " " : "",
 			 o.metavar ? o.metavar : "");
 		fprintf(f, "  %-24s %s\n", left, o.help);

@@ -23,7 +23,8 @@ run_audit(struct cw_ctx *ctx, const struct cw_args *a)
 	};
 	struct cw_error err;
 	char pid[CW_UUID_LEN], since[16], limit[16];
-	const char *p[5] = {NULL, cw_arg(a, "role"), NULL, cw_arg(a, "table"), limit};
+	const char *p[5] = {NULL, cw_flag(a, "mine") ? cw_db_user(ctx->db) : cw_arg(a, "officer"), NULL,
+			    cw_arg(a, "table"), limit};
 	struct cw_table *t;
 	PGresult *r;
 	long n = 200;
@@ -76,7 +77,8 @@ run_audit(struct cw_ctx *ctx, const struct cw_args *a)
 
 static const struct cw_opt audit_opts[] = {
 	{"provider", "P", "only changes to this provider and its records and cases", NULL},
-	{"role", "LOGIN", "only changes made by this login", NULL},
+	{"officer", "LOGIN", "only changes made by this login", NULL},
+	{"mine", NULL, "only my own changes", NULL},
 	{"since", "DATE", "only changes on or after DATE", NULL},
 	{"table", "TABLE", "only changes to this table (concern, case_file, ...)", NULL},
 	{"limit", "N", "at most N rows (default 200)", NULL},

@@ -63,13 +63,26 @@ emit_cases(struct cw_ctx *ctx, const char *title, PGresult *r)
 static int
 run_worklist(struct cw_ctx *ctx, const struct cw_args *a)
 {
-	const char *who = a->npos ? a->pos[0] : cw_db_user(ctx->db);
+	const char *named = cw_flag(a, "mine") ? NULL : cw_arg(a, "officer");
+	const char *who = named ? named : cw_db_user(ctx->db);
 	const char *p[1] = {who};
 	struct cw_error err;
 	char title[160];
 	PGresult *r;
+	bool officer;
 
 	cw_error_clear(&err);
+	/* An unknown login is a mistake to say, not an empty worklist. */
+	r = cw_db_query(ctx->db, "SELECT 1 FROM officer WHERE login = $1", 1, p, &err);
+	if (r == NULL)
+		return cw_fail(&err);
+	officer = PQntuples(r) > 0;
+	PQclear(r);
+	if (!officer && named) {
+		cw_error_set(&err, CW_EXIT_NOTFOUND, "no officer has the login '%.64s'", named);
+		cw_error_hint(&err, "'carewatch officer list' shows the team's logins");
+		return cw_fail(&err);
+	}
 	r = cw_db_query(ctx->db,
 			"SELECT" CASE_COLUMNS " FROM case_file c JOIN provider p ON p.id = c.provider_id"
 			" WHERE c.assigned_to = $1 AND c.state <> 'closed'"
@@ -79,6 +92,20 @@ run_worklist(struct cw_ctx *ctx, const struct cw_args *a)
 		return cw_fail(&err);
 	snprintf(title, sizeof(title), "Worklist of %s: open cases by due time (! overdue, * due today)",
 		 who);
+	if (!officer) {
+		/* The database owner, a manager's login that is not on the team:
+		 * say why the list is empty rather than show nothing. */
+		struct cw_table *t = cw_table_new(title, case_cols, 8);
+		char footer[256];
+
+		PQclear(r);
+		snprintf(footer, sizeof(footer),
+			 "(you are logged in as %.64s, who is not an officer, so no case is assigned to you;"
+			 " --officer LOGIN shows an officer's worklist, 'carewatch officer list' the logins)",
+			 who);
+		cw_table_footer(t, footer);
+		return cw_emit(ctx, t);
+	}
 	return emit_cases(ctx, title, r);
 }
 
@@ -233,7 +260,7 @@ run_reopen(struct cw_ctx *ctx, const struct cw_args *a)
 	struct cw_error err;
 
 	cw_error_clear(&err);
-	if (!cw_case_reopen(ctx->db, a->pos[0], cw_arg(a, "reason"), &err))
+	if (!cw_case_reopen(ctx->db, a->pos[0], cw_arg(a, "note"), &err))
 		return cw_fail(&err);
 	printf("reopened case %s\n", a->pos[0]);
 	return CW_EXIT_OK;
@@ -243,15 +270,16 @@ static int
 run_assign(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	struct cw_error err;
-	const char *to = a->npos > 1 ? a->pos[1] : NULL;
+	const char *to = cw_flag(a, "mine") ? cw_db_user(ctx->db) : cw_arg(a, "officer");
 
 	cw_error_clear(&err);
-	if (to == NULL && !cw_flag(a, "unassign")) {
-		cw_error_set(&err, CW_EXIT_USAGE, "'carewatch case assign' needs an OFFICER or --unassign");
+	if ((to == NULL) == !cw_flag(a, "unassign")) {
+		cw_error_set(&err, CW_EXIT_USAGE, to ? "'carewatch case assign' takes --officer or --unassign, not both"
+						: "'carewatch case assign' needs --officer LOGIN, --mine or --unassign");
 		return cw_fail(&err);
 	}
 	if (!cw_case_assign(ctx->db, a->pos[0], to, to ? "manual" : "unassigned", cw_flag(a, "force"),
-			    cw_arg(a, "reason"), &err))
+			    cw_arg(a, "note"), &err))
 		return cw_fail(&err);
 	printf(to ? "case %s assigned to %s\n" : "case %s is now unassigned%s\n", a->pos[0], to ? to : "");
 	return CW_EXIT_OK;
@@ -264,6 +292,11 @@ static const struct cw_opt list_opts[] = {
 	{"overdue", NULL, "only open cases past their due time", NULL},
 	{"unassigned", NULL, "only the unassigned queue", NULL},
 	{"limit", "N", "at most N cases, soonest due first (default 500; 0 for all)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+static const struct cw_opt worklist_opts[] = {
+	{"officer", "LOGIN", "this officer's worklist", NULL},
+	{"mine", NULL, "my own (the default)", NULL},
 	{NULL, NULL, NULL, NULL},
 };
 static const struct cw_vocab response_kinds = {
@@ -282,14 +315,16 @@ static const struct cw_opt close_opts[] = {
 	{NULL, NULL, NULL, NULL},
 };
 static const struct cw_opt reopen_opts[] = {
-	{"reason", "TEXT", "why the case is reopened (kept out of logs)", NULL},
+	{"note", "TEXT", "why the case is reopened (kept out of logs)", NULL},
 	{NULL, NULL, NULL, NULL},
 };
 static const struct cw_opt assign_opts[] = {
+	{"officer", "LOGIN", "the officer to give it to", NULL},
+	{"mine", NULL, "take it yourself", NULL},
 	{"unassign", NULL, "put the case back in the unassigned queue", NULL},
 	{"force", NULL, "give it to an officer who takes no cases, does not cover the locality"
-	 " or is on leave on the day it is due (needs --reason)", NULL},
-	{"reason", "TEXT", "why the assignment is forced (kept with it)", NULL},
+	 " or is on leave on the day it is due (needs --note)", NULL},
+	{"note", "TEXT", "why the assignment is forced (kept with it)", NULL},
 	{NULL, NULL, NULL, NULL},
 };
 
@@ -318,11 +353,11 @@ const struct cw_cmd cw_cmd_case_reopen = {
 	.opts = reopen_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_reopen,
 };
 const struct cw_cmd cw_cmd_case_assign = {
-	.name = "case assign", .synopsis = "CASE [OFFICER]", .summary = "give a case to an officer",
-	.opts = assign_opts, .min_pos = 1, .max_pos = 2, .flags = CW_CMD_DB, .run = run_assign,
+	.name = "case assign", .synopsis = "CASE", .summary = "give a case to an officer",
+	.opts = assign_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_assign,
 };
 const struct cw_cmd cw_cmd_worklist = {
-	.name = "worklist", .synopsis = "[OFFICER]", .summary = "an officer's open cases by due time",
-	.help = "Without OFFICER, your own (the database login you connect as).",
-	.max_pos = 1, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_worklist,
+	.name = "worklist", .summary = "an officer's open cases by due time",
+	.help = "Your own (the database login you connect as), or with --officer LOGIN another's.",
+	.opts = worklist_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_worklist,
 };

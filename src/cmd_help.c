@@ -92,7 +92,6 @@ run_help(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	const char *prev = "";
 
-	(void)ctx;
 	if (cw_flag(a, "man")) {
 		print_man(stdout);
 		return CW_EXIT_OK;
@@ -104,6 +103,14 @@ run_help(struct cw_ctx *ctx, const struct cw_args *a)
 
 		cw_error_clear(&err);
 		c = cw_cmd_find(a->npos, (char **)a->pos, &used, &err);
+		if (c == NULL && a->npos == 1 && cw_cmd_is_group(a->pos[0])) {
+			/* `help case`: the noun's commands, as `help` lists them all. */
+			printf("The %s commands:\n\n", a->pos[0]);
+			cw_cmd_print_group(a->pos[0], stdout);
+			printf("\nRun '%s%s COMMAND --help' for one command's options.\n",
+			       ctx->in_shell ? "" : "carewatch ", a->pos[0]);
+			return CW_EXIT_OK;
+		}
 		if (c == NULL)
 			return cw_fail(&err);
 		cw_cmd_usage(c, stdout);
@@ -124,7 +131,12 @@ run_help(struct cw_ctx *ctx, const struct cw_args *a)
 			 c->synopsis ? c->synopsis : "");
 		printf("  %-30s %s\n", left, c->summary);
 	}
-	puts("\nRun 'carewatch COMMAND --help' for a command's options; 'man carewatch' for all.");
+	if (ctx->in_shell)
+		puts("\nType 'help NOUN' (or \\? NOUN) for a noun's commands, 'COMMAND --help' (or -h) for a\n"
+		     "command's options; 'quit' leaves.");
+	else
+		puts("\nRun 'carewatch help NOUN' for a noun's commands, 'carewatch COMMAND --help' (or -h) for a\n"
+		     "command's options, and 'man carewatch' for all of it.");
 	return CW_EXIT_OK;
 }
 
@@ -143,7 +155,8 @@ static const struct cw_opt help_opts[] = {
 };
 
 const struct cw_cmd cw_cmd_help = {
-	.name = "help", .synopsis = "[COMMAND]", .summary = "list commands, or show one command's help",
+	.name = "help", .synopsis = "[NOUN [COMMAND]]",
+	.summary = "list commands, a noun's commands (help case), or one command's help",
 	.opts = help_opts, .min_pos = 0, .max_pos = 2, .flags = CW_CMD_PAGE, .run = run_help,
 };
 

@@ -34,7 +34,7 @@
 
 #define HISTORY_KEEP 1000
 
-static const char *const shell_words[] = {"quit", "exit", NULL};
+static const char *const shell_words[] = {"quit", "exit", "\\?", NULL};
 
 /* $CAREWATCH_HISTORY, else ~/.carewatch_history; NULL when neither. */
 static const char *
@@ -161,6 +161,14 @@ run_one(struct cw_ctx *ctx, struct cw_words *w)
 		argv++;
 		argc--;
 	}
+	if (argc > 0 && (strcmp(argv[0], "\\?") == 0 || strcmp(argv[0], "\\h") == 0 ||
+			 strcmp(argv[0], "?") == 0)) {
+		char *help = strdup("help");   /* psql's \? ; "\? case" is "help case" */
+		if (help == NULL)
+			return CW_EXIT_FAIL;
+		free(argv[0]);
+		argv[0] = help;
+	}
 	if (argc > 0 && strcmp(argv[0], "shell") == 0) {
 		fprintf(stderr, "carewatch: error: already in the shell\n");
 		return CW_EXIT_USAGE;
@@ -227,6 +235,7 @@ run_shell(struct cw_ctx *ctx, const struct cw_args *a)
 	int last_failed = 0;
 	char *line = NULL;
 	size_t cap = 0;
+	enum cw_msg_place place;
 
 	(void)a;
 	if (ctx->in_shell) {
@@ -234,6 +243,7 @@ run_shell(struct cw_ctx *ctx, const struct cw_args *a)
 		return CW_EXIT_USAGE;
 	}
 	ctx->in_shell = true;
+	place = cw_error_place(CW_AT_SHELL);
 	cw_error_clear(&err);
 	if (!cw_ctx_connect(ctx, &err))
 		cw_error_print(&err);     /* the shell still runs; commands retry */
@@ -243,8 +253,8 @@ run_shell(struct cw_ctx *ctx, const struct cw_args *a)
 		stifle_history(HISTORY_KEEP);
 		if (path)
 			(void)read_history(path);
-		printf("carewatch shell: 'help' lists the commands, Tab completes, "
-		       "'quit' or Ctrl-D leaves.\n");
+		printf("carewatch shell: 'help' or \\? lists the commands ('help case' a noun's), "
+		       "Tab completes, 'quit' or Ctrl-D leaves.\n");
 	}
 	for (;;) {
 		struct cw_words w = {0};
@@ -299,6 +309,7 @@ run_shell(struct cw_ctx *ctx, const struct cw_args *a)
 	if (path)
 		(void)history_truncate_file(path, HISTORY_KEEP);
 	ctx->in_shell = false;
+	(void)cw_error_place(place);
 	return ctx->interactive ? CW_EXIT_OK : last_failed;
 }
 

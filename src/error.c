@@ -76,14 +76,48 @@ cw_error_hint(struct cw_error *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+static enum cw_msg_place msg_place = CW_AT_COMMAND_LINE;
+
+enum cw_msg_place
+cw_error_place(enum cw_msg_place place)
+{
+	enum cw_msg_place old = msg_place;
+
+	msg_place = place;
+	return old;
+}
+
+/* One line of a message; in the shell "'carewatch case list'" is written
+ * "'case list'", which is what is typed there. */
+static void
+put_line(const char *label, const char *text)
+{
+	static const char prog[] = "'carewatch ";
+
+	fputs(label, stderr);
+	if (msg_place == CW_AT_SHELL) {
+		const char *p;
+		while ((p = strstr(text, prog)) != NULL) {
+			fwrite(text, 1, (size_t)(p - text) + 1, stderr);
+			text = p + sizeof(prog) - 1;
+		}
+	}
+	fputs(text, stderr);
+	fputc('\n', stderr);
+}
+
 void
 cw_error_print(const struct cw_error *e)
 {
-	fprintf(stderr, "carewatch: error: %s\n", e->msg[0] ? e->msg : "unknown error");
+	put_line("carewatch: error: ", e->msg[0] ? e->msg : "unknown error");
 	if (e->detail[0])
-		fprintf(stderr, "detail: %s\n", e->detail);
-	if (e->hint[0])
-		fprintf(stderr, "hint: %s\n", e->hint);
+		put_line("detail: ", e->detail);
+	if (e->hint[0]) {
+		if (msg_place == CW_AT_FORM && strstr(e->hint, "'carewatch ") != NULL)
+			put_line("hint: ", "Tab completes the answer; Ctrl-C leaves the form and records nothing");
+		else
+			put_line("hint: ", e->hint);
+	}
 }
 
 void

@@ -483,6 +483,7 @@ cw_form_run(struct cw_ctx *ctx, const struct cw_kind *kind, const char *const *p
 	char *norm = malloc(VALUE_MAX);
 	bool ok = false, first = true;
 	char *answer = NULL;
+	enum cw_msg_place place;
 
 	memset(form, 0, sizeof(*form));
 	form->kind = kind;
@@ -502,6 +503,7 @@ cw_form_run(struct cw_ctx *ctx, const struct cw_kind *kind, const char *const *p
 	hist_load();
 	history_set_aside();
 	printf("New %s.  Tab completes, Up recalls earlier answers, Ctrl-C cancels.\n", kind->what);
+	place = cw_error_place(CW_AT_FORM);
 	for (;;) {
 		char label[160], choice = 0;
 
@@ -524,6 +526,7 @@ cw_form_run(struct cw_ctx *ctx, const struct cw_kind *kind, const char *const *p
 		}
 		printf("Enter keeps an answer; change the ones you need.\n");
 	}
+	(void)cw_error_place(place);
 	free(answer);
 	free(norm);
 	cw_complete_set(CW_COMPLETE_NOTHING, NULL, NULL);

@@ -26,7 +26,7 @@ main(int argc, char **argv)
 	ctx.colour = cw_output_colour();
 	ctx.interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	/* Global options before the command word. */
-	while (i < argc && strncmp(argv[i], "--", 2) == 0) {
+	while (i < argc && (strncmp(argv[i], "--", 2) == 0 || strcmp(argv[i], "-h") == 0)) {
 		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
 			ctx.conninfo = argv[i + 1];
 			i += 2;
@@ -44,7 +44,7 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--no-pager") == 0) {
 			ctx.no_pager = true;
 			i++;
-		} else if (strcmp(argv[i], "--help") == 0) {
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			argv[i] = (char *)"help";
 			break;
 		} else if (strcmp(argv[i], "--version") == 0) {

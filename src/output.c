@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -573,13 +574,13 @@ cw_format_parse(const char *s, bool allow_html)
 {
 	if (s == NULL)
 		return -1;
-	if (strcmp(s, "table") == 0)
+	if (strcasecmp(s, "table") == 0)
 		return CW_FMT_TABLE;
-	if (strcmp(s, "csv") == 0)
+	if (strcasecmp(s, "csv") == 0)
 		return CW_FMT_CSV;
-	if (strcmp(s, "json") == 0)
+	if (strcasecmp(s, "json") == 0)
 		return CW_FMT_JSON;
-	if (allow_html && strcmp(s, "html") == 0)
+	if (allow_html && strcasecmp(s, "html") == 0)
 		return CW_FMT_HTML;
 	return -1;
 }

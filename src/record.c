@@ -35,7 +35,7 @@ static const struct cw_field concern_fields[] = {
 	{"source", CW_F_VOCAB, &cw_vocab_concern_source, true, 0, 0, "S", "who raised it", NULL},
 	{"safeguarding", CW_F_BOOL, NULL, false, 0, 0, NULL, "the concern has a safeguarding element", "no"},
 	{"received", CW_F_TIME, NULL, false, 0, 0, "WHEN", "when it was received (YYYY-MM-DD HH:MM, London time)", "now"},
-	{"summary", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "what was reported (kept out of logs)", NULL},
+	{"note", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "what was reported (kept out of logs)", NULL},
 };
 const struct cw_kind cw_kind_concern = {
 	"concern", "concern", concern_fields, 6,
@@ -48,7 +48,7 @@ static const struct cw_field visit_fields[] = {
 	{"kind", CW_F_VOCAB, &cw_vocab_visit_kind, true, 0, 0, "K", "routine monitoring, response or PAMMS audit", NULL},
 	{"outcome", CW_F_VOCAB, &cw_vocab_visit_outcome, true, 0, 0, "O", "what the visit found", NULL},
 	{"date", CW_F_TIME, NULL, false, 0, 0, "WHEN", "when the visit took place", "now"},
-	{"notes", CW_F_TEXT, NULL, false, 1, TEXT_MAX, "TEXT", "visit notes (kept out of logs)", NULL},
+	{"note", CW_F_TEXT, NULL, false, 1, TEXT_MAX, "TEXT", "visit notes (kept out of logs)", NULL},
 };
 const struct cw_kind cw_kind_visit = {
 	"visit", "visit", visit_fields, 4,
@@ -62,7 +62,7 @@ static const struct cw_field safeguarding_fields[] = {
 	{"outcome", CW_F_VOCAB, &cw_vocab_sg_outcome, false, 0, 0, "O", "outcome of the enquiry", "open"},
 	{"referred", CW_F_DATE, NULL, false, 0, 0, "DATE", "date of the MASH referral", "today"},
 	{"mash-ref", CW_F_TEXT, NULL, false, 1, 30, "REF", "MASH reference", NULL},
-	{"summary", CW_F_TEXT, NULL, false, 1, TEXT_MAX, "TEXT", "what happened (kept out of logs)", NULL},
+	{"note", CW_F_TEXT, NULL, false, 1, TEXT_MAX, "TEXT", "what happened (kept out of logs)", NULL},
 };
 const struct cw_kind cw_kind_safeguarding = {
 	"safeguarding", "safeguarding", safeguarding_fields, 5,
@@ -115,7 +115,7 @@ const struct cw_kind cw_kind_survey = {
 
 static const struct cw_field notice_fields[] = {
 	{"kind", CW_F_VOCAB, &cw_vocab_notice_kind, true, 0, 0, "K", "kind of notice", NULL},
-	{"reason", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "why it was issued", NULL},
+	{"note", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "why it was issued", NULL},
 	{"issued", CW_F_DATE, NULL, false, 0, 0, "DATE", "date issued", "today"},
 	{"closed", CW_F_DATE, NULL, false, 0, 0, "DATE", "date it was closed, if it is", NULL},
 };
@@ -128,7 +128,7 @@ const struct cw_kind cw_kind_notice = {
 
 static const struct cw_field restriction_fields[] = {
 	{"kind", CW_F_VOCAB, &cw_vocab_restriction_kind, true, 0, 0, "K", "all placements or partial", NULL},
-	{"reason", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "why placements are restricted", NULL},
+	{"note", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "why placements are restricted", NULL},
 	{"from", CW_F_DATE, NULL, false, 0, CW_F_ANY_DAY, "DATE", "first day of the restriction", "today"},
 	{"to", CW_F_DATE, NULL, false, 0, CW_F_ANY_DAY, "DATE", "planned last day, if known", NULL},
 };

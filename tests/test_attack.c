@@ -105,10 +105,10 @@ setup(void **state)
 			     "--locality", "south", "--id", "77777777-7777-4777-8777-777777777777"), NULL, 0));
 	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
 	free(tl_run_out(TL_ARGV("concern", "add", "Oak House", "--risk", "high", "--category", "staffing",
-			     "--source", "public", "--summary", "Seed concern at Oak",
+			     "--source", "public", "--note", "Seed concern at Oak",
 			     "--received", "2026-01-05 10:00"), OFFICER, 0));
 	free(tl_run_out(TL_ARGV("concern", "add", "Pine Lodge", "--risk", "high", "--category", "staffing",
-			     "--source", "public", "--summary", "Seed concern at Pine",
+			     "--source", "public", "--note", "Seed concern at Pine",
 			     "--received", "2026-01-05 10:00"), OTHER, 0));
 	owner = tl_connect(NULL);
 	snprintf(case_off, sizeof(case_off), "%s",
@@ -283,7 +283,7 @@ test_attack_reader_locks_block_no_writer(void **state)
 	/* lock_timeout: a regression fails here instead of hanging. */
 	sql_ok("ALTER ROLE cwt_atk_off SET lock_timeout = '20s'");
 	out = tl_run_out(TL_ARGV("concern", "add", "Oak House", "--risk", "medium", "--category", "other",
-				 "--source", "public", "--summary", "Written under a reader's locks"),
+				 "--source", "public", "--note", "Written under a reader's locks"),
 			 OFFICER, 0);
 	sql_ok("ALTER ROLE cwt_atk_off RESET lock_timeout");
 	assert_non_null(strstr(out, "recorded concern"));
@@ -310,14 +310,14 @@ test_attack_changed_retry_is_refused(void **state)
 	if (!tl_db_available())
 		skip();
 	out = tl_run_out(TL_ARGV("visit", "add", "Oak House", "--kind", "routine", "--outcome",
-				 "no_concerns", "--notes", "All well", "--id", id), OFFICER, 0);
+				 "no_concerns", "--note", "All well", "--id", id), OFFICER, 0);
 	free(out);
 	out = tl_run_out(TL_ARGV("visit", "add", "Oak House", "--kind", "routine", "--outcome",
-				 "no_concerns", "--notes", "All well", "--id", id), OFFICER, 0);
+				 "no_concerns", "--note", "All well", "--id", id), OFFICER, 0);
 	assert_non_null(strstr(out, "already recorded"));
 	free(out);
 	assert_int_equal(tl_run(TL_ARGV("visit", "add", "Pine Lodge", "--kind", "routine", "--outcome",
-					"serious_concerns", "--notes", "All well", "--id", id),
+					"serious_concerns", "--note", "All well", "--id", id),
 				NULL, &out, &err, OFFICER), 7);
 	assert_string_equal(err, "carewatch: error: visit 99999999-9999-4999-8999-999999999999 is already"
 				 " recorded with different content: provider, outcome\n"
@@ -331,10 +331,10 @@ test_attack_changed_retry_is_refused(void **state)
 	/* A concern given again with another risk level. */
 	concerns = tl_count(owner, "SELECT count(*) FROM concern");
 	free(tl_run_out(TL_ARGV("concern", "add", "Oak House", "--risk", "low", "--category", "other",
-				"--source", "public", "--summary", "First words",
+				"--source", "public", "--note", "First words",
 				"--id", "99999999-0000-4999-8999-999999999999"), OFFICER, 0));
 	assert_int_equal(tl_run(TL_ARGV("concern", "add", "Oak House", "--risk", "very_high", "--category",
-					"other", "--source", "public", "--summary", "Other words",
+					"other", "--source", "public", "--note", "Other words",
 					"--id", "99999999-0000-4999-8999-999999999999"),
 				NULL, &out, &err, OFFICER), 7);
 	assert_true(strncmp(err, "carewatch: error: concern 99999999-0000-4999-8999-999999999999 is already"
@@ -466,7 +466,7 @@ test_attack_caseload_apply_under_load_retries(void **state)
 				"--locality", "north,south"), NULL, 0));
 	for (int i = 0; i < 12; i++)
 		free(tl_run_out(TL_ARGV("concern", "add", "Oak House", "--risk", "medium", "--category",
-					"staffing", "--source", "public", "--summary", "Backlog"), OFFICER, 0));
+					"staffing", "--source", "public", "--note", "Backlog"), OFFICER, 0));
 	for (int round = 0; round < 6; round++) {
 		pid_t kids[10];
 		int n = 0;
@@ -495,7 +495,7 @@ test_attack_caseload_apply_under_load_retries(void **state)
 					for (int i = 0; i < 4 && rc == 0; i++) {
 						rc = tl_run(TL_ARGV("concern", "add", "Oak House", "--risk",
 								    "high", "--category", "staffing", "--source",
-								    "public", "--summary", "Load"),
+								    "public", "--note", "Load"),
 							    NULL, &out, &err, k % 2 ? OFFICER : OTHER);
 						if (rc == 0) {
 							free(out);

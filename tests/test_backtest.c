@@ -79,11 +79,11 @@ setup(void **state)
 	add(TL_ARGV("cqc", "add", "Ash House", "--published", "2024-03-15", "--overall", "inadequate"));
 	add(TL_ARGV("cqc", "add", "Birch Lodge", "--published", "2023-06-01", "--overall", "good"));
 	add(TL_ARGV("concern", "add", "Cedar Homecare", "--risk", "very_high", "--category", "medication",
-		    "--source", "family", "--received", "2024-01-20 10:00", "--summary", "Missed insulin"));
-	add(TL_ARGV("restriction", "add", "Cedar Homecare", "--kind", "all", "--from", "2024-02-10", "--reason",
+		    "--source", "family", "--received", "2024-01-20 10:00", "--note", "Missed insulin"));
+	add(TL_ARGV("restriction", "add", "Cedar Homecare", "--kind", "all", "--from", "2024-02-10", "--note",
 		    "Serious concerns"));
 	add(TL_ARGV("concern", "add", "Elm Nursing Home", "--risk", "high", "--category", "staffing", "--source",
-		    "professional", "--received", "2024-01-10 10:00", "--summary", "Short-staffed nights"));
+		    "professional", "--received", "2024-01-10 10:00", "--note", "Short-staffed nights"));
 	add(TL_ARGV("loss", "add", "Elm Nursing Home", "--kind", "closure", "--date", "2024-02-20", "--beds", "30"));
 	owner = tl_connect(NULL);
 	return 0;

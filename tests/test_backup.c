@@ -50,7 +50,7 @@ test_backup_dump_and_restore_round_trip(void **state)
 	free(tl_run_out(TL_ARGV("provider", "add", "Hazel View", "--care-type", "residential", "--locality",
 			     "west"), NULL, 0));
 	free(tl_run_out(TL_ARGV("concern", "add", "Hazel View", "--risk", "high", "--category",
-			     "care_practice", "--source", "family", "--summary", "Pressure sores"),
+			     "care_practice", "--source", "family", "--note", "Pressure sores"),
 		     "PGUSER=cwt_bk_off", 0));
 	free(tl_run_out(TL_ARGV("cqc", "add", "Hazel View", "--published", "2024-05-01", "--overall", "good"),
 		     "PGUSER=cwt_bk_off", 0));
@@ -91,7 +91,7 @@ test_backup_dump_and_restore_round_trip(void **state)
 		free(out);
 	}
 	free(tl_run_out(TL_ARGV("concern", "add", "Hazel View", "--risk", "low", "--category", "other",
-			     "--source", "public", "--summary", "After restore"), "PGUSER=cwt_bk_off", 0));
+			     "--source", "public", "--note", "After restore"), "PGUSER=cwt_bk_off", 0));
 	snprintf(cmd, sizeof(cmd), "DROP DATABASE %s WITH (FORCE)", copy);
 	tl_query1(su, cmd);
 	PQfinish(su);

@@ -75,7 +75,7 @@ test_casework_closed_case_needs_reopening_with_a_reason(void **state)
 	if (!tl_db_available())
 		skip();
 	free(tl_run_out(TL_ARGV("concern", "add", "Quay House", "--risk", "high", "--category", "staffing",
-				"--source", "family", "--summary", "Night staffing"), ANNA, 0));
+				"--source", "family", "--note", "Night staffing"), ANNA, 0));
 	snprintf(num, sizeof(num), "%s", tl_query1(owner, "SELECT max(number) FROM case_file"));
 	free(tl_run_out(TL_ARGV("case", "respond", num, "--kind", "phone", "--note", "Called the manager"),
 			ANNA, 0));
@@ -90,13 +90,13 @@ test_casework_closed_case_needs_reopening_with_a_reason(void **state)
 	run_fails(TL_ARGV("case", "respond", num, "--kind", "visit", "--note", "Late"), ANNA, 7, msg);
 	snprintf(msg, sizeof(msg), "carewatch: error: case %s is already closed\n", num);
 	run_fails(TL_ARGV("case", "close", num, "--note", "Again"), ANNA, 7, msg);
-	run_fails(TL_ARGV("case", "reopen", num), ANNA, 2, "carewatch: error: missing --reason TEXT\n");
+	run_fails(TL_ARGV("case", "reopen", num), ANNA, 2, "carewatch: error: missing --note TEXT\n");
 	snprintf(msg, sizeof(msg), "carewatch: error: case %s is assigned to 'cwt_cw_anna'; reopening a case"
 		 " is for its officer or the quality manager\n", num);
-	run_fails(TL_ARGV("case", "reopen", num, "--reason", "Mine now"), BEN, 4, msg);
+	run_fails(TL_ARGV("case", "reopen", num, "--note", "Mine now"), BEN, 4, msg);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_event"), events);
 	/* The manager reopens it for Anna: back to responded, closure cleared. */
-	out = tl_run_out(TL_ARGV("case", "reopen", num, "--reason", "Family rang again"), MGR, 0);
+	out = tl_run_out(TL_ARGV("case", "reopen", num, "--note", "Family rang again"), MGR, 0);
 	snprintf(msg, sizeof(msg), "reopened case %s\n", num);
 	assert_string_equal(out, msg);
 	free(out);
@@ -105,7 +105,7 @@ test_casework_closed_case_needs_reopening_with_a_reason(void **state)
 					     " WHERE number = (SELECT max(number) FROM case_file)"),
 			    "responded true true");
 	snprintf(msg, sizeof(msg), "carewatch: error: case %s is not closed\n", num);
-	run_fails(TL_ARGV("case", "reopen", num, "--reason", "Twice"), MGR, 7, msg);
+	run_fails(TL_ARGV("case", "reopen", num, "--note", "Twice"), MGR, 7, msg);
 	free(tl_run_out(TL_ARGV("case", "respond", num, "--kind", "visit", "--note", "Visited"), ANNA, 0));
 	free(tl_run_out(TL_ARGV("case", "close", num, "--note", "Resolved at visit"), ANNA, 0));
 	/* Every step, with who, in the order it happened (one minute or not). */
@@ -142,7 +142,7 @@ test_casework_times_not_yet_come_are_refused(void **state)
 		skip();
 	concerns = tl_count(owner, "SELECT count(*) FROM concern");
 	run_fails(TL_ARGV("concern", "add", "Quay House", "--risk", "high", "--category", "staffing",
-			  "--source", "family", "--received", "2099-12-25 09:00", "--summary", "Christmas"),
+			  "--source", "family", "--received", "2099-12-25 09:00", "--note", "Christmas"),
 		  ANNA, 2, "carewatch: error: received 2099-12-25 09:00 GMT is in the future (at the latest now)\n");
 	run_fails(TL_ARGV("safeguarding", "add", "Quay House", "--category", "neglect", "--referred",
 			  "2099-01-01"),
@@ -163,7 +163,7 @@ test_casework_times_not_yet_come_are_refused(void **state)
 			ANNA, 0));
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM ipc_inspection WHERE inspected_on ="
 				     " (now() AT TIME ZONE 'Europe/London')::date - 1"), 1);
-	free(tl_run_out(TL_ARGV("restriction", "add", "Quay House", "--kind", "partial", "--reason",
+	free(tl_run_out(TL_ARGV("restriction", "add", "Quay House", "--kind", "partial", "--note",
 				"Planned", "--from", "today", "--to", "2099-01-31"), ANNA, 0));
 	assert_false(tl_server_log_contains("Christmas"));
 }
@@ -206,7 +206,7 @@ test_casework_caseload_counts_only_those_who_take_cases(void **state)
 	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
 	for (size_t i = 0; i < sizeof(risks) / sizeof(risks[0]); i++)
 		free(tl_run_out(TL_ARGV("concern", "add", "Seed Court", "--risk", risks[i], "--category",
-					"staffing", "--source", "public", "--summary", "Seed"), NULL, 0));
+					"staffing", "--source", "public", "--note", "Seed"), NULL, 0));
 	c = tl_connect(NULL);
 	/* Nobody who takes no cases was given one. */
 	assert_int_equal(tl_count(c, "SELECT count(*) FROM case_file WHERE assigned_to IN"
@@ -248,16 +248,16 @@ test_casework_assign_refuses_who_cannot_take_it_unless_forced(void **state)
 	if (!tl_db_available())
 		skip();
 	free(tl_run_out(TL_ARGV("concern", "add", "Quay House", "--risk", "medium", "--category", "other",
-				"--source", "public", "--summary", "To move"), ANNA, 0));
+				"--source", "public", "--note", "To move"), ANNA, 0));
 	snprintf(num, sizeof(num), "%s", tl_query1(owner, "SELECT max(number) FROM case_file"));
 	/* Ben covers the west; Quay House is in the east. */
 	snprintf(msg, sizeof(msg), "carewatch: error: case %s cannot go to 'cwt_cw_ben': does not cover the"
 		 " locality (force it, with a reason)\n", num);
-	run_fails(TL_ARGV("case", "assign", num, "cwt_cw_ben"), MGR, 7, msg);
-	run_fails(TL_ARGV("case", "assign", num, "cwt_cw_ben", "--force"), MGR, 2,
-		  "carewatch: error: missing --reason TEXT\n");
-	run_fails(TL_ARGV("case", "assign", num, "cwt_cw_ben", "--reason", "Cover"), MGR, 2,
-		  "carewatch: error: --reason goes with --force\n");
+	run_fails(TL_ARGV("case", "assign", num, "--officer", "cwt_cw_ben"), MGR, 7, msg);
+	run_fails(TL_ARGV("case", "assign", num, "--officer", "cwt_cw_ben", "--force"), MGR, 2,
+		  "carewatch: error: missing --note TEXT\n");
+	run_fails(TL_ARGV("case", "assign", num, "--officer", "cwt_cw_ben", "--note", "Cover"), MGR, 2,
+		  "carewatch: error: --note goes with --force\n");
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_file WHERE assigned_to = 'cwt_cw_ben'"), 0);
 	/* Anna on leave over the due date: refused too. */
 	free(tl_run_out(TL_ARGV("case", "assign", num, "--unassign"), MGR, 0));
@@ -265,8 +265,8 @@ test_casework_assign_refuses_who_cannot_take_it_unless_forced(void **state)
 			MGR, 0));
 	snprintf(msg, sizeof(msg), "carewatch: error: case %s cannot go to 'cwt_cw_anna': is on leave on the"
 		 " day it is due (force it, with a reason)\n", num);
-	run_fails(TL_ARGV("case", "assign", num, "cwt_cw_anna"), MGR, 7, msg);
-	out = tl_run_out(TL_ARGV("case", "assign", num, "cwt_cw_ben", "--force", "--reason",
+	run_fails(TL_ARGV("case", "assign", num, "--officer", "cwt_cw_anna"), MGR, 7, msg);
+	out = tl_run_out(TL_ARGV("case", "assign", num, "--officer", "cwt_cw_ben", "--force", "--note",
 				 "Covering the east while Anna is away"), MGR, 0);
 	free(out);
 	out = tl_run_out(TL_ARGV("case", "show", num), MGR, 0);

@@ -52,8 +52,45 @@ static const struct {
 } usage[] = {
 	{{"frobnicate", NULL}, 2, "carewatch: error: unknown command 'frobnicate'\n"},
 	{{"provider", "lsit", NULL}, 2,
-	 "carewatch: error: unknown command 'provider lsit'\nhint: did you mean 'carewatch provider list'?\n"},
-	{{"provider", NULL}, 2, "carewatch: error: 'provider' needs a subcommand\n"},
+	 "carewatch: error: unknown command 'provider lsit'\n"
+	 "hint: the most similar command is 'carewatch provider list'\n"},
+	{{"provider", NULL}, 2,
+	 "carewatch: error: 'provider' needs a subcommand: add, find, show, list, explain\n"
+	 "hint: 'carewatch help provider' describes them\n"},
+	/* Did-you-mean for a mistyped noun, as git's "The most similar command is". */
+	{{"provder", "list", NULL}, 2,
+	 "carewatch: error: unknown command 'provder'\n"
+	 "hint: the most similar command is 'carewatch provider list'\n"},
+	{{"concren", "add", "X", NULL}, 2,
+	 "carewatch: error: unknown command 'concren'\n"
+	 "hint: the most similar command is 'carewatch concern add'\n"},
+	{{"zzzzzz", NULL}, 2,
+	 "carewatch: error: unknown command 'zzzzzz'\nhint: run 'carewatch help' for the list of commands\n"},
+	/* ... and for a mistyped option, or one spelt as it used to be. */
+	{{"concern", "add", "X", "--rsik", "high", NULL}, 2,
+	 "carewatch: error: unknown option '--rsik' for 'carewatch concern add'\n"
+	 "hint: did you mean '--risk'?\n"},
+	{{"concern", "add", "X", "--summary", "Falls", NULL}, 2,
+	 "carewatch: error: unknown option '--summary' for 'carewatch concern add'\n"
+	 "hint: did you mean '--note'? (one name on every command: --note)\n"},
+	{{"visit", "add", "X", "--notes", "Fine", NULL}, 2,
+	 "carewatch: error: unknown option '--notes' for 'carewatch visit add'\n"
+	 "hint: did you mean '--note'?"},
+	{{"case", "reopen", "1", "--reason", "Again", NULL}, 2,
+	 "carewatch: error: unknown option '--reason' for 'carewatch case reopen'\n"
+	 "hint: did you mean '--note'?"},
+	{{"restriction", "add", "X", "--reason", "Why", NULL}, 2,
+	 "carewatch: error: unknown option '--reason' for 'carewatch restriction add'\nhint: did you mean '--note'?"},
+	{{"audit", "--role", "alice", NULL}, 2,
+	 "carewatch: error: unknown option '--role' for 'carewatch audit'\nhint: did you mean '--officer'?"},
+	{{"worklist", "alice", NULL}, 2,
+	 "carewatch: error: unexpected argument 'alice' for 'carewatch worklist'\n"
+	 "hint: did you mean '--officer alice'?"},
+	/* Formats without regard to case: accepted, so the next step (the
+	 * connection) is what fails. */
+	{{"provider", "list", "--format", "CSV", NULL}, 3, "carewatch: error: "},
+	{{"--format", "JSON", "officer", "list", NULL}, 3, "carewatch: error: "},
+	{{"report", "shift", "--format", "HTML", NULL}, 3, "carewatch: error: "},
 	{{"concern", "add", NULL}, 2, "carewatch: error: 'carewatch concern add' needs P\n"},
 	{{"concern", "add", "X", "--risk", NULL}, 2, "carewatch: error: option '--risk' needs a value (R)\n"},
 	{{"concern", "add", "X", "--urgent", NULL}, 2,
@@ -104,6 +141,95 @@ test_cli_help_lists_every_group_and_command_help_shows_options(void **state)
 	free(err);
 }
 
+/* `help NOUN`, -h wherever --help goes, and every format in --help. */
+static void
+test_cli_help_noun_and_dash_h(void **state)
+{
+	char *out, *err;
+
+	(void)state;
+	assert_int_equal(tl_run(TL_ARGV("help", "case"), NULL, &out, &err, NULL), 0);
+	assert_non_null(strstr(out, "The case commands:"));
+	assert_non_null(strstr(out, "  case close CASE "));
+	assert_non_null(strstr(out, "  case assign CASE "));
+	assert_null(strstr(out, "concern add"));
+	assert_string_equal(err, "");
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("help", "case", "close"), NULL, &out, &err, NULL), 0);
+	assert_non_null(strstr(out, "usage: carewatch case close CASE [options]"));
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("-h"), NULL, &out, &err, NULL), 0);
+	assert_non_null(strstr(out, "usage: carewatch [--db CONNINFO]"));
+	assert_non_null(strstr(out, "'carewatch help NOUN'"));
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("case", "list", "-h"), NULL, &out, &err, NULL), 0);
+	assert_non_null(strstr(out, "usage: carewatch case list [options]"));
+	assert_non_null(strstr(out, "--officer LOGIN"));
+	free(out);
+	free(err);
+	/* A report's --help names html, which it takes. */
+	assert_int_equal(tl_run(TL_ARGV("report", "shift", "--help"), NULL, &out, &err, NULL), 0);
+	assert_non_null(strstr(out, "output format: table, csv, json or html"));
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("officer", "list", "--help"), NULL, &out, &err, NULL), 0);
+	assert_non_null(strstr(out, "output format: table, csv or json\n"));
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("help", "frobnicate"), NULL, &out, &err, NULL), 2);
+	assert_non_null(strstr(err, "unknown command 'frobnicate'"));
+	free(out);
+	free(err);
+}
+
+/* One name per concept: free text is --note and the officer --officer on
+ * every command that takes them; the old spellings appear nowhere. */
+static void
+test_cli_one_option_name_per_concept(void **state)
+{
+	static const char *const retired[] = {"--summary TEXT", "--notes TEXT", "--reason TEXT",
+					      "--role LOGIN", "[OFFICER] [options]"};
+	char *out, *err;
+
+	(void)state;
+	assert_int_equal(tl_run(TL_ARGV("help", "--man"), NULL, &out, &err, NULL), 0);
+	/* The man page writes options as roff: "\-\-summary". */
+	assert_null(strstr(out, "\\-\\-summary\\fR \\fITEXT"));
+	assert_null(strstr(out, "\\-\\-notes\\fR"));
+	assert_null(strstr(out, "\\-\\-reason\\fR"));
+	assert_non_null(strstr(out, "\\-\\-note\\fR \\fITEXT"));
+	free(out);
+	free(err);
+	for (const char *const *cmd = (const char *const[]){"concern add", "visit add", "safeguarding add",
+		 "notice add", "restriction add", "case close", "case reopen", "case assign", "case respond",
+		 "worklist", "audit", "case list", NULL}; *cmd; cmd++) {
+		char line[64], *sp;
+		const char *argv[5] = {NULL};
+
+		snprintf(line, sizeof(line), "%s", *cmd);
+		argv[0] = line;
+		sp = strchr(line, ' ');
+		if (sp) {
+			*sp = '\0';
+			argv[1] = sp + 1;
+		}
+		argv[sp ? 2 : 1] = "--help";
+		assert_int_equal(tl_run(argv, NULL, &out, &err, NULL), 0);
+		for (size_t i = 0; i < sizeof(retired) / sizeof(retired[0]); i++)
+			if (strstr(out, retired[i]))
+				fail_msg("'%s --help' still offers %s", *cmd, retired[i]);
+		if (strstr(out, "TEXT") && !strstr(out, "--note TEXT"))
+			fail_msg("'%s --help' takes free text under another name than --note", *cmd);
+		if (strstr(out, "LOGIN") && !strstr(out, "--officer LOGIN"))
+			fail_msg("'%s --help' chooses an officer other than with --officer", *cmd);
+		free(out);
+		free(err);
+	}
+}
+
 static void
 test_cli_unreachable_database_is_exit_3(void **state)
 {
@@ -149,6 +275,8 @@ main(void)
 		cmocka_unit_test(test_cli_man_page_matches_the_command_table),
 		cmocka_unit_test(test_cli_wrong_usage_is_exit_2_with_a_clear_message),
 		cmocka_unit_test(test_cli_help_lists_every_group_and_command_help_shows_options),
+		cmocka_unit_test(test_cli_help_noun_and_dash_h),
+		cmocka_unit_test(test_cli_one_option_name_per_concept),
 		cmocka_unit_test(test_cli_unreachable_database_is_exit_3),
 		cmocka_unit_test(test_cli_rules_check_shows_file_line_column_and_caret),
 	};

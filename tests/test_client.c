@@ -157,19 +157,19 @@ setup(void **state)
 		 * unassigned one (nobody covers Norwich). */
 		script_add(&olive, TL_ARGV("concern", "add", "Ashfield House", "--risk", "high", "--category",
 					   "medication", "--source", "family", "--received", "2024-05-03 18:30",
-					   "--summary", "Missed doses"));
+					   "--note", "Missed doses"));
 		script_add(&olive, TL_ARGV("concern", "add", "Ashfield House", "--risk", "very_high",
-					   "--category", "staffing", "--source", "whistleblower", "--summary",
+					   "--category", "staffing", "--source", "whistleblower", "--note",
 					   "No nurse on nights"));
 		script_add(&olive, TL_ARGV("concern", "add", "Birch Court", "--risk", "medium", "--category",
-					   "communication", "--source", "service_user", "--summary", "Late calls"));
+					   "communication", "--source", "service_user", "--note", "Late calls"));
 		script_add(&olive, TL_ARGV("concern", "add", "Cedar View Day Centre", "--risk", "medium",
-					   "--category", "environment", "--source", "public", "--summary",
+					   "--category", "environment", "--source", "public", "--note",
 					   "Broken ramp"));
 		script_add(&olive, TL_ARGV("restriction", "add", "Ashfield Lodge", "--kind", "partial",
-					   "--reason", "Nurse staffing", "--from", "2024-04-01"));
+					   "--note", "Nurse staffing", "--from", "2024-04-01"));
 		script_add(&olive, TL_ARGV("notice", "add", "Ashfield Lodge", "--kind", "improvement",
-					   "--reason", "Care plans", "--issued", "2024-04-02"));
+					   "--note", "Care plans", "--issued", "2024-04-02"));
 		script_add(&olive, TL_ARGV("cqc", "add", "Ashfield Lodge", "--published", "2024-03-01",
 					   "--safe", "requires_improvement", "--overall", "good"));
 		script_ok(&olive, OLIVE);
@@ -287,11 +287,11 @@ test_client_help_command_matches_dash_dash_help(void **state)
 	free(a);
 	run_err(TL_ARGV("help", "provider", "lsit"), "PGHOST=/nonexistent-carewatch", 2,
 		"carewatch: error: unknown command 'provider lsit'\n"
-		"hint: did you mean 'carewatch provider list'?\n");
+		"hint: the most similar command is 'carewatch provider list'\n");
 	/* No command at all: the list of commands, and exit 2. */
 	a = run_out(TL_ARGV("--db", "host=/nonexistent-carewatch"), NULL, 2);
 	assert_non_null(strstr(a, "  shell "));
-	assert_non_null(strstr(a, "  worklist [OFFICER]"));
+	assert_non_null(strstr(a, "\n  worklist  "));
 	free(a);
 }
 
@@ -321,8 +321,8 @@ static const struct {
 	 "carewatch: error: option '--officer' needs a value (LOGIN)\n"},
 	{{"case", "list", "--mine=yes", NULL}, "carewatch: error: option '--mine' takes no value\n"},
 	{{"case", "frobnicate", NULL}, "carewatch: error: unknown command 'case frobnicate'\n"},
-	{{"case", NULL}, "carewatch: error: 'case' needs a subcommand\n"},
-	{{"worklist", "a", "b", NULL}, "carewatch: error: unexpected argument 'b' for 'carewatch worklist'\n"},
+	{{"case", NULL}, "carewatch: error: 'case' needs a subcommand: list, show, respond, close, reopen, assign\n"},
+	{{"worklist", "a", NULL}, "carewatch: error: unexpected argument 'a' for 'carewatch worklist'\n"},
 	{{"officer", "list", "--format", "yaml", NULL},
 	 "carewatch: error: invalid output format 'yaml' (expected table, csv or json)\n"},
 	{{"officer", "add", NULL}, "carewatch: error: 'carewatch officer add' needs LOGIN\n"},
@@ -355,9 +355,21 @@ test_client_wrong_usage_is_exit_2_before_connecting(void **state)
 	assert_true(starts(err, "carewatch: error: cannot connect to the database\n"));
 	for (size_t i = 0; i < sizeof(usage) / sizeof(usage[0]); i++) {
 		const char *got = nth_error(err, (int)i + 1);
-		if (strncmp(got, usage[i].err, strlen(usage[i].err)) != 0)
+		char want[256], *w = want;
+
+		/* In the shell a command is typed without "carewatch", and the
+		 * messages say it that way. */
+		for (const char *m = usage[i].err; *m && w < want + sizeof(want) - 1;) {
+			if (strncmp(m, "'carewatch ", 11) == 0) {
+				*w++ = '\'';
+				m += 11;
+			} else
+				*w++ = *m++;
+		}
+		*w = '\0';
+		if (strncmp(got, want, strlen(want)) != 0)
 			fail_msg("%s %s: got\n%s\nexpected\n%s", usage[i].argv[0],
-				 usage[i].argv[1] ? usage[i].argv[1] : "", got, usage[i].err);
+				 usage[i].argv[1] ? usage[i].argv[1] : "", got, want);
 	}
 	free(out);
 	free(err);
@@ -732,15 +744,15 @@ test_client_case_show_respond_assign_and_close(void **state)
 	run_err(TL_ARGV("case", "respond", "999999"), OLIVE, 5, "carewatch: error: no case 999999\n");
 	run_err(TL_ARGV("case", "show", "twelve"), OLIVE, 2, "carewatch: error: invalid case number 'twelve'\n");
 	/* Moving cases is the manager's. */
-	run_err(TL_ARGV("case", "assign", case_cedar, "cwt_olive"), OLIVE, 4,
+	run_err(TL_ARGV("case", "assign", case_cedar, "--officer", "cwt_olive"), OLIVE, 4,
 		"carewatch: error: assigning cases is for the quality manager\n");
 	run_err(TL_ARGV("case", "assign", case_cedar), MGR, 2,
-		"carewatch: error: 'carewatch case assign' needs an OFFICER or --unassign\n");
+		"carewatch: error: 'carewatch case assign' needs --officer LOGIN, --mine or --unassign\n");
 	/* Olive does not cover Norwich: only forced, with a reason. */
 	snprintf(want, sizeof(want), "carewatch: error: case %s cannot go to 'cwt_olive': does not cover"
 		 " the locality (force it, with a reason)\n", case_cedar);
-	run_err(TL_ARGV("case", "assign", case_cedar, "cwt_olive"), MGR, 7, want);
-	out = run_out(TL_ARGV("case", "assign", case_cedar, "cwt_olive", "--force", "--reason",
+	run_err(TL_ARGV("case", "assign", case_cedar, "--officer", "cwt_olive"), MGR, 7, want);
+	out = run_out(TL_ARGV("case", "assign", case_cedar, "--officer", "cwt_olive", "--force", "--note",
 			      "Nobody covers Norwich this month"), MGR, 0);
 	snprintf(want, sizeof(want), "case %s assigned to cwt_olive\n", case_cedar);
 	assert_string_equal(out, want);
@@ -777,12 +789,13 @@ test_client_worklist_is_by_due_time_with_overdue_marked(void **state)
 	assert_non_null(strstr(out, "\n! "));
 	assert_null(strstr(out, "Birch Court"));
 	free(out);
-	out = run_out(TL_ARGV("worklist", "cwt_oscar", "--format", "csv"), OLIVE, 0);
+	out = run_out(TL_ARGV("worklist", "--officer", "cwt_oscar", "--format", "csv"), OLIVE, 0);
 	assert_true(starts(out, "case,provider,risk,state,opened,due,officer,status"));
 	assert_null(strstr(out, "Ashfield"));
 	free(out);
-	out = run_out(TL_ARGV("worklist", "nobody_here", "--format", "json"), OLIVE, 0);
-	assert_string_equal(out, "[]\n");
+	/* An unknown login is said, not shown as an empty worklist. */
+	out = run_out(TL_ARGV("worklist", "--officer", "nobody_here", "--format", "json"), OLIVE, 5);
+	assert_string_equal(out, "");
 	free(out);
 }
 
@@ -813,6 +826,33 @@ test_client_officer_list_in_each_format(void **state)
 
 /* ---- the shell, fed from a pipe ----------------------------------------- */
 
+/* psql's \? and `help NOUN` in the shell, and messages that name what is
+ * typed there: "case list", not "carewatch case list". */
+static void
+test_client_shell_help_and_messages_fit_the_shell(void **state)
+{
+	char *out, *err;
+	int rc;
+
+	(void)state;
+	rc = tl_run(TL_ARGV("shell"), "\\?\n\\? case\nhelp report\ncase\nconcren add\n", &out, &err,
+		    "PGHOST=/nonexistent-carewatch");
+	assert_int_equal(rc, 2);
+	/* \? is help: the whole list, with the shell's own footer. */
+	assert_non_null(strstr(out, "  concern add P "));
+	assert_non_null(strstr(out, "Type 'help NOUN' (or \\? NOUN) for a noun's commands"));
+	assert_null(strstr(out, "Run 'carewatch help NOUN'"));
+	assert_non_null(strstr(out, "The case commands:\n\n  case list "));
+	assert_non_null(strstr(out, "Run 'case COMMAND --help' for one command's options."));
+	assert_non_null(strstr(out, "The report commands:\n\n  report dashboard "));
+	assert_non_null(strstr(err, "carewatch: error: 'case' needs a subcommand: list, show, respond, close,"
+				    " reopen, assign\nhint: 'help case' describes them\n"));
+	assert_non_null(strstr(err, "hint: the most similar command is 'concern add'\n"));
+	assert_null(strstr(err, "'carewatch "));
+	free(out);
+	free(err);
+}
+
 static void
 test_client_shell_runs_lines_from_standard_input(void **state)
 {
@@ -841,13 +881,13 @@ test_client_shell_runs_lines_from_standard_input(void **state)
 	assert_non_null(strstr(out, "QA team\n"));
 	assert_non_null(strstr(out, "Ashfield House\n  care type    Residential\n"));
 	assert_non_null(strstr(out, "Ashfield Lodge"));
-	assert_non_null(strstr(out, "usage: carewatch worklist [OFFICER] [options]"));
+	assert_non_null(strstr(out, "usage: carewatch worklist [options]"));
 	assert_string_equal(err,
 			    "carewatch: error: unterminated single quote\n"
 			    "hint: close the quote, or put a backslash before a quote meant literally\n"
 			    "carewatch: error: already in the shell\n"
 			    "carewatch: error: unknown command 'provider qqqqqqqq'\n"
-			    "hint: run 'carewatch help' for the list of commands\n");
+			    "hint: the provider commands are: add, find, show, list, explain\n");
 	free(out);
 	free(err);
 	/* A line's --db is a connection for that line; quit ends the input. */
@@ -987,10 +1027,9 @@ test_client_completion_of_commands_options_and_values(void **state)
 	cw_words_free(&w);
 	/* Options from the command table, with the common ones. */
 	cw_complete_line(NULL, "concern add X ", "--s", NULL, &w, &files);
-	assert_int_equal(w.n, 3);
+	assert_int_equal(w.n, 2);
 	assert_string_equal(w.v[0], "--safeguarding");
 	assert_string_equal(w.v[1], "--source");
-	assert_string_equal(w.v[2], "--summary");
 	cw_words_free(&w);
 	cw_complete_line(NULL, "provider list ", "--", NULL, &w, &files);
 	assert_true(has(&w, "--band") && has(&w, "--care-type") && has(&w, "--format") &&
@@ -1032,7 +1071,7 @@ test_client_completion_of_commands_options_and_values(void **state)
 	assert_int_equal(w.n, 0);
 	cw_words_free(&w);
 	/* Nothing to offer for free text. */
-	cw_complete_line(NULL, "concern add X --summary ", "", NULL, &w, &files);
+	cw_complete_line(NULL, "concern add X --note ", "", NULL, &w, &files);
 	assert_int_equal(w.n, 0);
 	assert_false(files);
 	cw_words_free(&w);
@@ -1091,10 +1130,10 @@ test_client_completion_from_the_database(void **state)
 	assert_string_equal(w.v[0], "north");
 	assert_string_equal(w.v[1], "norwich");
 	cw_words_free(&w);
-	cw_complete_line(db, "worklist ", "cwt_o", NULL, &w, &files);
+	cw_complete_line(db, "worklist --officer ", "cwt_o", NULL, &w, &files);
 	assert_int_equal(w.n, 2);
 	cw_words_free(&w);
-	cw_complete_line(db, "case assign 1 ", "cwt_os", NULL, &w, &files);
+	cw_complete_line(db, "case assign 1 --officer ", "cwt_os", NULL, &w, &files);
 	assert_int_equal(w.n, 1);
 	assert_string_equal(w.v[0], "cwt_oscar");
 	cw_words_free(&w);
@@ -1129,6 +1168,7 @@ main(void)
 		cmocka_unit_test(test_client_worklist_is_by_due_time_with_overdue_marked),
 		cmocka_unit_test(test_client_officer_list_in_each_format),
 		cmocka_unit_test(test_client_shell_runs_lines_from_standard_input),
+		cmocka_unit_test(test_client_shell_help_and_messages_fit_the_shell),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -200,7 +200,7 @@ test_cwgen_data_is_whole_and_usable(void **state)
 	assert_non_null(strstr(out, expect));
 	free(out);
 	free(err);
-	rc = tl_run(TL_ARGV("worklist", "shewitt"), NULL, &out, &err, NULL);
+	rc = tl_run(TL_ARGV("worklist", "--officer", "shewitt"), NULL, &out, &err, NULL);
 	assert_int_equal(rc, 0);
 	assert_non_null(strstr(out, "shewitt"));
 	free(out);

@@ -278,7 +278,7 @@ test_faults_server_stopped_under_the_shell(void **state)
 	tl_key("Enter");
 	tl_wait_free(prompt, 3);
 	tl_type("concern add \"Fir Grange\" --risk low --category other --source public"
-		" --summary \"Server stopped under the shell\"");
+		" --note \"Server stopped under the shell\"");
 	tl_key("Enter");
 	s = tl_wait_for(prompt, 4);
 	out = expect_after(s, "provider list --sort name --format csv",
@@ -286,7 +286,7 @@ test_faults_server_stopped_under_the_shell(void **state)
 			   "Fir Grange,residential,east,,");
 	assert_non_null(strstr(out, "\nGorse Care,home_care,east,,"));
 	out = expect_after(s, "concern add \"Fir Grange\" --risk low --category other --source public"
-			      " --summary \"Server stopped under the shell\"", "recorded concern ");
+			      " --note \"Server stopped under the shell\"", "recorded concern ");
 	assert_non_null(strstr(out, " for Fir Grange\ncase "));
 	assert_null(strstr(s, "[exit "));
 	free(s);

@@ -106,6 +106,16 @@ test_form_concern_add_guided_end_to_end(void **state)
 		skip();
 	tl_term_start("cwt_fiona", "concern add", 100, false);
 	tl_wait_free("Provider (name or part of it, CQC location ID or UUID): ", 1);
+	/* No such provider: the hint is what the form offers, not a command
+	 * that cannot be run from inside it. */
+	tl_type("Qwzx Manor");
+	tl_key("Enter");
+	tl_wait_free("hint: Tab completes the answer; Ctrl-C leaves the form and records nothing\n"
+		     "Provider (name or part of it, CQC location ID or UUID): ", 1);
+	s = tl_screen(true, false);
+	assert_null(strstr(s, "'carewatch "));
+	free(s);
+	tl_key("C-u");     /* the wrong answer is offered again for editing */
 	/* Tab: what every match shares, then the one match. */
 	tl_type("ashf");
 	tl_key("Tab");
@@ -149,7 +159,7 @@ test_form_concern_add_guided_end_to_end(void **state)
 				  "  source        whistleblower\n"
 				  "  safeguarding  yes\n"
 				  "  received      2024-05-03 18:30 BST\n"
-				  "  summary       Night staff could not find the MAR charts\n"));
+				  "  note          Night staff could not find the MAR charts\n"));
 	free(s);
 	/* Nothing is written before the confirmation. */
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM concern"), 0);
@@ -282,7 +292,7 @@ test_form_shell_completes_and_survives_a_lost_connection(void **state)
 	assert_true(long_row);
 	free(s);
 	/* Free text typed on a line is not kept in the history file. */
-	tl_type("concern add Birch --risk low --category other --source public --summary \"Mr Example fell\"");
+	tl_type("concern add Birch --risk low --category other --source public --note \"Mr Example fell\"");
 	tl_key("Enter");
 	tl_wait_free("recorded concern ", 1);
 	/* The server ends the shell's backend while it waits at the prompt. */

@@ -50,7 +50,7 @@ setup(void **state)
 	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
 	free(tl_run_out(TL_ARGV("concern", "add", "Cedar Homecare", "--risk", "medium", "--category",
 			     "staffing", "--source", "family", "--received", "2024-06-10 09:00",
-			     "--summary", "Late calls"), "PGUSER=cwt_ollie", 0));
+			     "--note", "Late calls"), "PGUSER=cwt_ollie", 0));
 	owner = tl_connect(NULL);
 	return 0;
 }
@@ -250,7 +250,7 @@ test_nightly_killed_run_leaves_previous_results(void **state)
 		skip();
 	free(tl_run_out(TL_ARGV("concern", "add", "Damson Day Centre", "--risk", "very_high", "--category",
 			     "care_practice", "--source", "professional", "--safeguarding", "--received",
-			     "2024-08-20 10:00", "--summary", "Attendee injured"), "PGUSER=cwt_ollie", 0));
+			     "2024-08-20 10:00", "--note", "Attendee injured"), "PGUSER=cwt_ollie", 0));
 	snprintf(before, sizeof(before), "%s",
 		 tl_query1(owner, "SELECT string_agg(provider_id || ':' || score || ':' || band || ':' || flag, ','"
 				  " ORDER BY provider_id) FROM provider_current_score"));
@@ -366,14 +366,14 @@ test_nightly_earlier_as_of_writes_history_only(void **state)
 			     "--locality", "south"), NULL, 0));
 	snprintf(when, sizeof(when), "%s 10:00", days_ago(3, day, sizeof(day)));
 	free(tl_run_out(TL_ARGV("concern", "add", "Elm Lodge", "--risk", "very_high", "--category", "care_practice",
-			     "--source", "professional", "--safeguarding", "--received", when, "--summary",
+			     "--source", "professional", "--safeguarding", "--received", when, "--note",
 			     "Resident found on the floor"), "PGUSER=cwt_ollie", 0));
 	snprintf(when, sizeof(when), "%s 10:00", days_ago(9, day, sizeof(day)));
 	free(tl_run_out(TL_ARGV("concern", "add", "Fig Tree House", "--risk", "very_high", "--category",
-			     "medication", "--source", "health", "--safeguarding", "--received", when, "--summary",
+			     "medication", "--source", "health", "--safeguarding", "--received", when, "--note",
 			     "Medicines missed"), "PGUSER=cwt_ollie", 0));
 	free(tl_run_out(TL_ARGV("restriction", "add", "Fig Tree House", "--kind", "all", "--from",
-			     days_ago(2, day, sizeof(day)), "--reason", "Medicines"), "PGUSER=cwt_mgr", 0));
+			     days_ago(2, day, sizeof(day)), "--note", "Medicines"), "PGUSER=cwt_mgr", 0));
 	/* Publish today. */
 	out = tl_run_out(TL_ARGV("nightly"), BATCH, 0);
 	assert_null(strstr(out, "history only"));

@@ -146,7 +146,7 @@ test_pooling_db_option_decides_where_a_concern_is_written(void **state)
 
 	/* --db before the command. */
 	out = tl_run_out(TL_ARGV("--db", conn_b, "concern", "add", "Fir Grange", "--risk", "high", "--category",
-			      "medication", "--source", "family", "--summary", "Training concern one"), NULL, 0);
+			      "medication", "--source", "family", "--note", "Training concern one"), NULL, 0);
 	assert_non_null(strstr(out, "recorded concern "));
 	free(out);
 	assert_int_equal(concerns(b, "Training concern one"), 1);
@@ -155,7 +155,7 @@ test_pooling_db_option_decides_where_a_concern_is_written(void **state)
 
 	/* --db after the command's words: the command's own option. */
 	out = tl_run_out(TL_ARGV("concern", "add", "Fir Grange", "--risk", "high", "--category", "medication",
-			      "--source", "family", "--summary", "Training concern two", "--db", conn_b),
+			      "--source", "family", "--note", "Training concern two", "--db", conn_b),
 			 NULL, 0);
 	assert_non_null(strstr(out, "recorded concern "));
 	free(out);
@@ -165,7 +165,7 @@ test_pooling_db_option_decides_where_a_concern_is_written(void **state)
 
 	/* And without --db, the default database: once, one case. */
 	free(tl_run_out(TL_ARGV("concern", "add", "Fir Grange", "--risk", "high", "--category", "medication",
-			     "--source", "family", "--summary", "Production concern"), NULL, 0));
+			     "--source", "family", "--note", "Production concern"), NULL, 0));
 	assert_int_equal(concerns(a, "Production concern"), 1);
 	assert_int_equal(cases_of(a, "Production concern"), 1);
 	assert_int_equal(concerns(b, "Production concern"), 0);

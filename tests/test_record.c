@@ -55,12 +55,12 @@ static const struct {
 } kinds[] = {
 	{{"concern", "add", "Ashfield House", "--risk", "high", "--category", "medication",
 	  "--source", "family", "--safeguarding", "--received", "2024-05-03 18:30",
-	  "--summary", "Missed medication on two evenings", NULL},
+	  "--note", "Missed medication on two evenings", NULL},
 	 "SELECT count(*) FROM concern WHERE risk = 'high' AND category = 'medication'"
 	 " AND source = 'family' AND safeguarding AND summary = 'Missed medication on two evenings'"
 	 " AND received_at = '2024-05-03 17:30:00+00' AND recorded_by = 'cwt_alice'"},
 	{{"visit", "add", "1-1010701645", "--kind", "response", "--outcome", "minor_concerns",
-	  "--date", "2024-05-07 10:00", "--notes", "Spoke to the manager", NULL},
+	  "--date", "2024-05-07 10:00", "--note", "Spoke to the manager", NULL},
 	 "SELECT count(*) FROM visit WHERE kind = 'response' AND outcome = 'minor_concerns'"
 	 " AND notes = 'Spoke to the manager'"},
 	{{"safeguarding", "add", "Ashfield House", "--category", "resident_on_resident",
@@ -79,10 +79,10 @@ static const struct {
 	 "SELECT count(*) FROM ipc_inspection WHERE result = 'partially_compliant' AND score = 78"},
 	{{"survey", "add", "Ashfield House", "--satisfaction", "82", "--respondents", "23", NULL},
 	 "SELECT count(*) FROM survey WHERE satisfaction = 82 AND respondents = 23"},
-	{{"notice", "add", "Ashfield House", "--kind", "performance", "--reason",
+	{{"notice", "add", "Ashfield House", "--kind", "performance", "--note",
 	  "Late care plans", "--issued", "2024-04-10", NULL},
 	 "SELECT count(*) FROM performance_notice WHERE kind = 'performance' AND issued_on = '2024-04-10'"},
-	{{"restriction", "add", "Ashfield House", "--kind", "all", "--reason", "Safeguarding",
+	{{"restriction", "add", "Ashfield House", "--kind", "all", "--note", "Safeguarding",
 	  "--from", "2024-04-11", NULL},
 	 "SELECT count(*) FROM restriction WHERE kind = 'all' AND starts_on = '2024-04-11'"},
 	{{"loss", "add", "Ashfield Lodge", "--kind", "nursing_deregistration", "--beds", "12",
@@ -117,27 +117,27 @@ static const struct {
 	const char *message;
 } bad[] = {
 	{{"concern", "add", "Ashfield House", "--risk", "urgent", "--category", "medication",
-	  "--source", "family", "--summary", "x", NULL},
+	  "--source", "family", "--note", "x", NULL},
 	 "carewatch: error: invalid risk level 'urgent' (expected low, medium, high or very_high)\n"},
 	{{"concern", "add", "Ashfield House", "--risk", "high", "--category", "food",
-	  "--source", "family", "--summary", "x", NULL},
+	  "--source", "family", "--note", "x", NULL},
 	 "carewatch: error: invalid concern category 'food' (expected care_practice, medication, "
 	 "staffing, environment, management, communication, infection_control, nutrition or other)\n"},
 	{{"concern", "add", "Ashfield House", "--risk", "high", "--category", "medication",
-	  "--source", "neighbour", "--summary", "x", NULL},
+	  "--source", "neighbour", "--note", "x", NULL},
 	 "carewatch: error: invalid concern source 'neighbour' (expected family, service_user, public, "
 	 "professional, health, provider, cqc, whistleblower, anonymous or other)\n"},
 	{{"concern", "add", "Ashfield House", "--risk", "high", "--category", "medication",
-	  "--source", "family", "--received", "2018-02-30 10:00", "--summary", "x", NULL},
+	  "--source", "family", "--received", "2018-02-30 10:00", "--note", "x", NULL},
 	 "carewatch: error: invalid received time '2018-02-30 10:00' (February 2018 has 28 days)\n"},
 	{{"concern", "add", "Ashfield House", "--risk", "high", "--category", "medication",
-	  "--source", "family", "--summary", "   ", NULL},
-	 "carewatch: error: summary is empty\n"},
+	  "--source", "family", "--note", "   ", NULL},
+	 "carewatch: error: note is empty\n"},
 	{{"concern", "add", "Ashfield House", "--risk", "high", "--category", "medication",
 	  "--source", "family", NULL},
-	 "carewatch: error: missing --summary TEXT\n"},
+	 "carewatch: error: missing --note TEXT\n"},
 	{{"concern", "add", "Nowhere Manor", "--risk", "high", "--category", "medication",
-	  "--source", "family", "--summary", "x", NULL},
+	  "--source", "family", "--note", "x", NULL},
 	 "carewatch: error: no provider matches 'Nowhere Manor'\n"},
 	{{"visit", "add", "Ashfield House", "--kind", "social", "--outcome", "no_concerns", NULL},
 	 "carewatch: error: invalid visit kind 'social' (expected routine, response or pamms)\n"},
@@ -165,9 +165,9 @@ static const struct {
 	 "carewatch: error: invalid satisfaction 'eighty' (expected a whole number)\n"},
 	{{"survey", "add", "Ashfield House", "--satisfaction", "80", "--respondents", "0", NULL},
 	 "carewatch: error: respondents 0 is out of range (1 to 100000)\n"},
-	{{"notice", "add", "Ashfield House", "--kind", "warning", "--reason", "x", NULL},
+	{{"notice", "add", "Ashfield House", "--kind", "warning", "--note", "x", NULL},
 	 "carewatch: error: invalid notice kind 'warning' (expected improvement, performance or default)\n"},
-	{{"restriction", "add", "Ashfield House", "--kind", "some", "--reason", "x", NULL},
+	{{"restriction", "add", "Ashfield House", "--kind", "some", "--note", "x", NULL},
 	 "carewatch: error: invalid restriction kind 'some' (expected all or partial)\n"},
 	{{"loss", "add", "Ashfield House", "--kind", "fire", NULL},
 	 "carewatch: error: invalid loss kind 'fire' (expected closure, nursing_deregistration or "
@@ -175,7 +175,7 @@ static const struct {
 	{{"loss", "add", "Ashfield House", "--kind", "beds_lost", "--beds", "-3", NULL},
 	 "carewatch: error: beds -3 is out of range (0 to 10000)\n"},
 	{{"concern", "add", "Ashfield House", "--risk", "high", "--category", "medication",
-	  "--source", "family", "--summary", "x", "--id", "not-a-uuid", NULL},
+	  "--source", "family", "--note", "x", "--id", "not-a-uuid", NULL},
 	 "carewatch: error: invalid --id 'not-a-uuid' (expected a UUID)\n"},
 };
 
@@ -240,7 +240,7 @@ test_record_same_uuid_twice_stores_once(void **state)
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(tl_run(TL_ARGV("concern", "add", "Ashfield Lodge", "--risk", "medium",
 						"--category", "staffing", "--source", "anonymous",
-						"--summary", "Night shift short-staffed", "--id", id),
+						"--note", "Night shift short-staffed", "--id", id),
 					NULL, &out, &err, ALICE), 0);
 		if (i == 0)
 			assert_non_null(strstr(out, "recorded concern 22222222-2222-4222-8222-222222222222 for Ashfield Lodge\n"));
@@ -311,7 +311,7 @@ test_record_each_write_is_audited_with_its_role(void **state)
 			    "cwt_alice INSERT 91");
 	/* Free text is audited by length, never copied into the audit trail. */
 	free(tl_run_out(TL_ARGV("concern", "add", "Ashfield Lodge", "--risk", "low", "--category", "other",
-		       "--source", "public", "--summary", "Secret details about a named person",
+		       "--source", "public", "--note", "Secret details about a named person",
 		       "--id", "44444444-4444-4444-8444-444444444444"), ALICE, 0));
 	assert_string_equal(tl_query1(owner, "SELECT change->>'summary' FROM audit_log WHERE tbl = 'concern'"
 					     " AND row_id = '44444444-4444-4444-8444-444444444444'"),
@@ -339,7 +339,7 @@ test_record_provider_show_and_case_work(void **state)
 	snprintf(number, sizeof(number), "%s",
 		 tl_query1(owner, "SELECT c.number FROM case_file c JOIN provider p ON p.id = c.provider_id"
 				  " WHERE p.name = 'Ashfield House' AND c.risk = 'high'"));
-	assert_int_equal(tl_run(TL_ARGV("worklist", "cwt_alice", "--format", "csv"), NULL, &out, &err, ALICE), 0);
+	assert_int_equal(tl_run(TL_ARGV("worklist", "--officer", "cwt_alice", "--format", "csv"), NULL, &out, &err, ALICE), 0);
 	assert_non_null(strstr(out, "case,provider,risk,state,opened,due,officer,status\n"));
 	assert_non_null(strstr(out, ",Ashfield House,high,open,"));
 	free(out);

@@ -177,18 +177,18 @@ setup(void **state)
 	/* Concerns (London times) and the cases they open.  Due times from the
 	 * default rules: high 5 working days, medium 10, very high 1, low none. */
 	run_ok(TL_ARGV("concern", "add", "Alder", "--risk", "high", "--category", "medication", "--source",
-		       "family", "--safeguarding", "--received", "2018-01-15 10:00", "--summary", "c1"), NULL);
+		       "family", "--safeguarding", "--received", "2018-01-15 10:00", "--note", "c1"), NULL);
 	run_ok(TL_ARGV("concern", "add", "Damson", "--risk", "medium", "--category", "staffing",
-		       "--source", "public", "--received", "2018-01-31 23:30", "--summary", "c2"), NULL);
+		       "--source", "public", "--received", "2018-01-31 23:30", "--note", "c2"), NULL);
 	run_ok(TL_ARGV("concern", "add", "Birch", "--risk", "very_high", "--category", "care_practice",
-		       "--source", "health", "--received", "2018-02-28 23:30", "--summary", "c3"), NULL);
+		       "--source", "health", "--received", "2018-02-28 23:30", "--note", "c3"), NULL);
 	run_ok(TL_ARGV("concern", "add", "Cherry", "--risk", "low", "--category", "communication",
-		       "--source", "service_user", "--received", "2018-03-31 23:30", "--summary", "c4"), NULL);
+		       "--source", "service_user", "--received", "2018-03-31 23:30", "--note", "c4"), NULL);
 	run_ok(TL_ARGV("concern", "add", "Elder", "--risk", "medium", "--category", "nutrition",
-		       "--source", "family", "--safeguarding", "--received", "2018-03-05 09:00", "--summary",
+		       "--source", "family", "--safeguarding", "--received", "2018-03-05 09:00", "--note",
 		       "c5"), NULL);
 	run_ok(TL_ARGV("concern", "add", "Elder", "--risk", "high", "--category", "environment",
-		       "--source", "professional", "--received", "2018-03-12 09:00", "--summary", "c6"), NULL);
+		       "--source", "professional", "--received", "2018-03-12 09:00", "--note", "c6"), NULL);
 	/* c1 due Mon 22 Jan: answered that afternoon (on time). */
 	run_ok(TL_ARGV("case", "respond", case_of("2018-01-15 10:00:00+00"), "--kind", "visit", "--at",
 		       "2018-01-22 17:00"), NULL);
@@ -220,11 +220,11 @@ setup(void **state)
 
 	/* Placement restrictions: Damson all placements 10 Jan, lifted 31 Mar;
 	 * Birch partial 1 Dec to (planned) 28 Feb; Alder all from 15 Feb. */
-	run_ok(TL_ARGV("restriction", "add", "Damson", "--kind", "all", "--reason", "r1", "--from",
+	run_ok(TL_ARGV("restriction", "add", "Damson", "--kind", "all", "--note", "r1", "--from",
 		       "2018-01-10"), NULL);
-	run_ok(TL_ARGV("restriction", "add", "Birch", "--kind", "partial", "--reason", "r2", "--from",
+	run_ok(TL_ARGV("restriction", "add", "Birch", "--kind", "partial", "--note", "r2", "--from",
 		       "2017-12-01", "--to", "2018-02-28"), NULL);
-	run_ok(TL_ARGV("restriction", "add", "Alder", "--kind", "all", "--reason", "r3", "--from",
+	run_ok(TL_ARGV("restriction", "add", "Alder", "--kind", "all", "--note", "r3", "--from",
 		       "2018-02-15"), NULL);
 	run_ok(TL_ARGV("restriction", "lift", "Damson", "--on", "2018-03-31"), NULL);
 
@@ -514,7 +514,7 @@ test_report_concerns_and_response_compliance(void **state)
 	/* A response still to come is not yet due, and not in the share: a
 	 * concern received now, in the month its response falls due. */
 	run_ok(TL_ARGV("concern", "add", "Elder", "--risk", "high", "--category", "staffing", "--source",
-		       "provider", "--summary", "now"), NULL);
+		       "provider", "--note", "now"), NULL);
 	{
 		char month[8], want[256];
 		snprintf(month, sizeof(month), "%s",

@@ -56,7 +56,7 @@ setup(void **state)
 	free(tl_run_out(TL_ARGV("safeguarding", "add", "Hazel House", "--category", "neglect", "--outcome",
 			     "substantiated", "--referred", "2024-05-01"), NULL, 0));
 	free(tl_run_out(TL_ARGV("concern", "add", "Ivy Homecare", "--risk", "high", "--category", "staffing",
-			     "--source", "family", "--summary", "Missed calls"), OFFICER, 0));
+			     "--source", "family", "--note", "Missed calls"), OFFICER, 0));
 	owner = tl_connect(NULL);
 	return 0;
 }
@@ -200,7 +200,7 @@ test_scorer_streaming_engine_gives_the_same_scores(void **state)
 	free(tl_run_out(TL_ARGV("provider", "add", "Kestrel Court", "--care-type", "residential", "--locality",
 			     "west"), NULL, 0));
 	free(tl_run_out(TL_ARGV("restriction", "add", "Kestrel Court", "--kind", "partial", "--from", "2024-06-01",
-			     "--reason", "Fire doors"), "PGUSER=cwt_sc_max", 0));
+			     "--note", "Fire doors"), "PGUSER=cwt_sc_max", 0));
 	assert_int_equal(tl_run(TL_ARGV("scorer", "--once", "--bulk-at", "1"), NULL, &out, &err, SCORER), 0);
 	assert_non_null(strstr(err, "scorer: rescored 4 providers (4 taken off the queue, 0 not scored) in 1"
 				    " transaction, 1 through the streaming engine ("));
@@ -359,7 +359,7 @@ test_scorer_service_picks_up_new_concerns(void **state)
 	}
 	before = scores_of("Hazel House");
 	free(tl_run_out(TL_ARGV("concern", "add", "Hazel House", "--risk", "medium", "--category", "nutrition",
-			     "--source", "family", "--summary", "Weight loss"), OFFICER, 0));
+			     "--source", "family", "--note", "Weight loss"), OFFICER, 0));
 	assert_true(scored_within_10s("Hazel House", before));
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_current_score c JOIN provider p"
 					 " ON p.id = c.provider_id JOIN provider_score s ON s.id = c.score_id"
@@ -369,7 +369,7 @@ test_scorer_service_picks_up_new_concerns(void **state)
 			 " WHERE application_name = 'carewatch scorer'");
 	before = scores_of("Ivy Homecare");
 	free(tl_run_out(TL_ARGV("concern", "add", "Ivy Homecare", "--risk", "low", "--category", "other",
-			     "--source", "public", "--summary", "Parking"), OFFICER, 0));
+			     "--source", "public", "--note", "Parking"), OFFICER, 0));
 	assert_true(scored_within_10s("Ivy Homecare", before));
 	PQfinish(super);
 	/* SIGTERM: it stops cleanly, between transactions. */

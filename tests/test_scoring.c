@@ -110,7 +110,7 @@ test_scoring_recording_updates_the_score_at_once(void **state)
 	before = tl_count(owner, "SELECT count(*) FROM provider_score s JOIN provider p"
 				 " ON p.id = s.provider_id WHERE p.name = 'Cedar Homecare'");
 	out = tl_run_out(TL_ARGV("concern", "add", "Cedar Homecare", "--risk", "very_high", "--category",
-			      "medication", "--source", "health", "--safeguarding", "--summary",
+			      "medication", "--source", "health", "--safeguarding", "--note",
 			      "Insulin not given"), "PGUSER=cwt_sam", 0);
 	assert_non_null(strstr(out, "assigned to cwt_sam"));
 	free(out);

@@ -39,7 +39,7 @@ setup(void **state)
 			     "norwich", "--id", "55555555-5555-4555-8555-555555555555"), NULL, 0));
 	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
 	free(tl_run_out(TL_ARGV("concern", "add", "Elm House", "--risk", "high", "--category", "staffing",
-			     "--source", "public", "--summary", "Seed concern"), OFFICER, 0));
+			     "--source", "public", "--note", "Seed concern"), OFFICER, 0));
 	owner = tl_connect(NULL);
 	return 0;
 }
@@ -136,7 +136,7 @@ test_security_commands_refused_by_role(void **state)
 	before = tl_count(owner, "SELECT count(id) FROM concern");
 	/* The batch and read-only roles cannot write intelligence. */
 	assert_int_equal(tl_run(TL_ARGV("concern", "add", "Elm House", "--risk", "low", "--category",
-					"other", "--source", "public", "--summary", "not allowed"),
+					"other", "--source", "public", "--note", "not allowed"),
 				NULL, &out, &err, BATCH), 4);
 	assert_non_null(strstr(err, "carewatch: error: permission denied for role cwt_sec_batch\n"));
 	free(out);
@@ -161,7 +161,7 @@ test_security_commands_refused_by_role(void **state)
 	assert_non_null(strstr(out, ",cwt_sec_off,concern,INSERT,"));
 	assert_null(strstr(out, "Seed concern"));
 	free(out);
-	out = tl_run_out(TL_ARGV("audit", "--role", "cwt_sec_off", "--table", "case_file", "--since",
+	out = tl_run_out(TL_ARGV("audit", "--officer", "cwt_sec_off", "--table", "case_file", "--since",
 			      "2020-01-01"), MANAGER, 0);
 	assert_non_null(strstr(out, "case_file"));
 	free(out);
@@ -189,7 +189,7 @@ test_security_hostile_text_is_stored_exactly(void **state)
 
 		snprintf(id, sizeof(id), "66666666-6666-4666-8666-%012zu", i);
 		free(tl_run_out(TL_ARGV("concern", "add", "Elm House", "--risk", "low", "--category", "other",
-				     "--source", "anonymous", "--summary", hostile[i], "--id", id),
+				     "--source", "anonymous", "--note", hostile[i], "--id", id),
 			     OFFICER, 0));
 		snprintf(sql, sizeof(sql), "SELECT summary FROM concern WHERE id = $1");
 		r = PQexecParams(owner, sql, 1, NULL, params, NULL, NULL, 0);
@@ -219,10 +219,10 @@ test_security_bad_text_is_refused_without_echo(void **state)
 		const char *text;
 		const char *message;
 	} bad[] = {
-		{big, "carewatch: error: summary is too long (102400 characters; at most 20000)\n"},
-		{"bad \xC3\x28 byte", "carewatch: error: summary is not valid UTF-8 (byte 5)\n"},
-		{"bell \x07 here", "carewatch: error: summary contains a control character (U+0007) at character 6\n"},
-		{"esc \x1B[31m red", "carewatch: error: summary contains a control character (U+001B) at character 5\n"},
+		{big, "carewatch: error: note is too long (102400 characters; at most 20000)\n"},
+		{"bad \xC3\x28 byte", "carewatch: error: note is not valid UTF-8 (byte 5)\n"},
+		{"bell \x07 here", "carewatch: error: note contains a control character (U+0007) at character 6\n"},
+		{"esc \x1B[31m red", "carewatch: error: note contains a control character (U+001B) at character 5\n"},
 	};
 	long before;
 
@@ -234,7 +234,7 @@ test_security_bad_text_is_refused_without_echo(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *out, *err;
 		assert_int_equal(tl_run(TL_ARGV("concern", "add", "Elm House", "--risk", "low", "--category",
-						"other", "--source", "public", "--summary", bad[i].text),
+						"other", "--source", "public", "--note", bad[i].text),
 					NULL, &out, &err, OFFICER), 2);
 		assert_string_equal(err, bad[i].message);
 		free(out);
@@ -257,7 +257,7 @@ test_security_free_text_never_reaches_the_server_log(void **state)
 		skip();
 	/* A write that fails on the server (the batch role may not insert). */
 	free(tl_run_out(TL_ARGV("concern", "add", "Elm House", "--risk", "high", "--category", "other",
-			     "--source", "family", "--summary", secret), BATCH, 4));
+			     "--source", "family", "--note", secret), BATCH, 4));
 	su = tl_connect("postgres");
 	snprintf(path, sizeof(path), "%s", tl_query1(su, "SHOW data_directory"));
 	PQfinish(su);
@@ -289,7 +289,7 @@ test_security_retry_after_lost_commit_writes_once(void **state)
 	/* The connection is cut after COMMIT is sent, before its reply is read:
 	 * the client reconnects, retries with the same id, and finds it. */
 	assert_int_equal(tl_run(TL_ARGV("concern", "add", "Elm House", "--risk", "medium", "--category",
-					"nutrition", "--source", "family", "--summary", "Meals missed",
+					"nutrition", "--source", "family", "--note", "Meals missed",
 					"--id", id),
 				NULL, &out, &err, "CW_TEST_DROP_AFTER_COMMIT=1"), 0);
 	assert_string_equal(out, "already recorded: concern 77777777-7777-4777-8777-777777777777 for Elm House"

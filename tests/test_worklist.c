@@ -128,11 +128,11 @@ concern(const char *prov, const char *risk, const char *received)
 {
 	if (received)
 		run_ok(TL_ARGV("concern", "add", prov, "--risk", risk, "--category", "care_practice",
-			       "--source", "family", "--received", received, "--summary", "Test concern"),
+			       "--source", "family", "--received", received, "--note", "Test concern"),
 		       NULL);
 	else
 		run_ok(TL_ARGV("concern", "add", prov, "--risk", risk, "--category", "care_practice",
-			       "--source", "family", "--summary", "Test concern"),
+			       "--source", "family", "--note", "Test concern"),
 		       NULL);
 }
 
@@ -239,7 +239,7 @@ test_worklist_assignment_through_the_binary(void **state)
 	free(out);
 
 	/* The worklist: alice's cases by due time. */
-	out = output(TL_ARGV("worklist", "alice", "--format", "csv"), NULL);
+	out = output(TL_ARGV("worklist", "--officer", "alice", "--format", "csv"), NULL);
 	contains(out, ",North 1,high,open,");
 	contains(out, ",North 6,high,open,");
 	free(out);
@@ -735,7 +735,7 @@ test_worklist_kept_counts_follow_every_change(void **state)
 	concern("Count Lodge", "low", NULL);
 	counts_agree();
 	assert_int_equal(tl_count(owner, "SELECT sum(open) FROM caseload_count"), 3);
-	run_ok(TL_ARGV("case", "assign", newest(), "amy"), NULL);
+	run_ok(TL_ARGV("case", "assign", newest(), "--officer", "amy"), NULL);
 	counts_agree();
 	run_ok(TL_ARGV("case", "respond", newest(), "--kind", "phone"), NULL);
 	counts_agree();

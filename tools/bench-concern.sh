@@ -189,7 +189,7 @@ pgb_version=$("$pgbouncer_bin" --version | awk 'NR == 1 { print $2 }')
 # ---- the four commands --------------------------------------------------------
 summary="Bench concern: missed medication on the evening round"
 cw_cmd=("$bin" concern add "Bench House" --risk high --category medication --source family
-	--summary "$summary")
+	--note "$summary")
 # The same row as carewatch writes: the id is made on the client there, by
 # the server here; received "now" in both.
 sql="INSERT INTO concern (id, provider_id, risk, category, source, safeguarding, received_at, summary)
@@ -245,7 +245,7 @@ pooled=$("$psql_bin" -X -At -c "SELECT count(*) FROM pg_stat_activity
 [ "$pooled" -ge 1 ] || { echo "bench-concern: PgBouncer kept no server connection open" >&2; exit 1; }
 
 # The same concerns through one shell session.
-line=$(printf 'concern add "Bench House" --risk high --category medication --source family --summary "%s"' "$summary")
+line=$(printf 'concern add "Bench House" --risk high --category medication --source family --note "%s"' "$summary")
 for i in $(seq 1 "$n"); do echo "$line"; done >"$tmp/shell.in"
 t0=$(date +%s%N)
 "$bin" shell <"$tmp/shell.in" >/dev/null

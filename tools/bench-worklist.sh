@@ -57,7 +57,7 @@ held=$(pgc_psql -d "$PGDATABASE" -At -c \
 
 team=$(pgc_psql -d "$PGDATABASE" -At -c "SELECT count(*) FROM officer")
 export PGUSER=bench_manager
-worklist=("$bin" worklist "$officer")
+worklist=("$bin" worklist --officer "$officer")
 caseload=("$bin" caseload)
 
 # Wall time of one run in microseconds, read from bash's own clock
@@ -115,5 +115,5 @@ explain() {
 		/^[0-9-]+ [0-9:.]+ [A-Z]+ \[[0-9]+\] / { inplan = 0 }
 		inplan' | sed -e 's/^[0-9-]* [0-9:.]* [A-Z]* \[[0-9]*\] //' -e 's/^/  /'
 }
-explain "carewatch worklist $officer" "${worklist[@]}"
+explain "carewatch worklist --officer $officer" "${worklist[@]}"
 explain "carewatch caseload" "${caseload[@]}"

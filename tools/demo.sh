@@ -202,8 +202,8 @@ if "$cw" help flags >/dev/null 2>&1; then
 	"$cw" flags
 fi
 
-say "An officer's worklist (carewatch worklist shewitt)"
-"$cw" worklist shewitt
+say "An officer's worklist (carewatch worklist --officer shewitt)"
+"$cw" worklist --officer shewitt
 
 if "$cw" help caseload >/dev/null 2>&1; then
 	say "Caseload balance (carewatch caseload)"
@@ -215,12 +215,15 @@ cat <<EOF
 The demo database stays running (cluster and data in $demo, log in $demo/server.log).
 Point the client at it:
 
-    export PGHOST=$demo PGPORT=$(pgc_port) PGDATABASE=carewatch PGUSER=carewatch
+    export PGHOST=$demo PGPORT=$(pgc_port) PGDATABASE=carewatch PGUSER=shewitt
+    $cw worklist                         # your cases, as QA officer Sarah Hewitt
     $cw provider list --band high
     $cw provider show "$("$cw" provider list --format csv | awk -F, 'NR == 2 { print $1 }' | tr -d '"')"
-    PGUSER=shewitt $cw worklist          # as QA officer Sarah Hewitt
-    PGUSER=jferris $cw case list --open  # as the quality manager
-    $cw shell                            # a session: history, Tab completion
+    $cw shell                            # a session: history, Tab completion, \\? for help
+
+To be the quality manager, log in as jferris: 'export PGUSER=jferris' (or
+'PGUSER=jferris $cw caseload' for one command); flag decisions, case moves and
+audit are hers.
 
 Logins: shewitt jokafor praman tblake hmorris gpointer (QA officers), radeyemi mgedge
 (market assurance), jferris (quality manager), carewatch (owner), cw_batch (nightly, scorer).

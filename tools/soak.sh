@@ -60,7 +60,7 @@ worker() {
 		0|1|2) op=concern
 			"$bin" concern add "Soak Provider $(( (RANDOM % 60) + 1 ))" --risk "${risks[$((RANDOM % 4))]}" \
 				--category "${cats[$((RANDOM % 4))]}" --source family \
-				--summary "soak concern $w.$n" >/dev/null 2>>"$out.err"; rc=$? ;;
+				--note "soak concern $w.$n" >/dev/null 2>>"$out.err"; rc=$? ;;
 		3|4|5) op=worklist
 			"$bin" worklist >/dev/null 2>>"$out.err"; rc=$? ;;
 		6|7) op=provider_show

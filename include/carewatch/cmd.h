@@ -13,6 +13,7 @@
 #define CAREWATCH_CMD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "carewatch/db.h"
 #include "carewatch/output.h"
@@ -91,6 +92,11 @@ bool cw_flag(const struct cw_args *a, const char *name);
 /* Find the command named by words in argv; *used = words consumed.  On no
  * match fills err with a hint of the nearest name (exit 2). */
 const struct cw_cmd *cw_cmd_find(int argc, char **argv, int *used, struct cw_error *err);
+
+/* True when word is the first of several commands ("case", "report"). */
+bool cw_cmd_is_group(const char *word);
+/* List the commands of group with their summaries (`carewatch help case`). */
+void cw_cmd_print_group(const char *group, FILE *f);
 
 /* Parse options and positionals for cmd (argv after the command words). */
 bool cw_cmd_parse(const struct cw_cmd *cmd, int argc, char **argv, struct cw_args *out,

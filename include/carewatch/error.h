@@ -59,6 +59,14 @@ void cw_error_hint(struct cw_error *e, const char *fmt, ...)
 /* Print "carewatch: error: ..." (and detail:/hint: lines) to stderr. */
 void cw_error_print(const struct cw_error *e);
 
+/* Where messages are read, so that they say what can be done there: on the
+ * command line "run 'carewatch case list'"; in the shell "run 'case list'"
+ * (the shell runs commands without the program name); in a guided form,
+ * where no command can be run, a hint naming one is replaced by what the
+ * form offers.  Returns the previous place, to put back. */
+enum cw_msg_place { CW_AT_COMMAND_LINE, CW_AT_SHELL, CW_AT_FORM };
+enum cw_msg_place cw_error_place(enum cw_msg_place place);
+
 /* Print a one-off message in the same style; for main and the shell. */
 void cw_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void cw_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
