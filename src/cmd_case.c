@@ -13,9 +13,10 @@
 #include "carewatch/worklist.h"
 
 static const struct cw_col case_cols[] = {
-	{"case", "Case", true}, {"provider", "Provider", false}, {"risk", "Risk", false},
-	{"state", "State", false}, {"opened", "Opened", false}, {"due", "Due", false},
-	{"officer", "Officer", false}, {"status", "", false},
+	{"case", "Case", CW_COL_NUMBER | CW_COL_ID}, {"provider", "Provider", false},
+	{"risk", "Risk", false}, {"state", "State", CW_COL_HIDE(2)},
+	{"opened", "Opened", CW_COL_DATE | CW_COL_HIDE(3)}, {"due", "Due", CW_COL_DATE},
+	{"officer", "Officer", CW_COL_ID | CW_COL_HIDE(1)}, {"status", "", false},
 };
 
 /* Columns in case_cols order; the last says overdue / due today. */
@@ -188,7 +189,7 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 	if (r == NULL)
 		return cw_fail(&err);
 	{
-		static const struct cw_col cols[] = {{"when", "When", false}, {"event", "Event", false},
+		static const struct cw_col cols[] = {{"when", "When", CW_COL_DATE}, {"event", "Event", false},
 						     {"detail", "Detail", false}};
 		struct cw_table *t = cw_table_new("\nHistory", cols, 3);
 		for (int i = 0; i < PQntuples(r); i++) {

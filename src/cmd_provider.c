@@ -40,10 +40,10 @@ run_add(struct cw_ctx *ctx, const struct cw_args *a)
 }
 
 static const struct cw_col list_cols[] = {
-	{"name", "Provider", false}, {"care_type", "Care type", false},
-	{"locality", "Locality", false}, {"cqc_location_id", "CQC ID", false},
-	{"score", "Score", true}, {"band", "Band", false}, {"trend", "Trend", false},
-	{"open_cases", "Open cases", true}, {"id", "ID", false},
+	{"name", "Provider", false}, {"care_type", "Care type", CW_COL_HIDE(1)},
+	{"locality", "Locality", CW_COL_HIDE(2)}, {"cqc_location_id", "CQC ID", CW_COL_ID},
+	{"score", "Score", true}, {"band", "Band", false}, {"trend", "Trend", CW_COL_HIDE(3)},
+	{"open_cases", "Open cases", true}, {"id", "ID", CW_COL_UUID},
 };
 
 /* Rows of list_cols from r, whose columns are in that order. */
@@ -185,18 +185,18 @@ static int
 run_show(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	static const struct cw_col case_cols[] = {
-		{"case", "Case", true}, {"risk", "Risk", false}, {"state", "State", false},
-		{"due", "Due", false}, {"officer", "Officer", false},
+		{"case", "Case", CW_COL_NUMBER | CW_COL_ID}, {"risk", "Risk", false},
+		{"state", "State", false}, {"due", "Due", CW_COL_DATE}, {"officer", "Officer", CW_COL_ID},
 	};
 	static const struct cw_col open_cols[] = {
-		{"what", "What", false}, {"kind", "Kind", false}, {"from", "From", false},
-		{"to", "Until", false},
+		{"what", "What", false}, {"kind", "Kind", false}, {"from", "From", CW_COL_DATE},
+		{"to", "Until", CW_COL_DATE},
 	};
 	static const struct cw_col cqc_cols[] = {
-		{"domain", "Domain", false}, {"rating", "Rating", false}, {"published", "Published", false},
+		{"domain", "Domain", false}, {"rating", "Rating", false}, {"published", "Published", CW_COL_DATE},
 	};
 	static const struct cw_col tl_cols[] = {
-		{"date", "Date", false}, {"kind", "Kind", false}, {"detail", "Detail", false},
+		{"date", "Date", CW_COL_DATE}, {"kind", "Kind", false}, {"detail", "Detail", false},
 	};
 	static const struct cw_field limit_f = {"limit", CW_F_INT, NULL, false, 0, 1000000, "N", "",
 						"40"};
