@@ -265,6 +265,12 @@ cw_cmd_parse(const struct cw_cmd *cmd, int argc, char **argv, struct cw_args *ou
 					      cw_arg(out, "format"),
 					      (cmd->flags & CW_CMD_HTML) ? "table, csv, json or html"
 									  : "table, csv or json");
+		if (f == CW_FMT_CSV && (cmd->flags & CW_CMD_NO_CSV)) {
+			cw_error_field(err, "format", "invalid output format 'csv' for 'carewatch %s'"
+				       " (expected table or json)", cmd->name);
+			cw_error_hint(err, "its JSON is one object holding every section");
+			return false;
+		}
 		ctx->format = (enum cw_format)f;
 	}
 	if (cw_flag(out, "wide"))

@@ -413,6 +413,30 @@ fit_columns(const struct cw_table *t, int *w, bool *show, bool marks, int width)
 	free(floor);
 }
 
+/* The line that says which columns a fitted table left out: named when
+ * that fits the width, else only counted. */
+static void
+hidden_note(const struct cw_table *t, FILE *f, const bool *show, int hidden, int width)
+{
+	static const char tail[] = "; --wide or --format csv for all)\n";
+	char names[512] = "", count[48];
+	size_t used = 0;
+
+	snprintf(count, sizeof(count), "(%d column%s hidden", hidden, hidden == 1 ? "" : "s");
+	for (int c = 0, n = 0; c < t->ncols && used < sizeof(names); c++)
+		if (!show[c]) {
+			const char *label = t->cols[c].label[0] ? t->cols[c].label : t->cols[c].key;
+			char one[128];
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", n++ ? ", " : ": ",
+						 cw_text_escape(label, one, sizeof(one)));
+		}
+	if (used < sizeof(names) &&
+	    cw_display_width(count) + cw_display_width(names) + (int)strlen(tail) - 1 <= width)
+		fprintf(f, "%s%s%s", count, names, tail);
+	else
+		fprintf(f, "%s%s", count, tail);
+}
+
 static void
 print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 {
@@ -505,16 +529,8 @@ print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 		fputc('\n', f);
 	} else
 		fprintf(f, "(%zu row%s)\n", t->nrows, t->nrows == 1 ? "" : "s");
-	if (hidden > 0) {
-		fprintf(f, "(%d column%s hidden: ", hidden, hidden == 1 ? "" : "s");
-		for (int c = 0, n = 0; c < t->ncols; c++)
-			if (!show[c]) {
-				if (n++)
-					fputs(", ", f);
-				cw_text_put(f, t->cols[c].label[0] ? t->cols[c].label : t->cols[c].key, NULL);
-			}
-		fputs("; --wide or --format csv for all)\n", f);
-	}
+	if (hidden > 0)
+		hidden_note(t, f, show, hidden, width);
 	free(w);
 	free(show);
 }
@@ -633,30 +649,45 @@ json_bool(const char *v)
 	return NULL;
 }
 
+/* One cell as JSON: null, true / false in a boolean column, a number in a
+ * numeric column when it is one, else a string. */
 static void
-print_json(const struct cw_table *t, FILE *f)
+json_cell(FILE *f, const char *v, unsigned flags)
+{
+	if (v == NULL)
+		fputs("null", f);
+	else if ((flags & CW_COL_BOOL) && json_bool(v) != NULL)
+		fputs(json_bool(v), f);
+	else if ((flags & CW_COL_NUMBER) && is_json_number(v))
+		fputs(v, f);
+	else
+		cw_json_string(f, v);
+}
+
+void
+cw_json_members(const struct cw_table *t, size_t row, FILE *f)
+{
+	if (row >= t->nrows)
+		return;
+	for (int c = 0; c < t->ncols; c++) {
+		if (c)
+			fputs(", ", f);
+		cw_json_string(f, t->cols[c].key);
+		fputs(": ", f);
+		json_cell(f, t->rows[row][c], t->cols[c].flags);
+	}
+}
+
+void
+cw_json_array(const struct cw_table *t, FILE *f)
 {
 	fputc('[', f);
 	for (size_t r = 0; r < t->nrows; r++) {
 		fputs(r ? ",\n {" : "\n {", f);
-		for (int c = 0; c < t->ncols; c++) {
-			const char *v = t->rows[r][c];
-			if (c)
-				fputs(", ", f);
-			cw_json_string(f, t->cols[c].key);
-			fputs(": ", f);
-			if (v == NULL)
-				fputs("null", f);
-			else if ((t->cols[c].flags & CW_COL_BOOL) && json_bool(v) != NULL)
-				fputs(json_bool(v), f);
-			else if (is_number(t, c) && is_json_number(v))
-				fputs(v, f);
-			else
-				cw_json_string(f, v);
-		}
+		cw_json_members(t, r, f);
 		fputc('}', f);
 	}
-	fputs(t->nrows ? "\n]\n" : "]\n", f);
+	fputs(t->nrows ? "\n]" : "]", f);
 }
 
 void
@@ -680,7 +711,8 @@ cw_table_print(const struct cw_table *t, FILE *f, enum cw_format format, int wid
 		}
 		break;
 	case CW_FMT_JSON:
-		print_json(t, f);
+		cw_json_array(t, f);
+		fputc('\n', f);
 		break;
 	case CW_FMT_TABLE:
 	case CW_FMT_HTML:

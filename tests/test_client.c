@@ -312,7 +312,8 @@ static const struct {
 	{{"provider", "list", "--score", NULL},
 	 "carewatch: error: unknown option '--score' for 'carewatch provider list'\n"},
 	{{"provider", "show", "x", "--format", "csv", NULL},
-	 "carewatch: error: unknown option '--format' for 'carewatch provider show'\n"},
+	 "carewatch: error: invalid output format 'csv' for 'carewatch provider show'"
+	 " (expected table or json)\n"},
 	{{"case", "show", NULL}, "carewatch: error: 'carewatch case show' needs CASE\n"},
 	{{"case", "respond", NULL}, "carewatch: error: 'carewatch case respond' needs CASE\n"},
 	{{"case", "close", "1", "2", NULL},

@@ -35,6 +35,7 @@ enum {
 	CW_CMD_FORMAT = 1 << 1,        /* accepts --format table|csv|json and --wide */
 	CW_CMD_HTML = 1 << 2,          /* --format also accepts html */
 	CW_CMD_PAGE = 1 << 3,          /* lists and reports: through the pager on a terminal */
+	CW_CMD_NO_CSV = 1 << 4,        /* --format table or json only (one object, not rows) */
 };
 
 struct cw_ctx;

@@ -96,6 +96,14 @@ const char *cw_table_footer_text(const struct cw_table *t);
 void cw_table_print(const struct cw_table *t, FILE *f, enum cw_format format, int width,
 		    bool colour);
 
+/* The JSON that --format json prints, in pieces, for a command whose
+ * output is one object made of tables (provider show, case show): the
+ * array of all rows (without a newline after it), and row's "key": value
+ * members without the braces.  Cells are typed as in the array: null,
+ * true / false (CW_COL_BOOL), numbers (CW_COL_NUMBER), strings. */
+void cw_json_array(const struct cw_table *t, FILE *f);
+void cw_json_members(const struct cw_table *t, size_t row, FILE *f);
+
 /* Parse "table", "csv", "json" (and "html" when allow_html).  -1 when none. */
 int cw_format_parse(const char *s, bool allow_html);
 
