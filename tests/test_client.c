@@ -995,10 +995,15 @@ test_client_completion_of_commands_options_and_values(void **state)
 	cw_words_free(&w);
 	cw_complete_line(NULL, "provider list ", "--", NULL, &w, &files);
 	assert_true(has(&w, "--band") && has(&w, "--care-type") && has(&w, "--format") &&
-		    has(&w, "--db") && has(&w, "--help") && has(&w, "--sort"));
+		    has(&w, "--db") && has(&w, "--help") && has(&w, "--sort") && has(&w, "--wide"));
 	cw_words_free(&w);
-	cw_complete_line(NULL, "provider show ", "--", NULL, &w, &files);
+	cw_complete_line(NULL, "case respond ", "--", NULL, &w, &files);
 	assert_false(has(&w, "--format"));
+	assert_false(has(&w, "--wide"));
+	cw_words_free(&w);
+	/* A show is a table or one JSON object, never CSV. */
+	cw_complete_line(NULL, "provider show X --format ", "", NULL, &w, &files);
+	assert_true(has(&w, "json") && has(&w, "table") && !has(&w, "csv"));
 	cw_words_free(&w);
 	/* Vocabulary values, loosely matched and given in their canonical form. */
 	cw_complete_line(NULL, "concern add X --risk ", "v", NULL, &w, &files);
