@@ -61,6 +61,26 @@ emit_cases(struct cw_ctx *ctx, const char *title, PGresult *r)
 	return emit_cases_of(ctx, title, r, 0);
 }
 
+/* --officer LOGIN names someone on the team, or it is exit 5 (as an
+ * unknown provider or case is), not an empty list. */
+static bool
+officer_exists(struct cw_ctx *ctx, const char *login, struct cw_error *err)
+{
+	const char *p[1] = {login};
+	PGresult *r = cw_db_query(ctx->db, "SELECT 1 FROM officer WHERE login = $1", 1, p, err);
+	bool found;
+
+	if (r == NULL)
+		return false;
+	found = PQntuples(r) > 0;
+	PQclear(r);
+	if (!found) {
+		cw_error_set(err, CW_EXIT_NOTFOUND, "no officer has the login '%.64s'", login);
+		cw_error_hint(err, "'carewatch officer list' shows the team's logins");
+	}
+	return found;
+}
+
 static int
 run_worklist(struct cw_ctx *ctx, const struct cw_args *a)
 {
@@ -74,15 +94,16 @@ run_worklist(struct cw_ctx *ctx, const struct cw_args *a)
 
 	cw_error_clear(&err);
 	/* An unknown login is a mistake to say, not an empty worklist. */
-	r = cw_db_query(ctx->db, "SELECT 1 FROM officer WHERE login = $1", 1, p, &err);
-	if (r == NULL)
-		return cw_fail(&err);
-	officer = PQntuples(r) > 0;
-	PQclear(r);
-	if (!officer && named) {
-		cw_error_set(&err, CW_EXIT_NOTFOUND, "no officer has the login '%.64s'", named);
-		cw_error_hint(&err, "'carewatch officer list' shows the team's logins");
-		return cw_fail(&err);
+	if (named) {
+		if (!officer_exists(ctx, named, &err))
+			return cw_fail(&err);
+		officer = true;
+	} else {
+		r = cw_db_query(ctx->db, "SELECT 1 FROM officer WHERE login = $1", 1, p, &err);
+		if (r == NULL)
+			return cw_fail(&err);
+		officer = PQntuples(r) > 0;
+		PQclear(r);
 	}
 	r = cw_db_query(ctx->db,
 			"SELECT" CASE_COLUMNS " FROM case_file c JOIN provider p ON p.id = c.provider_id"
@@ -127,6 +148,8 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 
 	cw_error_clear(&err);
 	if (!cw_field_check(&limit_f, cw_arg(a, "limit"), limit, sizeof(limit), &is_null, &err))
+		return cw_fail(&err);
+	if (cw_arg(a, "officer") && !cw_flag(a, "mine") && !officer_exists(ctx, officer, &err))
 		return cw_fail(&err);
 	/* The count of every matching case comes with the rows shown. */
 	r = cw_db_query(ctx->db,

@@ -10,6 +10,7 @@
 
 #include "carewatch/cmd.h"
 #include "carewatch/provider.h"
+#include "carewatch/report.h"
 #include "carewatch/record.h"
 
 static int
@@ -73,26 +74,40 @@ provider_table(const char *title, PGresult *r)
 static int
 run_find(struct cw_ctx *ctx, const struct cw_args *a)
 {
-	const char *p[1] = {a->pos[0]};
+	static const struct cw_field limit_f = {"limit", CW_F_INT, NULL, false, 0, 1000000, "N", "", "50"};
+	char limit[16];
+	const char *p[2] = {a->pos[0], limit};
 	struct cw_error err;
+	struct cw_table *t;
+	bool is_null;
+	long total;
 	PGresult *r;
 
 	cw_error_clear(&err);
+	if (!cw_field_check(&limit_f, cw_arg(a, "limit"), limit, sizeof(limit), &is_null, &err))
+		return cw_fail(&err);
+	/* The count of every match comes with the rows shown (never cut silently). */
 	r = cw_db_query(ctx->db,
-			"SELECT" PROVIDER_COLUMNS
+			"SELECT" PROVIDER_COLUMNS ", count(*) OVER ()"
 			" FROM provider p LEFT JOIN provider_current_score s ON s.provider_id = p.id"
 			" WHERE lower(p.name) LIKE '%' || replace(replace(replace(lower($1), '\\', '\\\\'),"
 			"  '%', '\\%'), '_', '\\_') || '%'"
 			"  OR p.cqc_location_id = $1 OR p.id::text = lower($1)"
-			" ORDER BY similarity(lower(p.name), lower($1)) DESC, p.name LIMIT 50",
-			1, p, &err);
+			" ORDER BY similarity(lower(p.name), lower($1)) DESC, p.name"
+			" LIMIT nullif($2::int, 0)",
+			2, p, &err);
 	if (r == NULL)
 		return cw_fail(&err);
-	{
-		struct cw_table *t = provider_table(NULL, r);
-		PQclear(r);
-		return cw_emit(ctx, t);
+	total = PQntuples(r) > 0 ? atol(PQgetvalue(r, 0, PQnfields(r) - 1)) : 0;
+	t = provider_table(NULL, r);
+	if (total > PQntuples(r)) {
+		char footer[128];
+		snprintf(footer, sizeof(footer), "(showing %d of %ld matches, the closest first; --limit 0 for all)",
+			 PQntuples(r), total);
+		cw_table_footer(t, footer);
 	}
+	PQclear(r);
+	return cw_emit(ctx, t);
 }
 
 static int
@@ -100,6 +115,7 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	const char *sort = cw_arg(a, "sort");
 	const char *p[3] = {cw_arg(a, "band"), cw_arg(a, "care-type"), cw_arg(a, "locality")};
+	char loc[64], locname[128];
 	struct cw_error err;
 	PGresult *r;
 	int band, ct;
@@ -113,6 +129,12 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 	if (sort && strcmp(sort, "score") != 0 && strcmp(sort, "name") != 0) {
 		cw_error_field(&err, "sort", "invalid --sort '%.20s' (expected score or name)", sort);
 		return cw_fail(&err);
+	}
+	/* An unknown locality is a mistake to say, not an empty list. */
+	if (p[2]) {
+		if (!cw_report_locality(ctx->db, p[2], loc, sizeof(loc), locname, sizeof(locname), &err))
+			return cw_fail(&err);
+		p[2] = loc;
 	}
 	r = cw_db_query(ctx->db,
 			sort && strcmp(sort, "name") == 0
@@ -431,9 +453,13 @@ const struct cw_cmd cw_cmd_provider_add = {
 	.name = "provider add", .synopsis = "NAME", .summary = "add a provider (one service at one site)",
 	.opts = add_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_DB, .run = run_add,
 };
+static const struct cw_opt find_opts[] = {
+	{"limit", "N", "at most N matches, the closest first (default 50; 0 for all)", NULL},
+	{NULL, NULL, NULL, NULL},
+};
 const struct cw_cmd cw_cmd_provider_find = {
 	.name = "provider find", .synopsis = "TEXT", .summary = "find providers by name, CQC ID or id",
-	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_find,
+	.opts = find_opts, .min_pos = 1, .max_pos = 1, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_find,
 };
 static const struct cw_opt show_opts[] = {
 	{"limit", "N", "at most N timeline entries, newest first (default 40; 0 for all)", NULL},

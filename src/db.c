@@ -38,6 +38,7 @@ struct cw_db {
 	char user[128];
 	const char *begin;      /* a transaction's BEGIN not sent yet, or NULL */
 	bool in_batch;          /* a batch has the connection in pipeline mode */
+	const char *last_sql;   /* the statement running, for refusals (read or write) */
 	struct stmt stmts[STMT_CACHE];
 	int nstmts;
 };
@@ -177,6 +178,87 @@ cw_db_error_is_connection(const struct cw_error *err)
 	return err->code == CW_EXIT_UNAVAILABLE;
 }
 
+/* Who may do what the server refused with "permission denied for table X":
+ * the step in the user's words, never the table's name.  Reading is told
+ * apart from writing by the statement (a SELECT, or anything else). */
+static const struct {
+	const char *const *objects;    /* NULL-terminated names, or prefixes ending in '*' */
+	const char *write, *read;      /* the step; NULL: as for write */
+	const char *who;
+	const char *as;                /* `db role add LOGIN --as AS` gives it */
+	const char *read_who, *read_as; /* when reading is open to more; NULL: as above */
+} refusals[] = {
+	{(const char *const[]){"restriction_flag", NULL}, "flag decisions", NULL, "the quality manager",
+	 "manager", NULL, NULL},
+	{(const char *const[]){"ruleset", "ruleset_activation", NULL}, "activating rules", NULL,
+	 "the quality manager", "manager", NULL, NULL},
+	{(const char *const[]){"officer", "officer_locality", "officer_leave", NULL}, "changing the team",
+	 NULL, "the quality manager", "manager", NULL, NULL},
+	{(const char *const[]){"closure_day", NULL}, "council closure days", NULL, "the quality manager",
+	 "manager", NULL, NULL},
+	{(const char *const[]){"case_assignment", NULL}, "moving cases", NULL, "the quality manager",
+	 "manager", NULL, NULL},
+	{(const char *const[]){"audit_log", NULL}, "changing the audit trail", "the audit trail",
+	 "the quality manager", "manager", NULL, NULL},
+	{(const char *const[]){"import_*", "cqc_*", "postcode_district", "compare_group", NULL},
+	 "importing CQC data", NULL, "the quality manager", "manager", NULL, NULL},
+	{(const char *const[]){"provider_score", "provider_current_score", "score_queue", "nightly_run",
+			       "caseload_count", "month_end_cases", NULL},
+	 "writing scores and the nightly's figures", NULL, "the scorer and the nightly (the batch role)",
+	 "batch", NULL, NULL},
+	{(const char *const[]){"provider", "organisation", "locality", "care_type", NULL},
+	 "adding providers", "looking up providers", "QA officers and the quality manager", "officer",
+	 "QA officers, the quality manager and read-only logins", "readonly"},
+	{(const char *const[]){"concern", "visit", "safeguarding", "cqc_rating", "ipc_inspection", "survey",
+			       "restriction", "restriction_lift", "performance_notice", "provider_loss",
+			       "case_*", NULL},
+	 "intelligence and case work (recording it and reading its notes)", NULL,
+	 "QA officers and the quality manager", "officer", NULL, NULL},
+};
+
+static bool
+names_object(const char *const *objects, const char *name)
+{
+	for (; *objects; objects++) {
+		size_t l = strlen(*objects);
+		if ((*objects)[l - 1] == '*' ? strncmp(*objects, name, l - 1) == 0
+					       : strcmp(*objects, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* "permission denied for table concern" as "permission denied for role
+ * olive: recording intelligence and case work is for QA officers and the
+ * quality manager", with how the role is given. */
+static void
+fill_refusal(struct cw_db *db, const char *primary, struct cw_error *err)
+{
+	const char *obj = strrchr(primary, ' ');
+	const char *user = PQuser(db->conn);
+	const char *sql = db->last_sql ? db->last_sql : "";
+	bool reading = strncasecmp(sql, "SELECT", 6) == 0 ||
+		       (strncasecmp(sql, "WITH", 4) == 0 && !strstr(sql, "INSERT") && !strstr(sql, "UPDATE") &&
+			!strstr(sql, "DELETE"));
+
+	obj = obj ? obj + 1 : "";
+	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
+		if (names_object(refusals[i].objects, obj)) {
+			const char *step = reading && refusals[i].read ? refusals[i].read : refusals[i].write;
+			bool wider = reading && refusals[i].read_who;
+
+			cw_error_set(err, CW_EXIT_DENIED, "permission denied for role %s: %s %s for %s", user,
+				     step, strstr(step, "decisions") ? "are" : "is",
+				     wider ? refusals[i].read_who : refusals[i].who);
+			cw_error_hint(err, "ask the database owner: carewatch db role add %s --as %s", user,
+				      wider ? refusals[i].read_as : refusals[i].as);
+			return;
+		}
+	cw_error_set(err, CW_EXIT_DENIED, "permission denied for role %s: this step is not open to its"
+		     " carewatch role", user);
+	cw_error_hint(err, "ask the database owner which role you need ('carewatch db role --help')");
+}
+
 /* Fill err from a failed result (r may be NULL when the connection broke). */
 static void
 fill_error(struct cw_db *db, const PGresult *r, struct cw_error *err)
@@ -198,9 +280,7 @@ fill_error(struct cw_db *db, const PGresult *r, struct cw_error *err)
 		/* An api function's refusal says who may take the step. */
 		cw_error_set(err, CW_EXIT_DENIED, "%s", primary);
 	} else if (strcmp(state, "42501") == 0 && primary) {
-		cw_error_set(err, CW_EXIT_DENIED, "permission denied for role %s", PQuser(db->conn));
-		cw_error_detail(err, "%s", primary);
-		cw_error_hint(err, "ask the database owner to grant the right carewatch role");
+		fill_refusal(db, primary, err);
 	} else {
 		/* Server messages name constraints and columns; user text appears
 		 * only in DETAIL lines of some errors, which we do not pass on for
@@ -286,6 +366,7 @@ cw_db_query(struct cw_db *db, const char *sql, int n, const char *const *params,
 		cw_error_set(err, CW_EXIT_FAIL, "a statement was run while a batch was open");
 		return NULL;
 	}
+	db->last_sql = sql;
 	if (db->begin) {
 		struct cw_db_batch b;
 
@@ -620,6 +701,7 @@ cw_db_script(struct cw_db *db, const char *sql, struct cw_error *err)
 
 	if (db->begin && !flush_begin(db, err))
 		return false;
+	db->last_sql = sql;
 	r = PQexec(db->conn, sql);
 	s = PQresultStatus(r);
 

@@ -827,6 +827,49 @@ test_client_officer_list_in_each_format(void **state)
 
 /* ---- the shell, fed from a pipe ----------------------------------------- */
 
+/* An unknown name in a filter is said, never shown as an empty list: a
+ * locality is reference data (exit 2, with the ones there are), an officer
+ * or a provider is not found (exit 5). */
+static void
+test_client_unknown_names_in_filters(void **state)
+{
+	char *out, *err;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	assert_int_equal(tl_run(TL_ARGV("provider", "list", "--locality", "Nowhere"), NULL, &out, &err, OLIVE),
+			 2);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(err, "carewatch: error: unknown locality 'Nowhere' (expected "));
+	free(out);
+	free(err);
+	/* A locality by its name, in any case, is the same filter as its code. */
+	out = run_out(TL_ARGV("provider", "list", "--locality", "NORTH", "--format", "csv"), OLIVE, 0);
+	err = run_out(TL_ARGV("provider", "list", "--locality", "north", "--format", "csv"), OLIVE, 0);
+	assert_string_equal(out, err);
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("case", "list", "--officer", "nobody_here"), NULL, &out, &err, OLIVE),
+			 5);
+	assert_string_equal(out, "");
+	assert_string_equal(err, "carewatch: error: no officer has the login 'nobody_here'\n"
+				 "hint: 'carewatch officer list' shows the team's logins\n");
+	free(out);
+	free(err);
+	assert_int_equal(tl_run(TL_ARGV("audit", "--provider", "Qwzx Manor"), NULL, &out, &err, MGR), 5);
+	free(out);
+	free(err);
+	/* provider find cuts at --limit and says so, as case list does. */
+	out = run_out(TL_ARGV("provider", "find", "a", "--limit", "1"), OLIVE, 0);
+	assert_non_null(strstr(out, "(showing 1 of "));
+	assert_non_null(strstr(out, " matches, the closest first; --limit 0 for all)"));
+	free(out);
+	out = run_out(TL_ARGV("provider", "find", "a", "--limit", "0", "--format", "csv"), OLIVE, 0);
+	assert_null(strstr(out, "showing"));
+	free(out);
+}
+
 /* psql's \? and `help NOUN` in the shell, and messages that name what is
  * typed there: "case list", not "carewatch case list". */
 static void
@@ -1175,6 +1218,7 @@ main(void)
 		cmocka_unit_test(test_client_officer_list_in_each_format),
 		cmocka_unit_test(test_client_shell_runs_lines_from_standard_input),
 		cmocka_unit_test(test_client_shell_help_and_messages_fit_the_shell),
+		cmocka_unit_test(test_client_unknown_names_in_filters),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

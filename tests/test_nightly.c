@@ -125,6 +125,9 @@ test_nightly_flags_are_reviewed_by_the_manager(void **state)
 	/* An officer may not decide flags; the batch may not either. */
 	assert_int_equal(tl_run(TL_ARGV("flag", "accept", number, "--note", "x"), NULL, &out, &err,
 				"PGUSER=cwt_ollie"), 4);
+	/* Said as who may decide, never as the table refused. */
+	assert_non_null(strstr(err, "flag decisions are for the quality manager"));
+	assert_null(strstr(err, "restriction_flag"));
 	free(out);
 	free(err);
 	assert_int_equal(tl_run(TL_ARGV("flag", "accept", number), NULL, &out, &err, MANAGER), 2);

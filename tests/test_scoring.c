@@ -203,7 +203,9 @@ test_scoring_officer_cannot_activate_rules(void **state)
 		skip();
 	assert_int_equal(tl_run(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL,
 				&out, &err, "PGUSER=cwt_sam"), 4);
-	assert_non_null(strstr(err, "carewatch: error: permission denied for role cwt_sam\n"));
+	assert_string_equal(err, "carewatch: error: permission denied for role cwt_sam: activating rules"
+				 " is for the quality manager\n"
+				 "hint: ask the database owner: carewatch db role add cwt_sam --as manager\n");
 	free(out);
 	free(err);
 }

@@ -138,15 +138,24 @@ test_security_commands_refused_by_role(void **state)
 	assert_int_equal(tl_run(TL_ARGV("concern", "add", "Elm House", "--risk", "low", "--category",
 					"other", "--source", "public", "--note", "not allowed"),
 				NULL, &out, &err, BATCH), 4);
-	assert_non_null(strstr(err, "carewatch: error: permission denied for role cwt_sec_batch\n"));
+	/* A refusal says who may take the step, never the table refused. */
+	assert_string_equal(err, "carewatch: error: permission denied for role cwt_sec_batch: intelligence"
+				 " and case work (recording it and reading its notes) is for QA officers and the"
+				 " quality manager\n"
+				 "hint: ask the database owner: carewatch db role add cwt_sec_batch --as officer\n");
 	free(out);
 	free(err);
 	assert_int_equal(tl_run(TL_ARGV("visit", "add", "Elm House", "--kind", "routine", "--outcome",
 					"no_concerns"), NULL, &out, &err, READONLY), 4);
+	assert_string_equal(err, "carewatch: error: permission denied for role cwt_sec_ro: intelligence"
+				 " and case work (recording it and reading its notes) is for QA officers and the"
+				 " quality manager\n"
+				 "hint: ask the database owner: carewatch db role add cwt_sec_ro --as officer\n");
 	free(out);
 	free(err);
 	assert_int_equal(tl_run(TL_ARGV("provider", "add", "Sneaky Lodge", "--care-type", "nursing",
 					"--locality", "north"), NULL, &out, &err, READONLY), 4);
+	assert_null(strstr(err, "table"));
 	free(out);
 	free(err);
 	assert_int_equal(tl_count(owner, "SELECT count(id) FROM concern"), before);
@@ -154,6 +163,8 @@ test_security_commands_refused_by_role(void **state)
 	free(tl_run_out(TL_ARGV("provider", "list"), READONLY, 0));
 	/* Only managers read the audit trail. */
 	assert_int_equal(tl_run(TL_ARGV("audit"), NULL, &out, &err, OFFICER), 4);
+	assert_non_null(strstr(err, ": the audit trail is for the quality manager\n"));
+	assert_null(strstr(err, "audit_log"));
 	free(out);
 	free(err);
 	out = tl_run_out(TL_ARGV("audit", "--provider", "Elm House", "--format", "csv"), MANAGER, 0);
