@@ -14,7 +14,7 @@ extern const struct cw_cmd cw_cmd_concern_add, cw_cmd_visit_add, cw_cmd_safeguar
 	cw_cmd_restriction_add, cw_cmd_restriction_lift, cw_cmd_loss_add;
 extern const struct cw_cmd cw_cmd_rules_check, cw_cmd_rules_activate, cw_cmd_rules_show,
 	cw_cmd_rules_diff, cw_cmd_provider_explain;
-extern const struct cw_cmd cw_cmd_audit;
+extern const struct cw_cmd cw_cmd_audit, cw_cmd_search;
 extern const struct cw_cmd cw_cmd_backtest;
 extern const struct cw_cmd cw_cmd_nightly, cw_cmd_flags, cw_cmd_flag_accept, cw_cmd_flag_dismiss,
 	cw_cmd_scorer;
@@ -96,6 +96,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_report_loss,
 	&cw_cmd_report_target,
 	&cw_cmd_report_compare,
+	&cw_cmd_search,
 	&cw_cmd_audit,
 	&cw_cmd_shell,
 	&cw_cmd_help,
