@@ -40,6 +40,9 @@ CREATE INDEX case_event_note_search ON case_event USING gin (to_tsvector('englis
   WHERE note IS NOT NULL;
 CREATE INDEX restriction_flag_note_search ON restriction_flag
   USING gin (to_tsvector('english', decision_note)) WHERE decision_note IS NOT NULL;
+-- A provider's case notes are found through its cases (case_file had an
+-- index on the provider's open cases only).
+CREATE INDEX case_file_provider ON case_file (provider_id);
 
 -- The hits for q (websearch syntax: words, "a phrase", -not, or), best
 -- first: by ts_rank, then newest first.  p_provider, p_since (London date,
@@ -54,18 +57,24 @@ CREATE INDEX restriction_flag_note_search ON restriction_flag
 --             (only stop words such as "the" or punctuation), or the limit
 --             is negative
 --
--- plan_cache_mode = force_custom_plan: each call is planned with its own
--- provider and date, so "any provider" and "this provider" each get the
--- plan that suits them (a provider's few records by its index, the whole
--- country by the text indexes) rather than one generic plan for both.
+-- How the rows are found.  Across the country, by the text indexes.  For
+-- one provider, by the provider's own records: the planner, which cannot
+-- tell how few of a word's matches are the provider's, otherwise reads the
+-- whole posting list of a common word (hundreds of thousands of entries,
+-- 100 ms and more) to AND it with the provider's few hundred rows, where
+-- checking those rows' text costs a few milliseconds.  So for a provider
+-- each table is read through a subquery the text condition cannot be
+-- pushed into (OFFSET 0).  The statement is built from fixed fragments
+-- only, never from the search text (a parameter, $1), and is planned
+-- afresh on each call with its own values.
 CREATE FUNCTION api.search(p_query text, p_provider uuid, p_since date, p_limit int)
 RETURNS TABLE (provider_id uuid, provider text, kind text, at timestamptz, case_number bigint,
                snippet text, record_id uuid, rank real, total bigint)
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = public, pg_temp SET plan_cache_mode = force_custom_plan AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   q tsquery;
   since timestamptz;
+  one boolean := p_provider IS NOT NULL;
 BEGIN
   PERFORM api.require('carewatch_officer',
                       'searching notes is for QA officers and the quality manager');
@@ -84,52 +93,61 @@ BEGIN
                     '"the" or punctuation)' USING ERRCODE = '22023';
   END IF;
   since := p_since::timestamp AT TIME ZONE 'Europe/London';
-  RETURN QUERY
+  RETURN QUERY EXECUTE format($q$
   WITH hit AS (
     SELECT c.provider_id, 'concern'::text AS kind, c.received_at AS at, k.number,
            c.id AS record_id, c.summary AS body
-      FROM concern c LEFT JOIN case_file k ON k.concern_id = c.id
-     WHERE to_tsvector('english', c.summary) @@ q
-       AND (p_provider IS NULL OR c.provider_id = p_provider)
-       AND (since IS NULL OR c.received_at >= since)
+      FROM %s c LEFT JOIN case_file k ON k.concern_id = c.id
+     WHERE to_tsvector('english', c.summary) @@ $1
+       AND ($2::uuid IS NULL OR c.provider_id = $2)
+       AND ($3::timestamptz IS NULL OR c.received_at >= $3)
        AND NOT EXISTS (SELECT 1 FROM concern s WHERE s.supersedes = c.id)
     UNION ALL
     SELECT v.provider_id, 'visit', v.visited_at, NULL, v.id, v.notes
-      FROM visit v
-     WHERE v.notes IS NOT NULL AND to_tsvector('english', v.notes) @@ q
-       AND (p_provider IS NULL OR v.provider_id = p_provider)
-       AND (since IS NULL OR v.visited_at >= since)
+      FROM %s v
+     WHERE v.notes IS NOT NULL AND to_tsvector('english', v.notes) @@ $1
+       AND ($2::uuid IS NULL OR v.provider_id = $2)
+       AND ($3::timestamptz IS NULL OR v.visited_at >= $3)
        AND NOT EXISTS (SELECT 1 FROM visit s WHERE s.supersedes = v.id)
     UNION ALL
     SELECT k.provider_id,
            CASE e.kind WHEN 'responded' THEN 'response' WHEN 'closed' THEN 'closure'
                        WHEN 'reopened' THEN 'reopening' ELSE 'assignment' END,
            e.at, k.number, k.id, e.note
-      FROM case_event e JOIN case_file k ON k.id = e.case_id
-     WHERE e.note IS NOT NULL AND to_tsvector('english', e.note) @@ q
-       AND (p_provider IS NULL OR k.provider_id = p_provider)
-       AND (since IS NULL OR e.at >= since)
+      FROM %s e JOIN case_file k ON k.id = e.case_id
+     WHERE e.note IS NOT NULL AND to_tsvector('english', e.note) @@ $1
+       AND ($2::uuid IS NULL OR k.provider_id = $2)
+       AND ($3::timestamptz IS NULL OR e.at >= $3)
     UNION ALL
     SELECT f.provider_id, 'flag', f.decided_at, NULL, f.id, f.decision_note
-      FROM restriction_flag f
-     WHERE f.decision_note IS NOT NULL AND to_tsvector('english', f.decision_note) @@ q
-       AND (p_provider IS NULL OR f.provider_id = p_provider)
-       AND (since IS NULL OR f.decided_at >= since)
+      FROM %s f
+     WHERE f.decision_note IS NOT NULL AND to_tsvector('english', f.decision_note) @@ $1
+       AND ($2::uuid IS NULL OR f.provider_id = $2)
+       AND ($3::timestamptz IS NULL OR f.decided_at >= $3)
   ), ranked AS (
-    SELECT h.*, ts_rank(to_tsvector('english', h.body), q) AS r, count(*) OVER () AS n
+    SELECT h.*, ts_rank(to_tsvector('english', h.body), $1) AS r, count(*) OVER () AS n
       FROM hit h
      ORDER BY r DESC, h.at DESC, h.record_id
-     LIMIT nullif(p_limit, 0)
+     LIMIT nullif($4, 0)
   )
   -- The snippet is made for the rows returned only (ts_headline parses
   -- the whole note again).
   SELECT x.provider_id, p.name, x.kind, x.at, x.number,
-         regexp_replace(ts_headline('english', x.body, q,
+         regexp_replace(ts_headline('english', x.body, $1,
                                     'MaxFragments=1, MaxWords=14, MinWords=5, StartSel=*, StopSel=*'),
                         '\s+', ' ', 'g'),
          x.record_id, x.r, x.n
     FROM ranked x JOIN provider p ON p.id = x.provider_id
-   ORDER BY x.r DESC, x.at DESC, x.record_id;
+   ORDER BY x.r DESC, x.at DESC, x.record_id
+  $q$,
+    CASE WHEN one THEN '(SELECT * FROM concern WHERE provider_id = $2 OFFSET 0)' ELSE 'concern' END,
+    CASE WHEN one THEN '(SELECT * FROM visit WHERE provider_id = $2 OFFSET 0)' ELSE 'visit' END,
+    CASE WHEN one THEN '(SELECT * FROM case_event WHERE case_id IN'
+                       ' (SELECT id FROM case_file WHERE provider_id = $2) OFFSET 0)'
+         ELSE 'case_event' END,
+    CASE WHEN one THEN '(SELECT * FROM restriction_flag WHERE provider_id = $2 OFFSET 0)'
+         ELSE 'restriction_flag' END)
+  USING q, p_provider, since, p_limit;
 END $$;
 ALTER FUNCTION api.search(text, uuid, date, int) OWNER TO carewatch_api;
 REVOKE ALL ON FUNCTION api.search(text, uuid, date, int) FROM PUBLIC;
