@@ -1,9 +1,9 @@
 -- 021_search.sql: full-text search over the notes people write (issue 17).
 --
 -- `carewatch search TEXT` finds concern summaries, visit notes, case notes
--- and flag decision notes by meaning-preserving word stems: PostgreSQL's
--- text search with the 'english' configuration, so "falling" finds "falls"
--- and "fell" does not (stemming is not a thesaurus).  Each text column has
+-- and flag decision notes by their words' stems: PostgreSQL's text search
+-- with the 'english' configuration, so "falling" finds "falls" but not
+-- "fell" (stemming is not a thesaurus).  Each text column has
 -- an expression GIN index, to_tsvector('english', col); the queries below
 -- use the same expression so the planner can use it.  No column is added:
 -- a stored tsvector of a note would be one more free-text column to keep

@@ -6,8 +6,8 @@
 # officer waits for it (process start, connection, api.search, output),
 # as tools/bench-worklist.sh times the worklist.  A mix of searches is run
 # N times each after a warm-up, interleaved: words and phrases from rare to
-# common in the generated notes, each across the country, for one busy
-# provider (--provider) and for the last month (--since).  Printed: p50 and
+# common in the generated notes, each across the country, for the busiest
+# provider and a typical one (--provider) and for the last month (--since).  Printed: p50 and
 # p95 over all runs against the goal, then each search's median and how
 # many notes it matched.
 #
@@ -62,10 +62,13 @@ echo "data: $(pgc_psql -d "$PGDATABASE" -At -c \
 	  || ' case notes, ' || (SELECT count(*) FROM restriction_flag WHERE decision_note IS NOT NULL)
 	  || ' flag notes'")"
 
-# The busy provider: the one with the most concerns.
+# The busy provider: the one with the most concerns; the typical one: the
+# median's.
 busy=$(pgc_psql -d "$PGDATABASE" -At -c \
-	"SELECT p.id FROM concern c JOIN provider p ON p.id = c.provider_id
-	  GROUP BY p.id ORDER BY count(*) DESC, p.id LIMIT 1")
+	"SELECT provider_id FROM concern GROUP BY provider_id ORDER BY count(*) DESC, provider_id LIMIT 1")
+typical=$(pgc_psql -d "$PGDATABASE" -At -c \
+	"SELECT provider_id FROM (SELECT provider_id, count(*) AS n FROM concern GROUP BY provider_id) x
+	  ORDER BY n, provider_id OFFSET (SELECT count(DISTINCT provider_id) / 2 FROM concern) LIMIT 1")
 since=$(date -d "$BENCH_AS_OF - 30 days" +%Y-%m-%d)
 export PGUSER=bench_officer
 
@@ -75,6 +78,7 @@ labels=() args=()
 for w in "${words[@]}"; do
 	labels+=("$w"); args+=("$w")
 	labels+=("$w --provider busy"); args+=("$w"$'\x1f'--provider$'\x1f'"$busy")
+	labels+=("$w --provider typical"); args+=("$w"$'\x1f'--provider$'\x1f'"$typical")
 	labels+=("$w --since $since"); args+=("$w"$'\x1f'--since$'\x1f'"$since")
 done
 
