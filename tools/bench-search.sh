@@ -108,6 +108,10 @@ pct() {  # pct P: the P-th percentile (nearest rank) of the numbers on stdin, in
 		k = int((p / 100) * NR + 0.999999); if (k < 1) k = 1; if (k > NR) k = NR
 		printf "%.1f", v[k] / 1000 }'
 }
+# The floor under any one-shot command on this machine now: psql connecting
+# to run SELECT 1 (a shared machine's load shows here first).
+: >"$tmp/floor.us"
+for _ in $(seq 1 "$n"); do time_us "$PGC_BIN/psql" -X -q -c "SELECT 1" >>"$tmp/floor.us"; done
 cat "$tmp"/q*.us >"$tmp/all.us"
 p50=$(pct 50 <"$tmp/all.us")
 p95=$(pct 95 <"$tmp/all.us")
@@ -115,6 +119,8 @@ total=$(wc -l <"$tmp/all.us")
 verdict=$(awk -v a="$p95" -v g="$goal_ms" 'BEGIN { print (a < g ? "met" : "not met") }')
 printf 'search: p50 %s ms, p95 %s ms over %d queries (goal: under %d ms; %s at p95)\n' \
 	"$p50" "$p95" "$total" "$goal_ms" "$verdict"
+printf 'for comparison: psql -c "SELECT 1" median %s ms; load average %s\n' "$(pct 50 <"$tmp/floor.us")" \
+	"$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "each search: median ms of $n runs, notes matched (the whole command: start, connect, search, output)"
 for i in $(seq 0 $((nq - 1))); do
 	IFS=$'\x1f' read -r -a a <<<"${args[$i]}"
