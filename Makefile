@@ -9,6 +9,9 @@
 #   make fuzz       bounded fuzzing of the parsers (clang/libFuzzer)
 #   make lint       cppcheck and clang-tidy
 #   make screenshots  every report as HTML and PNG (headless Chromium) in build/screenshots
+#   make install    bin/carewatch, its man page and its bash completion under
+#                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local unless given)
+#   make uninstall  remove what make install installed (same PREFIX and DESTDIR)
 #
 # Sources are found by wildcard: a new src/foo.c is part of the binary, and a
 # new tests/test_foo.c is a new test program.
@@ -36,7 +39,8 @@ TLIBOBJ  := $(filter-out build/test/main.o,$(TOBJ)) build/test/testlib.o
 TESTSRC  := $(wildcard tests/test_*.c)
 TESTS    := $(TESTSRC:tests/%.c=build/test/%)
 
-.PHONY: all check unit deps test-build demo bench fuzz lint clean man soak screenshots valgrind
+.PHONY: all check unit deps test-build demo bench fuzz lint clean man soak screenshots valgrind \
+	install uninstall
 all: bin/carewatch
 
 bin/carewatch: $(OBJ)
@@ -159,6 +163,27 @@ lint:
 # The man page is generated from the command table (tests check it is current).
 man: bin/carewatch
 	bin/carewatch help --man > docs/carewatch.1
+
+# Installing: the binary, the man page and the bash completion script (made
+# from the binary's command table, as the man page is).  BIN is the binary
+# to install; the tests install build/test/carewatch so as not to build the
+# optimised one.
+PREFIX  ?= /usr/local
+BIN     ?= bin/carewatch
+BASHCOMPDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+
+build/carewatch.bash: $(BIN)
+	@mkdir -p build
+	$(BIN) help --bash-completion > $@.tmp && mv $@.tmp $@
+
+install: $(BIN) build/carewatch.bash
+	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/carewatch
+	install -D -m 644 docs/carewatch.1 $(DESTDIR)$(PREFIX)/share/man/man1/carewatch.1
+	install -D -m 644 build/carewatch.bash $(BASHCOMPDIR)/carewatch
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/carewatch $(DESTDIR)$(PREFIX)/share/man/man1/carewatch.1 \
+	    $(BASHCOMPDIR)/carewatch
 
 clean:
 	rm -rf bin build

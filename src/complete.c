@@ -532,7 +532,7 @@ cw_complete_line(struct cw_db *db, const char *before, const char *text, const c
 	}
 	switch (positional_kind(cmd, npos)) {
 	case 'P':
-		if (!cw_complete_provider(db, text, 200, out, &err))
+		if (db != NULL && !cw_complete_provider(db, text, 200, out, &err))
 			cw_error_clear(&err);     /* no candidates; typing goes on */
 		break;
 	case 'O':

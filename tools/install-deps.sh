@@ -6,7 +6,7 @@ set -euo pipefail
 
 need=(gcc make libpq-dev uuid-dev nettle-dev libreadline-dev libcmocka-dev libzip-dev libxml2-dev
       libcurl4-openssl-dev libjansson-dev
-      postgresql-15 tmux libxml2-utils)
+      postgresql-15 tmux libxml2-utils man-db)   # man-db: tests/test_install.c runs man
 extra=("$@")   # callers may ask for more: clang libclang-rt-14-dev for fuzzing, pgbouncer for make bench
 
 missing=()
