@@ -373,7 +373,7 @@ test_install_completes_vocabulary_values(void **state)
 									    : "csv\njson\ntable\n");
 	free(out);
 	/* A value with no words to offer offers nothing, not options. */
-	out = COMPLETE("concern", "add", "P", "--summary", "");
+	out = COMPLETE("concern", "add", "P", "--note", "");
 	assert_string_equal(out, "");
 	free(out);
 }
