@@ -228,6 +228,36 @@ write_dashboard(struct cw_ctx *ctx, const struct cw_report_filter *flt, struct c
 	return true;
 }
 
+/* --out DIR: made when missing, with its parents, as mkdir -p makes them;
+ * something there that is not a directory is refused. */
+static bool
+make_dir(const char *dir, struct cw_error *err)
+{
+	char path[1024];
+	struct stat st;
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(path))
+		return cw_error_field(err, "out", "invalid --out '%.200s'", dir);
+	memcpy(path, dir, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (stat(path, &st) != 0) {
+			if (errno != ENOENT || (mkdir(path, 0777) != 0 && errno != EEXIST))
+				return cw_error_field(err, "out", "cannot make the directory '%.200s': %s", path,
+						      strerror(errno));
+		} else if (!S_ISDIR(st.st_mode)) {
+			return cw_error_field(err, "out", "--out '%.200s': '%.200s' is not a directory", dir,
+					      path);
+		}
+		if (i < len)
+			path[i] = '/';
+	}
+	return true;
+}
+
 static int
 run_dashboard(struct cw_ctx *ctx, const struct cw_args *a)
 {
@@ -236,7 +266,6 @@ run_dashboard(struct cw_ctx *ctx, const struct cw_args *a)
 	struct cw_date month;
 	struct inputs in;
 	struct cw_report *rep;
-	struct stat st;
 
 	cw_error_clear(&err);
 	if (mtext == NULL) {
@@ -253,10 +282,8 @@ run_dashboard(struct cw_ctx *ctx, const struct cw_args *a)
 			cw_error_set(&err, CW_EXIT_USAGE, "give --locality or --all, not both");
 			return cw_fail(&err);
 		}
-		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			cw_error_field(&err, "out", "--out '%.200s' is not a directory", dir);
+		if (!make_dir(dir, &err))
 			return cw_fail(&err);
-		}
 		if (!write_dashboard(ctx, &in.flt, month, dir, format, &err))
 			return cw_fail(&err);
 		r = cw_report_localities(ctx->db, &err);
