@@ -14,6 +14,8 @@ static const struct cw_opt common_db = {"db", "CONNINFO",
 	"connection string or URI (default: PG* variables, service file)", NULL};
 static const struct cw_opt common_format = {"format", "F", "output format: table, csv or json", NULL};
 static const struct cw_opt common_help = {"help", NULL, "show this help", NULL};
+static const struct cw_opt common_wide = {"wide", NULL,
+	"a table as wide as its rows: no column cut or hidden, UUIDs too", NULL};
 
 int
 cw_cmd_nopts(const struct cw_cmd *cmd)
@@ -347,6 +349,10 @@ find_opt(const struct cw_cmd *cmd, const char *name, struct cw_opt *out)
 		*out = common_format;
 		return true;
 	}
+	if (strcmp(name, "wide") == 0 && (cmd->flags & CW_CMD_FORMAT)) {
+		*out = common_wide;
+		return true;
+	}
 	return false;
 }
 
@@ -438,8 +444,16 @@ cw_cmd_parse(const struct cw_cmd *cmd, int argc, char **argv, struct cw_args *ou
 					      cw_arg(out, "format"),
 					      (cmd->flags & CW_CMD_HTML) ? "table, csv, json or html"
 									  : "table, csv or json");
+		if (f == CW_FMT_CSV && (cmd->flags & CW_CMD_NO_CSV)) {
+			cw_error_field(err, "format", "invalid output format 'csv' for 'carewatch %s'"
+				       " (expected table or json)", cmd->name);
+			cw_error_hint(err, "its JSON is one object holding every section");
+			return false;
+		}
 		ctx->format = (enum cw_format)f;
 	}
+	if (cw_flag(out, "wide"))
+		ctx->wide = true;
 	if (out->npos < cmd->min_pos) {
 		cw_error_set(err, CW_EXIT_USAGE, "'carewatch %s' needs %s", cmd->name,
 			     cmd->synopsis ? cmd->synopsis : "more arguments");
@@ -459,12 +473,13 @@ cw_cmd_usage(const struct cw_cmd *cmd, FILE *f)
 	if (cmd->help)
 		fprintf(f, "\n%s\n", cmd->help);
 	fputs("\noptions:\n", f);
-	for (int i = 0; i < n + 3; i++) {
+	for (int i = 0; i < n + 4; i++) {
 		struct cw_opt o = i < n ? cw_cmd_opt(cmd, i)
-					: (i == n ? common_db : i == n + 1 ? common_format : common_help);
+					: (i == n ? common_db : i == n + 1 ? common_format
+							 : i == n + 2 ? common_wide : common_help);
 		char left[64], allowed[512];
 
-		if (i == n + 1 && !(cmd->flags & CW_CMD_FORMAT))
+		if ((i == n + 1 || i == n + 2) && !(cmd->flags & CW_CMD_FORMAT))
 			continue;
 		if (i == n + 1 && (cmd->flags & CW_CMD_HTML))
 			o.help = "output format: table, csv, json or html";
@@ -486,7 +501,7 @@ cw_fail(const struct cw_error *err)
 int
 cw_emit(struct cw_ctx *ctx, struct cw_table *t)
 {
-	cw_table_print(t, stdout, ctx->format, ctx->width, ctx->colour);
+	cw_table_print(t, stdout, ctx->format, ctx->wide ? 0 : ctx->width, ctx->colour);
 	cw_table_free(t);
 	return CW_EXIT_OK;
 }

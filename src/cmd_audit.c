@@ -18,8 +18,8 @@ static int
 run_audit(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	static const struct cw_col cols[] = {
-		{"at", "When", false}, {"role", "Who", false}, {"table", "Table", false},
-		{"op", "Did", false}, {"row_id", "Row", false}, {"change", "What", false},
+		{"at", "When", CW_COL_DATE}, {"role", "Who", CW_COL_ID}, {"table", "Table", CW_COL_ID},
+		{"op", "Did", false}, {"row_id", "Row", CW_COL_UUID}, {"change", "What", false},
 	};
 	struct cw_error err;
 	char pid[CW_UUID_LEN], since[16], limit[16];

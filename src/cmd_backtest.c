@@ -178,7 +178,7 @@ add_auc(struct cw_report *rep, const struct cw_backtest *b, struct cw_error *err
 		{"sector", "Sector", false}, {"model", "Scored by", false},
 		{"observations", "Observations", true}, {"adverse", "Adverse", true},
 		{"auc", "AUC", true}, {"low", "95% low", true}, {"high", "95% high", true},
-		{"note", "Note", false},
+		{"note", "Note", CW_COL_HIDE(1)},
 	};
 	struct cw_report_section *s = cw_report_section_add(rep, "auc", "Discrimination: AUC by sector", err);
 	char sum[400] = "";
@@ -223,7 +223,7 @@ add_diff(struct cw_report *rep, const struct cw_backtest *b, struct cw_error *er
 	static const struct cw_col cols[] = {
 		{"sector", "Sector", false}, {"comparison", "Comparison", false},
 		{"difference", "AUC difference", true}, {"low", "95% low", true}, {"high", "95% high", true},
-		{"note", "Note", false},
+		{"note", "Note", CW_COL_HIDE(1)},
 	};
 	struct cw_report_section *s = cw_report_section_add(rep, "auc_difference",
 							    "Which predicts better: differences in AUC", err);
@@ -418,7 +418,7 @@ add_months(struct cw_report *rep, const struct cw_backtest *b, const struct cw_b
 
 	if (s == NULL)
 		return false;
-	cols[0] = (struct cw_col){"month", "Month end", false};
+	cols[0] = (struct cw_col){"month", "Month end", CW_COL_DATE};
 	cols[1] = (struct cw_col){"outcome_known", "Outcome known", false};
 	cols[2] = (struct cw_col){"providers", "Providers", true};
 	cols[3] = (struct cw_col){"adverse", "Adverse", true};
@@ -510,7 +510,7 @@ print_results(struct cw_ctx *ctx, const struct bt_input *in, const struct cw_bac
 		cw_report_free(rep);
 		return cw_fail(&err);
 	}
-	ok = cw_report_print(rep, stdout, ctx->format, ctx->width, ctx->colour);
+	ok = cw_report_print(rep, stdout, ctx->format, ctx->wide ? 0 : ctx->width, ctx->colour);
 	cw_report_free(rep);
 	if (!ok) {
 		cw_error_set(&err, CW_EXIT_FAIL, "could not write the backtest");

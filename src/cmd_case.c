@@ -13,9 +13,10 @@
 #include "carewatch/worklist.h"
 
 static const struct cw_col case_cols[] = {
-	{"case", "Case", true}, {"provider", "Provider", false}, {"risk", "Risk", false},
-	{"state", "State", false}, {"opened", "Opened", false}, {"due", "Due", false},
-	{"officer", "Officer", false}, {"status", "", false},
+	{"case", "Case", CW_COL_NUMBER | CW_COL_ID}, {"provider", "Provider", false},
+	{"risk", "Risk", false}, {"state", "State", CW_COL_HIDE(2)},
+	{"opened", "Opened", CW_COL_DATE | CW_COL_HIDE(3)}, {"due", "Due", CW_COL_DATE},
+	{"officer", "Officer", CW_COL_ID | CW_COL_HIDE(1)}, {"status", "", false},
 };
 
 /* Columns in case_cols order; the last says overdue / due today. */
@@ -143,17 +144,129 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 	return emit_cases_of(ctx, NULL, r, total);
 }
 
+/* Every step of a case, in the order it happened (schema/018_case_history.sql). */
+static const struct cw_col history_cols[] = {
+	{"when", "When", CW_COL_DATE}, {"event", "Event", false}, {"detail", "Detail", false},
+};
+#define HISTORY_SQL                                                                                \
+	"SELECT to_char(at, 'YYYY-MM-DD HH24:MI'), kind,"                                          \
+	"  CASE kind WHEN 'assigned' THEN coalesce(officer, '(unassigned)') || ' (' || detail"     \
+	"   || ', by ' || recorded_by || ')' || coalesce(': ' || note, '')"                         \
+	"   ELSE concat_ws(': ', CASE kind WHEN 'opened' THEN detail || ' risk' ELSE nullif(detail, '')"\
+	"   END, note) || ' (by ' || recorded_by || ')' END"                                        \
+	" FROM case_event WHERE case_id = $1 ORDER BY at, id"
+
+/* The history as a table (title NULL for JSON); NULL with err set. */
+static struct cw_table *
+history_table(struct cw_ctx *ctx, const char *id, const char *title, struct cw_error *err)
+{
+	const char *p[1] = {id};
+	PGresult *r = cw_db_query(ctx->db, HISTORY_SQL, 1, p, err);
+	struct cw_table *t;
+
+	if (r == NULL)
+		return NULL;
+	t = cw_table_new(title, history_cols, 3);
+	for (int i = 0; t && i < PQntuples(r); i++) {
+		const char *cells[3] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)};
+		if (!cw_table_add(t, cells)) {
+			cw_table_free(t);
+			t = NULL;
+		}
+	}
+	PQclear(r);
+	if (t == NULL)
+		cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	return t;
+}
+
+/* case show --format json: the case's fields (codes and logins; null for
+ * what has not happened) and its history as an array. */
+static const struct cw_col show_json_cols[] = {
+	{"case", "Case", CW_COL_NUMBER | CW_COL_ID}, {"id", "ID", CW_COL_UUID},
+	{"title", "Title", false}, {"provider", "Provider", false},
+	{"provider_id", "Provider ID", CW_COL_UUID}, {"risk", "Risk", false},
+	{"state", "State", false}, {"officer", "Officer", CW_COL_ID},
+	{"opened", "Opened", CW_COL_DATE}, {"due", "Due", CW_COL_DATE},
+	{"responded", "Responded", CW_COL_DATE}, {"closed", "Closed", CW_COL_DATE},
+	{"concern_category", "Category", false}, {"concern_summary", "Concern", false},
+	{"closure_note", "Closure", false}, {"due_explained", "Why due then", false},
+};
+#define N_SHOW_JSON_COLS ((int)(sizeof(show_json_cols) / sizeof(show_json_cols[0])))
+
+static int
+show_json(struct cw_ctx *ctx, const char *id)
+{
+	const char *p[1] = {id};
+	const char *cells[N_SHOW_JSON_COLS];
+	struct cw_error err;
+	struct cw_table *head, *hist;
+	char why[512] = "";
+	PGresult *r;
+
+	cw_error_clear(&err);
+	r = cw_db_query(ctx->db,
+			"SELECT c.number::text, c.id, c.title, p.name, p.id, c.risk, c.state, c.assigned_to,"
+			" to_char(c.opened_at, 'YYYY-MM-DD HH24:MI'), to_char(c.due_at, 'YYYY-MM-DD HH24:MI'),"
+			" to_char(c.responded_at, 'YYYY-MM-DD HH24:MI'),"
+			" to_char(c.closed_at, 'YYYY-MM-DD HH24:MI'), k.category, k.summary, c.closure_note,"
+			" extract(epoch FROM c.opened_at)::bigint, extract(epoch FROM c.due_at)::bigint"
+			" FROM case_file c JOIN provider p ON p.id = c.provider_id"
+			" LEFT JOIN concern k ON k.id = c.concern_id WHERE c.id = $1",
+			1, p, &err);
+	if (r == NULL)
+		return cw_fail(&err);
+	if (!PQgetisnull(r, 0, 16) &&
+	    !cw_worklist_explain_due(ctx->db, PQgetvalue(r, 0, 5), strtoll(PQgetvalue(r, 0, 15), NULL, 10),
+				     strtoll(PQgetvalue(r, 0, 16), NULL, 10), why, sizeof(why), &err)) {
+		PQclear(r);
+		return cw_fail(&err);
+	}
+	for (int c = 0; c < N_SHOW_JSON_COLS - 1; c++)
+		cells[c] = PQgetisnull(r, 0, c) ? NULL : PQgetvalue(r, 0, c);
+	cells[N_SHOW_JSON_COLS - 1] = why[0] ? why : NULL;
+	head = cw_table_new(NULL, show_json_cols, N_SHOW_JSON_COLS);
+	if (head == NULL || !cw_table_add(head, cells)) {
+		PQclear(r);
+		cw_table_free(head);
+		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+		return cw_fail(&err);
+	}
+	PQclear(r);
+	if ((hist = history_table(ctx, id, NULL, &err)) == NULL) {
+		cw_table_free(head);
+		return cw_fail(&err);
+	}
+	fputc('{', stdout);
+	cw_json_members(head, 0, stdout);
+	fputs(",\n \"history\": ", stdout);
+	cw_json_array(hist, stdout);
+	fputs("}\n", stdout);
+	cw_table_free(head);
+	cw_table_free(hist);
+	return CW_EXIT_OK;
+}
+
 static int
 run_show(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	struct cw_error err;
 	char id[CW_UUID_LEN];
 	const char *p[1] = {id};
+	struct cw_table *t;
 	PGresult *r;
 
 	cw_error_clear(&err);
+	if (ctx->format != CW_FMT_TABLE && ctx->format != CW_FMT_JSON) {
+		cw_error_field(&err, "format", "'carewatch case show' is a table or JSON, not %s",
+			       ctx->format == CW_FMT_CSV ? "CSV" : "HTML");
+		cw_error_hint(&err, "use --format json (one object with the case's history)");
+		return cw_fail(&err);
+	}
 	if (!cw_case_resolve(ctx->db, a->pos[0], id, NULL, &err))
 		return cw_fail(&err);
+	if (ctx->format == CW_FMT_JSON)
+		return show_json(ctx, id);
 	r = cw_db_query(ctx->db,
 			"SELECT c.number, p.name, c.risk, c.state, c.title,"
 			" to_char(c.opened_at, 'YYYY-MM-DD HH24:MI TZ'),"
@@ -203,28 +316,9 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 		putchar('\n');
 	}
 	PQclear(r);
-	/* Every step, in the order it happened (schema/018_case_history.sql). */
-	r = cw_db_query(ctx->db,
-			"SELECT to_char(at, 'YYYY-MM-DD HH24:MI'), kind,"
-			"  CASE kind WHEN 'assigned' THEN coalesce(officer, '(unassigned)') || ' (' || detail"
-			"   || ', by ' || recorded_by || ')' || coalesce(': ' || note, '')"
-			"   ELSE concat_ws(': ', CASE kind WHEN 'opened' THEN detail || ' risk' ELSE nullif(detail, '')"
-			"   END, note) || ' (by ' || recorded_by || ')' END"
-			" FROM case_event WHERE case_id = $1 ORDER BY at, id",
-			1, p, &err);
-	if (r == NULL)
+	if ((t = history_table(ctx, id, "\nHistory", &err)) == NULL)
 		return cw_fail(&err);
-	{
-		static const struct cw_col cols[] = {{"when", "When", false}, {"event", "Event", false},
-						     {"detail", "Detail", false}};
-		struct cw_table *t = cw_table_new("\nHistory", cols, 3);
-		for (int i = 0; i < PQntuples(r); i++) {
-			const char *cells[3] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)};
-			cw_table_add(t, cells);
-		}
-		PQclear(r);
-		return cw_emit(ctx, t);
-	}
+	return cw_emit(ctx, t);
 }
 
 static int
@@ -334,7 +428,11 @@ const struct cw_cmd cw_cmd_case_list = {
 };
 const struct cw_cmd cw_cmd_case_show = {
 	.name = "case show", .synopsis = "CASE", .summary = "one case with its history",
-	.min_pos = 1, .max_pos = 1, .flags = CW_CMD_PAGE | CW_CMD_DB, .run = run_show,
+	.help = "--format json gives one object: the case's fields (codes and logins; null for what"
+		" has not happened: responded, closed, an unassigned officer) and its history as an"
+		" array.",
+	.min_pos = 1, .max_pos = 1,
+	.flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_NO_CSV, .run = run_show,
 };
 const struct cw_cmd cw_cmd_case_respond = {
 	.name = "case respond", .synopsis = "CASE", .summary = "record a response to a case",

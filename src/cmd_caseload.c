@@ -21,9 +21,12 @@
 #include "carewatch/worklist.h"
 
 static const struct cw_col load_cols[] = {
-	{"officer", "Officer", false}, {"fte", "FTE", true},
-	{"low", "Low", true}, {"medium", "Medium", true}, {"high", "High", true},
-	{"very_high", "Very high", true}, {"open", "Open", true}, {"load", "Load", true},
+	{"officer", "Officer", CW_COL_ID}, {"fte", "FTE", true},
+	/* The count in each band may be hidden to fit: Load weighs them up. */
+	{"low", "Low", CW_COL_NUMBER | CW_COL_HIDE(1)}, {"medium", "Medium", CW_COL_NUMBER | CW_COL_HIDE(1)},
+	{"high", "High", CW_COL_NUMBER | CW_COL_HIDE(1)},
+	{"very_high", "Very high", CW_COL_NUMBER | CW_COL_HIDE(1)},
+	{"open", "Open", true}, {"load", "Load", true},
 	{"load_per_fte", "Per FTE", true}, {"share_pct", "Share %", true},
 	{"fair_share_pct", "Fair %", true}, {"vs_mean", "vs mean", true},
 	{"overdue", "Overdue", true}, {"after_per_fte", "After", true},
@@ -32,9 +35,9 @@ static const struct cw_col load_cols[] = {
 enum { COL_AFTER = 13, COL_MOVES = 14, COL_STATUS = 15, NCOLS = 16 };
 
 static const struct cw_col move_cols[] = {
-	{"case", "Case", true}, {"provider", "Provider", false}, {"locality", "Locality", false},
-	{"risk", "Risk", false}, {"weight", "Weight", true}, {"from", "From", false},
-	{"to", "To", false},
+	{"case", "Case", CW_COL_NUMBER | CW_COL_ID}, {"provider", "Provider", false},
+	{"locality", "Locality", CW_COL_HIDE(1)}, {"risk", "Risk", false}, {"weight", "Weight", true},
+	{"from", "From", CW_COL_ID}, {"to", "To", CW_COL_ID},
 };
 
 /* v with `decimals` (1 or 2) places, like printf("%.*f"), written by hand:
@@ -371,7 +374,7 @@ static int
 run_month_end(struct cw_ctx *ctx, const char *month)
 {
 	static const struct cw_col cols[] = {
-		{"month", "Month", false}, {"care_type", "Care type", false},
+		{"month", "Month", CW_COL_DATE}, {"care_type", "Care type", false},
 		{"locality", "Locality", false}, {"active", "Active cases", true},
 	};
 	struct cw_error err;

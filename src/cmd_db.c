@@ -50,8 +50,8 @@ run_status(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	static const struct cw_col cols[] = {
 		{"version", "Version", true}, {"name", "Name", false}, {"state", "State", false},
-		{"applied_at", "Applied", false}, {"applied_by", "By", false},
-		{"checksum", "Checksum", false},
+		{"applied_at", "Applied", CW_COL_DATE}, {"applied_by", "By", CW_COL_ID},
+		{"checksum", "Checksum", CW_COL_ID | CW_COL_HIDE(1)},
 	};
 	struct cw_error err;
 	struct cw_migration_set set;

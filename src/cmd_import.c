@@ -338,8 +338,8 @@ run_district_remove(struct cw_ctx *ctx, const struct cw_args *a)
 }
 
 static const struct cw_col district_cols[] = {
-	{"district", "District", false},
-	{"locality", "Locality", false},
+	{"district", "District", CW_COL_ID},
+	{"locality", "Locality", CW_COL_ID},
 	{"area", "Area", false},
 };
 

@@ -73,9 +73,10 @@ static int
 run_flags(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	static const struct cw_col cols[] = {
-		{"flag", "Flag", true}, {"provider", "Provider", false}, {"care_type", "Care type", false},
-		{"locality", "Locality", false}, {"score", "Score", true}, {"band", "Band", false},
-		{"raised", "Raised", false}, {"state", "State", false}, {"reasons", "Reasons", false},
+		{"flag", "Flag", CW_COL_NUMBER | CW_COL_ID}, {"provider", "Provider", false},
+		{"care_type", "Care type", CW_COL_HIDE(1)}, {"locality", "Locality", CW_COL_HIDE(2)},
+		{"score", "Score", true}, {"band", "Band", false}, {"raised", "Raised", CW_COL_DATE},
+		{"state", "State", false}, {"reasons", "Reasons", false},
 	};
 	const char *p[1] = {cw_flag(a, "all") ? "f" : "t"};
 	struct cw_error err;

@@ -223,10 +223,10 @@ static int
 run_list(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	static const struct cw_col cols[] = {
-		{"login", "Login", false}, {"name", "Name", false}, {"post", "Post", false},
+		{"login", "Login", CW_COL_ID}, {"name", "Name", false}, {"post", "Post", false},
 		{"fte", "FTE", true}, {"localities", "Localities", false},
-		{"on_leave", "On leave today", false}, {"active", "Active", false},
-		{"takes_cases", "Takes cases", false},
+		{"on_leave", "On leave today", CW_COL_BOOL}, {"active", "Active", CW_COL_BOOL},
+		{"takes_cases", "Takes cases", CW_COL_BOOL},
 	};
 	struct cw_error err;
 	struct cw_table *t;

@@ -84,7 +84,7 @@ read_inputs(struct cw_ctx *ctx, const struct cw_args *a, struct inputs *in, stru
 static int
 emit(struct cw_ctx *ctx, struct cw_report *rep)
 {
-	bool ok = cw_report_print(rep, stdout, ctx->format, ctx->width, ctx->colour);
+	bool ok = cw_report_print(rep, stdout, ctx->format, ctx->wide ? 0 : ctx->width, ctx->colour);
 
 	cw_report_free(rep);
 	if (!ok) {
@@ -342,8 +342,8 @@ static int
 run_target(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	static const struct cw_col cols[] = {
-		{"effective_from", "From", false}, {"target", "Good or better target %", true},
-		{"recorded_by", "Recorded by", false}, {"recorded_at", "Recorded", false},
+		{"effective_from", "From", CW_COL_DATE}, {"target", "Good or better target %", true},
+		{"recorded_by", "Recorded by", CW_COL_ID}, {"recorded_at", "Recorded", CW_COL_DATE},
 	};
 	struct cw_error err;
 	PGresult *r;

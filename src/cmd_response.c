@@ -28,9 +28,10 @@ static const struct cw_col summary_cols[] = {
 };
 
 static const struct cw_col list_cols[] = {
-	{"case", "Case", true}, {"provider", "Provider", false}, {"locality", "Locality", false},
-	{"risk", "Risk", false}, {"officer", "Officer", false}, {"due", "Due", false},
-	{"responded", "Responded", false}, {"outcome", "Outcome", false},
+	{"case", "Case", CW_COL_NUMBER | CW_COL_ID}, {"provider", "Provider", false},
+	{"locality", "Locality", CW_COL_HIDE(1)}, {"risk", "Risk", false},
+	{"officer", "Officer", CW_COL_ID}, {"due", "Due", CW_COL_DATE},
+	{"responded", "Responded", CW_COL_DATE}, {"outcome", "Outcome", false},
 	{"working_days", "Working days", true},
 };
 

@@ -252,7 +252,7 @@ run_diff(struct cw_ctx *ctx, const struct cw_args *a)
 	};
 	static const struct cw_col pcols[] = {
 		{"provider", "Provider", false}, {"from_band", "From", false}, {"to_band", "To", false},
-		{"from_score", "Score now", true}, {"to_score", "Candidate", true}, {"id", "ID", false},
+		{"from_score", "Score now", true}, {"to_score", "Candidate", true}, {"id", "ID", CW_COL_UUID},
 	};
 	struct diff_job job;
 	struct cw_error err;
@@ -318,7 +318,7 @@ static int
 run_explain(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	static const struct cw_col cols[] = {
-		{"rule", "Rule", false}, {"date", "Date", false}, {"raw", "Weight", true},
+		{"rule", "Rule", false}, {"date", "Date", CW_COL_DATE}, {"raw", "Weight", true},
 		{"decayed", "After decay", true}, {"contribution", "Contribution", true},
 		{"note", "How", false},
 	};

@@ -313,6 +313,7 @@ lookup_opt(const struct cw_cmd *cmd, const char *name, size_t len, struct cw_opt
 {
 	static const struct cw_opt common[] = {
 		{"db", "CONNINFO", "", NULL}, {"format", "F", "", NULL}, {"help", NULL, "", NULL},
+		{"wide", NULL, "", NULL},
 	};
 	int n = cw_cmd_nopts(cmd);
 
@@ -323,9 +324,9 @@ lookup_opt(const struct cw_cmd *cmd, const char *name, size_t len, struct cw_opt
 			return true;
 		}
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (strlen(common[i].name) == len && strncmp(common[i].name, name, len) == 0 &&
-		    (i != 1 || (cmd->flags & CW_CMD_FORMAT))) {
+		    ((i != 1 && i != 3) || (cmd->flags & CW_CMD_FORMAT))) {
 			*o = common[i];
 			return true;
 		}
@@ -338,10 +339,10 @@ complete_options(const struct cw_cmd *cmd, const char *text, struct cw_words *ou
 	int n = cw_cmd_nopts(cmd);
 	char buf[80];
 
-	for (int i = 0; i < n + 3; i++) {
+	for (int i = 0; i < n + 4; i++) {
 		const char *name = i < n ? cw_cmd_opt(cmd, i).name
-				 : i == n ? "db" : i == n + 1 ? "format" : "help";
-		if (i == n + 1 && !(cmd->flags & CW_CMD_FORMAT))
+				 : i == n ? "db" : i == n + 1 ? "format" : i == n + 2 ? "help" : "wide";
+		if ((i == n + 1 || i == n + 3) && !(cmd->flags & CW_CMD_FORMAT))
 			continue;
 		snprintf(buf, sizeof(buf), "--%s", name);
 		if (strncmp(buf, text, strlen(text)) == 0)
@@ -361,7 +362,8 @@ complete_value(struct cw_db *db, const struct cw_cmd *cmd, const struct cw_opt *
 	} else if (strcmp(o->name, "format") == 0) {
 		static const char *const fmts[] = {"table", "csv", "json", "html"};
 		for (int i = 0; i < ((cmd->flags & CW_CMD_HTML) ? 4 : 3); i++)
-			if (strncmp(fmts[i], text, strlen(text)) == 0)
+			if (strncmp(fmts[i], text, strlen(text)) == 0 &&
+			    !(i == 1 && (cmd->flags & CW_CMD_NO_CSV)))
 				(void)cw_words_add(&vals, fmts[i]);
 	} else if (strcmp(o->name, "locality") == 0) {
 		complete_locality(db, text, &vals);

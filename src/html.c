@@ -478,7 +478,7 @@ cw_html_table(FILE *f, const struct cw_table *t)
 	fputs("<table>\n<thead><tr>", f);
 	for (int c = 0; c < nc; c++) {
 		const struct cw_col *col = cw_table_col(t, c);
-		fprintf(f, "<th scope=\"col\"%s>", col->number ? " class=\"num\"" : "");
+		fprintf(f, "<th scope=\"col\"%s>", (col->flags & CW_COL_NUMBER) ? " class=\"num\"" : "");
 		cw_html_text(f, col->label);
 		fputs("</th>", f);
 	}
@@ -492,7 +492,7 @@ cw_html_table(FILE *f, const struct cw_table *t)
 			if (c == 0)
 				fputs("<th scope=\"row\">", f);
 			else
-				fputs(col->number ? "<td class=\"num\">" : "<td>", f);
+				fputs((col->flags & CW_COL_NUMBER) ? "<td class=\"num\">" : "<td>", f);
 			cw_html_text(f, v);
 			fputs(c == 0 ? "</th>" : "</td>", f);
 		}

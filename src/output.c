@@ -326,13 +326,132 @@ put_cell(FILE *f, const char *s, int maxw, int pad, bool right)
 			fputc(' ', f);
 }
 
+static bool
+is_number(const struct cw_table *t, int c)
+{
+	return (t->cols[c].flags & CW_COL_NUMBER) != 0;
+}
+
+/* Cut to fit: only text, never an identifier, date, boolean or number. */
+static bool
+cuttable(const struct cw_col *c)
+{
+	return (c->flags & (CW_COL_NUMBER | CW_COL_ID | CW_COL_DATE | CW_COL_UUID | CW_COL_BOOL)) == 0;
+}
+
+/* Width of the shown columns at widths w, with the two-space gaps and the
+ * marker column. */
+static int
+shown_width(const struct cw_table *t, const int *w, const bool *show, bool marks)
+{
+	int total = marks ? 2 : 0, n = 0;
+
+	for (int c = 0; c < t->ncols; c++)
+		if (show[c])
+			total += w[c] + (n++ ? 2 : 0);
+	return total;
+}
+
+/* Narrowest a column is cut to when text is cut no narrower than min. */
+static int
+floor_of(const struct cw_table *t, const int *w, int c, int min)
+{
+	return cuttable(&t->cols[c]) && w[c] > min ? min : w[c];
+}
+
+/* Cut the widest shown text column by one, repeatedly, until the table
+ * fits width or every text column is at min. */
+static void
+narrow(const struct cw_table *t, int *w, const int *natural, const bool *show, bool marks,
+       int width, int min)
+{
+	for (int total = shown_width(t, w, show, marks); total > width; total--) {
+		int widest = -1;
+		for (int c = 0; c < t->ncols; c++)
+			if (show[c] && w[c] > floor_of(t, natural, c, min) &&
+			    (widest < 0 || w[c] > w[widest]))
+				widest = c;
+		if (widest < 0)
+			break;
+		w[widest]--;
+	}
+}
+
+/* Decide which columns are shown and how wide (the rule in output.h).
+ * w holds each column's natural width and is narrowed in place. */
+static void
+fit_columns(const struct cw_table *t, int *w, bool *show, bool marks, int width)
+{
+	int *natural = malloc(sizeof(int) * (size_t)t->ncols);
+	int *floor = malloc(sizeof(int) * (size_t)t->ncols);
+
+	if (natural == NULL || floor == NULL) {
+		free(natural);
+		free(floor);
+		return;         /* out of memory: printed unfitted */
+	}
+	for (int c = 0; c < t->ncols; c++) {
+		show[c] = !(t->cols[c].flags & CW_COL_UUID);
+		natural[c] = w[c];
+		floor[c] = floor_of(t, w, c, CW_COL_MIN);
+	}
+	/* Hide what may be hidden while even the narrowest layout is too wide. */
+	while (shown_width(t, floor, show, marks) > width) {
+		int drop = -1;
+		for (int c = 0; c < t->ncols; c++)
+			if (show[c] && CW_COL_HIDE_OF(t->cols[c].flags) > 0 &&
+			    (drop < 0 || CW_COL_HIDE_OF(t->cols[c].flags) >= CW_COL_HIDE_OF(t->cols[drop].flags)))
+				drop = c;
+		if (drop < 0)
+			break;
+		show[drop] = false;
+	}
+	narrow(t, w, natural, show, marks, width, CW_COL_MIN);
+	/* Nothing left to hide and still too wide: text is cut further (to
+	 * CW_COL_LAST) before the lines are let run past the terminal. */
+	narrow(t, w, natural, show, marks, width, CW_COL_LAST);
+	free(natural);
+	free(floor);
+}
+
+/* The line that says which columns a fitted table left out: named when
+ * that fits the width, else only counted. */
+static void
+hidden_note(const struct cw_table *t, FILE *f, const bool *show, int hidden, int width)
+{
+	static const char tail[] = "; --wide or --format csv for all)\n";
+	char names[512] = "", count[48];
+	size_t used = 0;
+
+	snprintf(count, sizeof(count), "(%d column%s hidden", hidden, hidden == 1 ? "" : "s");
+	for (int c = 0, n = 0; c < t->ncols && used < sizeof(names); c++)
+		if (!show[c]) {
+			const char *label = t->cols[c].label[0] ? t->cols[c].label : t->cols[c].key;
+			char one[128];
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", n++ ? ", " : ": ",
+						 cw_text_escape(label, one, sizeof(one)));
+		}
+	if (used < sizeof(names) &&
+	    cw_display_width(count) + cw_display_width(names) + (int)strlen(tail) - 1 <= width)
+		fprintf(f, "%s%s%s", count, names, tail);
+	else
+		fprintf(f, "%s%s", count, tail);
+}
+
 static void
 print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 {
 	int *w = calloc((size_t)t->ncols, sizeof(int));
+	bool *show = calloc((size_t)t->ncols, sizeof(bool));
 	bool marks = false;
-	int total = 0;
+	int last = -1, hidden = 0;
 
+	if (w == NULL || show == NULL) {
+		free(w);
+		free(show);
+		fputs("(out of memory)\n", f);
+		return;
+	}
 	for (size_t r = 0; r < t->nrows; r++)
 		if (t->marks[r])
 			marks = true;
@@ -343,20 +462,15 @@ print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 			if (cw > w[c])
 				w[c] = cw;
 		}
-		total += w[c] + (c ? 2 : 0);
+		show[c] = true;
 	}
-	if (marks)
-		total += 2;
-	/* Too wide for the terminal: shrink the widest text column, repeatedly. */
-	while (width > 0 && total > width) {
-		int widest = -1;
-		for (int c = 0; c < t->ncols; c++)
-			if (!t->cols[c].number && w[c] > 8 && (widest < 0 || w[c] > w[widest]))
-				widest = c;
-		if (widest < 0)
-			break;
-		w[widest]--;
-		total--;
+	if (width > 0)
+		fit_columns(t, w, show, marks, width);
+	for (int c = 0; c < t->ncols; c++) {
+		if (show[c])
+			last = c;
+		else
+			hidden++;
 	}
 	if (t->title) {
 		if (colour)
@@ -366,21 +480,25 @@ print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 	}
 	if (marks)
 		fputs("  ", f);
-	for (int c = 0; c < t->ncols; c++) {
-		if (c)
+	for (int c = 0, n = 0; c < t->ncols; c++) {
+		if (!show[c])
+			continue;
+		if (n++)
 			fputs("  ", f);
 		if (colour)
 			fputs("\033[1m", f);
-		put_cell(f, t->cols[c].label, w[c], c == t->ncols - 1 && !t->cols[c].number ? 0 : w[c],
-			 t->cols[c].number);
+		put_cell(f, t->cols[c].label, w[c], c == last && !is_number(t, c) ? 0 : w[c],
+			 is_number(t, c));
 		if (colour)
 			fputs("\033[0m", f);
 	}
 	fputc('\n', f);
 	if (marks)
 		fputs("  ", f);
-	for (int c = 0; c < t->ncols; c++) {
-		if (c)
+	for (int c = 0, n = 0; c < t->ncols; c++) {
+		if (!show[c])
+			continue;
+		if (n++)
 			fputs("  ", f);
 		for (int i = 0; i < w[c]; i++)
 			fputs("\xE2\x94\x80", f);
@@ -395,11 +513,13 @@ print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 		}
 		if (hot && colour)
 			fputs("\033[1;31m", f);
-		for (int c = 0; c < t->ncols; c++) {
-			if (c)
+		for (int c = 0, n = 0; c < t->ncols; c++) {
+			if (!show[c])
+				continue;
+			if (n++)
 				fputs("  ", f);
-			put_cell(f, t->rows[r][c], w[c],
-				 c == t->ncols - 1 && !t->cols[c].number ? 0 : w[c], t->cols[c].number);
+			put_cell(f, t->rows[r][c], w[c], c == last && !is_number(t, c) ? 0 : w[c],
+				 is_number(t, c));
 		}
 		if (hot && colour)
 			fputs("\033[0m", f);
@@ -410,7 +530,10 @@ print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 		fputc('\n', f);
 	} else
 		fprintf(f, "(%zu row%s)\n", t->nrows, t->nrows == 1 ? "" : "s");
+	if (hidden > 0)
+		hidden_note(t, f, show, hidden, width);
 	free(w);
+	free(show);
 }
 
 /* A plain decimal number: an optional minus, digits, optionally a point
@@ -514,28 +637,58 @@ is_json_number(const char *s)
 	return *end == '\0';
 }
 
+/* "true" or "false" for a boolean cell as carewatch writes one (yes/no,
+ * or PostgreSQL's t/f and true/false), NULL for anything else, which stays
+ * a string. */
+static const char *
+json_bool(const char *v)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "t") == 0 || strcmp(v, "true") == 0)
+		return "true";
+	if (strcmp(v, "no") == 0 || strcmp(v, "f") == 0 || strcmp(v, "false") == 0)
+		return "false";
+	return NULL;
+}
+
+/* One cell as JSON: null, true / false in a boolean column, a number in a
+ * numeric column when it is one, else a string. */
 static void
-print_json(const struct cw_table *t, FILE *f)
+json_cell(FILE *f, const char *v, unsigned flags)
+{
+	if (v == NULL)
+		fputs("null", f);
+	else if ((flags & CW_COL_BOOL) && json_bool(v) != NULL)
+		fputs(json_bool(v), f);
+	else if ((flags & CW_COL_NUMBER) && is_json_number(v))
+		fputs(v, f);
+	else
+		cw_json_string(f, v);
+}
+
+void
+cw_json_members(const struct cw_table *t, size_t row, FILE *f)
+{
+	if (row >= t->nrows)
+		return;
+	for (int c = 0; c < t->ncols; c++) {
+		if (c)
+			fputs(", ", f);
+		cw_json_string(f, t->cols[c].key);
+		fputs(": ", f);
+		json_cell(f, t->rows[row][c], t->cols[c].flags);
+	}
+}
+
+void
+cw_json_array(const struct cw_table *t, FILE *f)
 {
 	fputc('[', f);
 	for (size_t r = 0; r < t->nrows; r++) {
 		fputs(r ? ",\n {" : "\n {", f);
-		for (int c = 0; c < t->ncols; c++) {
-			const char *v = t->rows[r][c];
-			if (c)
-				fputs(", ", f);
-			cw_json_string(f, t->cols[c].key);
-			fputs(": ", f);
-			if (v == NULL)
-				fputs("null", f);
-			else if (t->cols[c].number && is_json_number(v))
-				fputs(v, f);
-			else
-				cw_json_string(f, v);
-		}
+		cw_json_members(t, r, f);
 		fputc('}', f);
 	}
-	fputs(t->nrows ? "\n]\n" : "]\n", f);
+	fputs(t->nrows ? "\n]" : "]", f);
 }
 
 void
@@ -553,13 +706,14 @@ cw_table_print(const struct cw_table *t, FILE *f, enum cw_format format, int wid
 			for (int c = 0; c < t->ncols; c++) {
 				if (c)
 					fputc(',', f);
-				csv_cell(f, t->rows[r][c], t->cols[c].number);
+				csv_cell(f, t->rows[r][c], is_number(t, c));
 			}
 			fputc('\n', f);
 		}
 		break;
 	case CW_FMT_JSON:
-		print_json(t, f);
+		cw_json_array(t, f);
+		fputc('\n', f);
 		break;
 	case CW_FMT_TABLE:
 	case CW_FMT_HTML:

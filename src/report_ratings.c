@@ -102,7 +102,7 @@ cw_report_ratings(struct cw_db *db, struct cw_report *rep, const struct cw_repor
 }
 
 static const struct cw_col trend_cols[] = {
-	{"month", "Month", false}, {"outstanding", "Outstanding %", true}, {"good", "Good %", true},
+	{"month", "Month", CW_COL_DATE}, {"outstanding", "Outstanding %", true}, {"good", "Good %", true},
 	{"requires_improvement", "Requires improvement %", true},
 	{"inadequate", "Inadequate %", true}, {"good_or_better", "Good or better %", true},
 	{"target", "Target %", true},
@@ -403,10 +403,10 @@ cw_report_shift(struct cw_db *db, struct cw_report *rep, const struct cw_report_
 }
 
 static const struct cw_col under_cols[] = {
-	{"provider", "Provider", false}, {"cqc_location_id", "CQC ID", false},
-	{"care_type", "Care type", false}, {"locality", "Locality", false},
-	{"inspections", "Inspections", true}, {"first_rated", "First rated", false},
-	{"latest_rated", "Latest rated", false}, {"latest_rating", "Latest rating", false},
+	{"provider", "Provider", false}, {"cqc_location_id", "CQC ID", CW_COL_ID},
+	{"care_type", "Care type", CW_COL_HIDE(2)}, {"locality", "Locality", CW_COL_HIDE(3)},
+	{"inspections", "Inspections", true}, {"first_rated", "First rated", CW_COL_DATE | CW_COL_HIDE(1)},
+	{"latest_rated", "Latest rated", CW_COL_DATE}, {"latest_rating", "Latest rating", false},
 	{"risk_band", "Risk band", false}, {"restriction", "Restriction", false},
 };
 

@@ -256,7 +256,7 @@ period_title(char *buf, size_t size, struct cw_date from, struct cw_date to,
 /* ---- concerns ---- */
 
 static const struct cw_col concern_cols[] = {
-	{"month", "Month", false}, {"low", "Low", true}, {"medium", "Medium", true},
+	{"month", "Month", CW_COL_DATE}, {"low", "Low", true}, {"medium", "Medium", true},
 	{"high", "High", true}, {"very_high", "Very high", true}, {"total", "Total", true},
 	{"medium_or_higher", "Medium or higher", true}, {"safeguarding", "With safeguarding", true},
 };
@@ -320,7 +320,7 @@ cw_report_concerns(struct cw_db *db, struct cw_report *rep, const struct cw_repo
 /* ---- response compliance ---- */
 
 static const struct cw_col response_cols[] = {
-	{"month", "Month due", false}, {"due", "Due", true}, {"on_time", "On time", true},
+	{"month", "Month due", CW_COL_DATE}, {"due", "Due", true}, {"on_time", "On time", true},
 	{"late", "Late", true}, {"open_past_due", "Open past due", true},
 	{"not_yet_due", "Not yet due", true}, {"on_time_pct", "On time %", true},
 	{"target", "Target %", true},
@@ -404,7 +404,7 @@ cw_report_active_cases(struct cw_db *db, struct cw_report *rep, const struct cw_
 		       struct cw_date from, struct cw_date to, enum cw_report_dim by,
 		       struct cw_error *err)
 {
-	static const struct cw_col first = {"month", "Month end", false};
+	static const struct cw_col first = {"month", "Month end", CW_COL_DATE};
 	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], title[240];
 	bool loc = by == CW_DIM_LOCALITY;
 	const char *p[5] = {cw_report_iso(from, d1), cw_report_iso(to, d2), flt->care_type,
@@ -488,7 +488,7 @@ cw_report_safeguarding(struct cw_db *db, struct cw_report *rep, const struct cw_
 		       struct cw_error *err)
 {
 	static const struct cw_col cat_first = {"category", "Category", false};
-	static const struct cw_col month_first = {"month", "Month", false};
+	static const struct cw_col month_first = {"month", "Month", CW_COL_DATE};
 	struct cw_date end = cw_report_month_end(to);
 	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], title[240];
 	bool monthly = by == CW_DIM_MONTH;
@@ -566,7 +566,7 @@ cw_report_safeguarding(struct cw_db *db, struct cw_report *rep, const struct cw_
 /* ---- risk bands over time ---- */
 
 static const struct cw_col band_cols[] = {
-	{"month", "Month end", false}, {"care_type", "Care type", false}, {"low", "Low", true},
+	{"month", "Month end", CW_COL_DATE}, {"care_type", "Care type", false}, {"low", "Low", true},
 	{"medium", "Medium", true}, {"high", "High", true}, {"very_high", "Very high", true},
 	{"scored", "Scored", true}, {"high_or_very_high_pct", "High or very high %", true},
 };
@@ -630,7 +630,7 @@ cw_report_risk_bands(struct cw_db *db, struct cw_report *rep, const struct cw_re
 				last_n += atof(PQgetvalue(r, i, 6));
 			}
 		}
-		cc[0] = (struct cw_col){"month", "Month end", false};
+		cc[0] = (struct cw_col){"month", "Month end", CW_COL_DATE};
 		for (int ct = 0; ct < CW_CARE__N; ct++)
 			if (present[ct]) {
 				map[ct] = ++nc;
@@ -682,7 +682,7 @@ bool
 cw_report_restrictions(struct cw_db *db, struct cw_report *rep, const struct cw_report_filter *flt,
 		       struct cw_date from, struct cw_date to, const char *kind, struct cw_error *err)
 {
-	static const struct cw_col first = {"month", "Month end", false};
+	static const struct cw_col first = {"month", "Month end", CW_COL_DATE};
 	char d1[CW_DATE_LEN], d2[CW_DATE_LEN], title[240];
 	const char *p[5] = {cw_report_iso(from, d1), cw_report_iso(to, d2), flt->care_type,
 			    flt->locality, kind};

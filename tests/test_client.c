@@ -312,7 +312,8 @@ static const struct {
 	{{"provider", "list", "--score", NULL},
 	 "carewatch: error: unknown option '--score' for 'carewatch provider list'\n"},
 	{{"provider", "show", "x", "--format", "csv", NULL},
-	 "carewatch: error: unknown option '--format' for 'carewatch provider show'\n"},
+	 "carewatch: error: invalid output format 'csv' for 'carewatch provider show'"
+	 " (expected table or json)\n"},
 	{{"case", "show", NULL}, "carewatch: error: 'carewatch case show' needs CASE\n"},
 	{{"case", "respond", NULL}, "carewatch: error: 'carewatch case respond' needs CASE\n"},
 	{{"case", "close", "1", "2", NULL},
@@ -1033,10 +1034,15 @@ test_client_completion_of_commands_options_and_values(void **state)
 	cw_words_free(&w);
 	cw_complete_line(NULL, "provider list ", "--", NULL, &w, &files);
 	assert_true(has(&w, "--band") && has(&w, "--care-type") && has(&w, "--format") &&
-		    has(&w, "--db") && has(&w, "--help") && has(&w, "--sort"));
+		    has(&w, "--db") && has(&w, "--help") && has(&w, "--sort") && has(&w, "--wide"));
 	cw_words_free(&w);
-	cw_complete_line(NULL, "provider show ", "--", NULL, &w, &files);
+	cw_complete_line(NULL, "case respond ", "--", NULL, &w, &files);
 	assert_false(has(&w, "--format"));
+	assert_false(has(&w, "--wide"));
+	cw_words_free(&w);
+	/* A show is a table or one JSON object, never CSV. */
+	cw_complete_line(NULL, "provider show X --format ", "", NULL, &w, &files);
+	assert_true(has(&w, "json") && has(&w, "table") && !has(&w, "csv"));
 	cw_words_free(&w);
 	/* Vocabulary values, loosely matched and given in their canonical form. */
 	cw_complete_line(NULL, "concern add X --risk ", "v", NULL, &w, &files);

@@ -2,8 +2,9 @@
  * test_output.c - tables, CSV and JSON (output.h) without a server: display
  * widths of UTF-8 (wide and combining characters), cutting to the terminal
  * width, stored text that must never reach the terminal raw (control
- * characters, invalid UTF-8), CSV quoting, JSON escaping, numbers aligned
- * right, and colour only when asked for.
+ * characters, invalid UTF-8), CSV quoting, JSON escaping and booleans,
+ * numbers aligned right, colour only when asked for, and fitting a table to
+ * a narrow terminal without cutting an identifier or a date.
  */
 #include <locale.h>
 #include <stdio.h>
@@ -279,6 +280,196 @@ test_output_json_escapes_and_types(void **state)
 	cw_table_free(empty);
 }
 
+/* A provider's row as the lists have it: a long name, a CQC ID, a date, a
+ * UUID, free text, and a column that may be hidden. */
+static const struct cw_col fit_cols[] = {
+	{"name", "Provider", false},
+	{"cqc_location_id", "CQC ID", CW_COL_ID},
+	{"due", "Due", CW_COL_DATE},
+	{"care_type", "Care type", CW_COL_HIDE(1)},
+	{"summary", "Summary", false},
+	{"id", "ID", CW_COL_UUID},
+};
+static const char *const fit_rows[2][6] = {
+	{"The Old Rectory Residential and Nursing Home for the Elderly", "1-10689647123",
+	 "2026-12-07 14:30", "residential",
+	 "Missed medication on two evenings; family not told",
+	 "2740ab8c-e1f2-4a3b-8c4d-5e6f7a8b9c0d"},
+	{"Birch Court", "1-2000000002", "2027-01-15 09:00", "home_care", "Late calls",
+	 "33333333-3333-4333-8333-333333333333"},
+};
+
+static void
+test_output_fitting_never_cuts_an_id_or_a_date(void **state)
+{
+	static const int widths[] = {60, 80, 100, 160};
+	struct cw_table *t = cw_table_new("Providers", fit_cols, 6);
+	char *out;
+
+	(void)state;
+	for (int i = 0; i < 2; i++)
+		assert_true(cw_table_add(t, fit_rows[i]));
+	for (size_t k = 0; k < sizeof(widths) / sizeof(widths[0]); k++) {
+		int w = widths[k];
+
+		out = render(t, CW_FMT_TABLE, w, false);
+		for (int i = 0; i < 2; i++) {
+			/* Identifiers and dates whole, at every width. */
+			if (strstr(out, fit_rows[i][1]) == NULL || strstr(out, fit_rows[i][2]) == NULL)
+				fail_msg("at %d columns an ID or date is cut:\n%s", w, out);
+			/* The UUID only with --wide. */
+			if (strstr(out, fit_rows[i][5]) || strstr(out, "2740ab8c"))
+				fail_msg("at %d columns the UUID is shown:\n%s", w, out);
+		}
+		assert_lines_fit(out, w);
+		assert_non_null(strstr(out, "(2 rows)\n("));
+		if (w == 60)
+			/* Free text at its minimum (12 + 13 + 16 + 11 + 12 and the gaps
+			 * make 72) and still too wide: the care type goes. */
+			assert_null(strstr(out, "residential"));
+		else
+			assert_non_null(strstr(out, "residential"));
+		if (w == 160) {
+			/* 60 + 13 + 16 + 11 + 50 and the gaps: 158, all whole. */
+			assert_non_null(strstr(out, fit_rows[0][0]));
+			assert_non_null(strstr(out, fit_rows[0][4]));
+			assert_non_null(strstr(out, "(1 column hidden: ID; --wide or --format csv for all)\n"));
+		}
+		free(out);
+	}
+	/* Width 0 (--wide, or not a terminal): every column, nothing cut. */
+	out = render(t, CW_FMT_TABLE, 0, false);
+	for (int c = 0; c < 6; c++)
+		assert_non_null(strstr(out, fit_rows[0][c]));
+	assert_null(strstr(out, "hidden"));
+	assert_null(strstr(out, "\xE2\x80\xA6"));
+	free(out);
+	/* CSV and JSON have every column whatever the width. */
+	out = render(t, CW_FMT_CSV, 60, false);
+	assert_non_null(strstr(out, "name,cqc_location_id,due,care_type,summary,id\n"));
+	assert_non_null(strstr(out, fit_rows[0][5]));
+	free(out);
+	out = render(t, CW_FMT_JSON, 60, false);
+	assert_non_null(strstr(out, "\"id\": \"2740ab8c-e1f2-4a3b-8c4d-5e6f7a8b9c0d\""));
+	free(out);
+	cw_table_free(t);
+}
+
+static void
+test_output_fitting_hides_the_highest_first_and_never_cuts_to_fit(void **state)
+{
+	static const struct cw_col cols[] = {
+		{"name", "Name", false}, {"a", "A", CW_COL_HIDE(1)}, {"b", "B", CW_COL_HIDE(2)},
+		{"c", "C", CW_COL_HIDE(1)}, {"ref", "Ref", CW_COL_ID},
+	};
+	const char *cells[5] = {"Ashfield House and Gardens", "aaaaaaaaaa", "bbbbbbbbbb", "cccccccccc",
+				"REF-0123456789-ABCDEFGHIJ"};
+	struct cw_table *t = table1(cols, 5, cells);
+	char *out;
+
+	(void)state;
+	/* 26 + 3 * 10 + 25 + 8 gaps = 89; with the name at 12, 75: at 80 the
+	 * name is cut and nothing hidden; at 70 one column must go, B first. */
+	out = render(t, CW_FMT_TABLE, 80, false);
+	assert_non_null(strstr(out, "bbbbbbbbbb"));
+	assert_non_null(strstr(out, "Ashfield House a\xE2\x80\xA6"));
+	assert_null(strstr(out, "hidden"));
+	free(out);
+	out = render(t, CW_FMT_TABLE, 70, false);
+	assert_null(strstr(out, "bbbb"));
+	assert_non_null(strstr(out, "aaaaaaaaaa"));
+	assert_non_null(strstr(out, "cccccccccc"));
+	assert_non_null(strstr(out, "(1 column hidden: B; --wide or --format csv for all)\n"));
+	free(out);
+	/* Of equals, the rightmost goes first. */
+	out = render(t, CW_FMT_TABLE, 60, false);
+	assert_null(strstr(out, "bbbb"));
+	assert_null(strstr(out, "cccc"));
+	assert_non_null(strstr(out, "aaaaaaaaaa"));
+	free(out);
+	/* Narrower than the ID itself: everything spare hidden, the name cut
+	 * to 8, and the ID still whole, past the edge. */
+	out = render(t, CW_FMT_TABLE, 20, false);
+	assert_non_null(strstr(out, "REF-0123456789-ABCDEFGHIJ"));
+	assert_non_null(strstr(out, "Ashfiel\xE2\x80\xA6  REF-"));
+	assert_non_null(strstr(out, "(3 columns hidden; --wide or --format csv for all)\n"));
+	free(out);
+	cw_table_free(t);
+}
+
+static void
+test_output_json_booleans_from_yes_and_no(void **state)
+{
+	static const struct cw_col cols[] = {
+		{"login", "Login", CW_COL_ID}, {"active", "Active", CW_COL_BOOL},
+		{"on_leave", "On leave", CW_COL_BOOL}, {"note", "Note", false},
+	};
+	const char *rows[3][4] = {
+		{"alice", "yes", "no", "yes"},
+		{"bob", "true", "f", "no"},
+		{"carol", NULL, "maybe", NULL},
+	};
+	struct cw_table *t = cw_table_new(NULL, cols, 4);
+	char *json, *csv, *table;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_true(cw_table_add(t, rows[i]));
+	json = render(t, CW_FMT_JSON, 0, false);
+	/* A boolean column's yes / no (and t / f, true / false) are JSON
+	 * booleans; anything else stays what it is; a text column's "yes" is
+	 * a string. */
+	assert_string_equal(json, "[\n"
+				  " {\"login\": \"alice\", \"active\": true, \"on_leave\": false, \"note\": \"yes\"},\n"
+				  " {\"login\": \"bob\", \"active\": true, \"on_leave\": false, \"note\": \"no\"},\n"
+				  " {\"login\": \"carol\", \"active\": null, \"on_leave\": \"maybe\", \"note\": null}\n"
+				  "]\n");
+	/* CSV and the table show them as they are. */
+	csv = render(t, CW_FMT_CSV, 0, false);
+	assert_non_null(strstr(csv, "\nalice,yes,no,yes\n"));
+	table = render(t, CW_FMT_TABLE, 0, false);
+	assert_non_null(strstr(table, "alice  yes     no"));
+	free(json);
+	free(csv);
+	free(table);
+	cw_table_free(t);
+}
+
+static void
+test_output_json_pieces_make_one_object(void **state)
+{
+	static const struct cw_col head_cols[] = {
+		{"case", "Case", CW_COL_NUMBER | CW_COL_ID}, {"flag", "Flag", CW_COL_BOOL},
+		{"closed", "Closed", CW_COL_DATE},
+	};
+	static const struct cw_col hist_cols[] = {{"when", "When", CW_COL_DATE}, {"event", "Event", false}};
+	const char *head_row[3] = {"12", "no", NULL};
+	const char *hist_row[2] = {"2026-12-07 14:30", "opened"};
+	struct cw_table *head = table1(head_cols, 3, head_row), *hist = table1(hist_cols, 2, hist_row);
+	struct cw_table *none = cw_table_new(NULL, hist_cols, 2);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(f);
+	fputc('{', f);
+	cw_json_members(head, 0, f);
+	fputs(", \"history\": ", f);
+	cw_json_array(hist, f);
+	fputs(", \"none\": ", f);
+	cw_json_array(none, f);
+	fputc('}', f);
+	cw_json_members(head, 5, f);      /* no such row: nothing */
+	fclose(f);
+	assert_string_equal(buf, "{\"case\": 12, \"flag\": false, \"closed\": null, \"history\": [\n"
+				 " {\"when\": \"2026-12-07 14:30\", \"event\": \"opened\"}\n], \"none\": []}");
+	free(buf);
+	cw_table_free(head);
+	cw_table_free(hist);
+	cw_table_free(none);
+}
+
 static void
 test_output_numbers_are_right_aligned(void **state)
 {
@@ -487,6 +678,10 @@ main(void)
 		cmocka_unit_test(test_output_control_characters_and_bad_utf8_never_reach_the_terminal),
 		cmocka_unit_test(test_output_csv_quotes_what_needs_quoting),
 		cmocka_unit_test(test_output_json_escapes_and_types),
+		cmocka_unit_test(test_output_fitting_never_cuts_an_id_or_a_date),
+		cmocka_unit_test(test_output_fitting_hides_the_highest_first_and_never_cuts_to_fit),
+		cmocka_unit_test(test_output_json_booleans_from_yes_and_no),
+		cmocka_unit_test(test_output_json_pieces_make_one_object),
 		cmocka_unit_test(test_output_numbers_are_right_aligned),
 		cmocka_unit_test(test_output_colour_only_when_asked_and_never_with_no_color),
 		cmocka_unit_test(test_output_width_comes_from_columns_or_the_terminal),

@@ -33,9 +33,10 @@ struct cw_opt {
 
 enum {
 	CW_CMD_DB = 1 << 0,            /* connect before running */
-	CW_CMD_FORMAT = 1 << 1,        /* accepts --format table|csv|json */
+	CW_CMD_FORMAT = 1 << 1,        /* accepts --format table|csv|json and --wide */
 	CW_CMD_HTML = 1 << 2,          /* --format also accepts html */
 	CW_CMD_PAGE = 1 << 3,          /* lists and reports: through the pager on a terminal */
+	CW_CMD_NO_CSV = 1 << 4,        /* --format table or json only (one object, not rows) */
 };
 
 struct cw_ctx;
@@ -58,6 +59,7 @@ struct cw_ctx {
 	const char *conninfo;          /* --db, or NULL for libpq defaults */
 	enum cw_format format;
 	int width;                     /* terminal columns, 0 when not a terminal */
+	bool wide;                     /* --wide: tables not fitted to width, every column shown */
 	bool colour;
 	bool interactive;              /* stdin and stdout are terminals */
 	bool in_shell;                 /* commands run from `carewatch shell` */
@@ -117,7 +119,8 @@ struct cw_opt cw_cmd_opt(const struct cw_cmd *cmd, int i);
 /* Print an error and return its exit code (convenience for handlers). */
 int cw_fail(const struct cw_error *err);
 
-/* Print a table in the context's format, free it, and return 0. */
+/* Print a table in the context's format (fitted to ctx->width unless
+ * ctx->wide), free it, and return 0. */
 int cw_emit(struct cw_ctx *ctx, struct cw_table *t);
 
 #endif

@@ -4,8 +4,9 @@
  * Every list and report builds a struct cw_table and hands it to
  * cw_table_print, so all of them take --format table|csv|json alike.  Table
  * widths are measured in display columns (UTF-8 aware, wide characters count
- * two), numbers are right-aligned, the table shrinks its widest text columns
- * to fit the terminal, and a footer gives the row count.  Stored text is
+ * two), numbers are right-aligned, the table fits itself to the terminal by
+ * cutting text and hiding what can be spared, never by cutting an
+ * identifier or a date, and a footer gives the row count.  Stored text is
  * shown on a terminal through one rule (cw_text_put): control characters and
  * invalid UTF-8 become visible escapes, so a record can never move the
  * cursor, clear the screen or retitle the window.  CSV carries the text
@@ -22,11 +23,33 @@
 
 enum cw_format { CW_FMT_TABLE, CW_FMT_CSV, CW_FMT_JSON, CW_FMT_HTML };
 
+/* What a column holds, in cw_col.flags, which says how a table narrower
+ * than its rows treats it (cw_table_print).  Only text is ever cut: a cut
+ * identifier or date is useless.  The flags are the third member, where
+ * tables have always said true for a number, so {"key", "Label", false}
+ * and {"key", "Label", true} keep their meaning. */
+enum {
+	CW_COL_NUMBER = 1 << 0,   /* right-aligned; a JSON number when it parses as one */
+	CW_COL_ID = 1 << 1,       /* case number, CQC ID, login, code: never cut */
+	CW_COL_DATE = 1 << 2,     /* a date or a time: never cut */
+	CW_COL_UUID = 1 << 3,     /* never cut; in a fitted table only with --wide */
+	CW_COL_BOOL = 1 << 4,     /* "yes" or "no": JSON true / false; never cut */
+};
+/* May be hidden when the table cannot fit even with its text cut to
+ * CW_COL_MIN; a higher n (1 to 15) is hidden first. */
+#define CW_COL_HIDE(n) ((unsigned)(n) << 8)
+#define CW_COL_HIDE_OF(flags) (((flags) >> 8) & 0xFu)
+
 struct cw_col {
 	const char *key;        /* CSV header and JSON key: lower_snake_case */
 	const char *label;      /* table header */
-	bool number;            /* right-aligned; a JSON number when it parses as one */
+	unsigned flags;         /* CW_COL_*; 0 for text, always shown */
 };
+
+/* Text columns are cut no narrower than CW_COL_MIN (or their widest cell)
+ * before a column is hidden, and no narrower than CW_COL_LAST ever. */
+#define CW_COL_MIN 12
+#define CW_COL_LAST 8
 
 struct cw_table;
 
@@ -56,10 +79,30 @@ const char *cw_table_cell(const struct cw_table *t, size_t row, int col);
 const char *cw_table_title(const struct cw_table *t);
 const char *cw_table_footer_text(const struct cw_table *t);
 
-/* Print in format to f.  width: terminal columns (0: unlimited).  colour:
- * use ANSI colour (callers pass cw_output_colour()). */
+/* Print in format to f.  width: terminal columns (0: unlimited, as for
+ * output that is not a terminal, or --wide).  colour: use ANSI colour
+ * (callers pass cw_output_colour()).
+ *
+ * Fitting a table to width: UUID columns are left out; then, if the rows
+ * are still too wide, text columns are cut, widest first, down to
+ * CW_COL_MIN; if even that is too wide, columns marked CW_COL_HIDE are hidden
+ * (highest CW_COL_HIDE first, the rightmost of equals first) until it fits,
+ * and the text columns get back what the hidden ones freed; with nothing
+ * left to hide, text is cut further, to CW_COL_LAST.  IDs, dates, booleans
+ * and numbers are never cut: a table that cannot fit without cutting one
+ * is printed wider than width.  A line under the footer names
+ * the columns left out ("(2 columns hidden: Trend, ID; --wide or --format
+ * csv for all)").  CSV and JSON always have every column, in full. */
 void cw_table_print(const struct cw_table *t, FILE *f, enum cw_format format, int width,
 		    bool colour);
+
+/* The JSON that --format json prints, in pieces, for a command whose
+ * output is one object made of tables (provider show, case show): the
+ * array of all rows (without a newline after it), and row's "key": value
+ * members without the braces.  Cells are typed as in the array: null,
+ * true / false (CW_COL_BOOL), numbers (CW_COL_NUMBER), strings. */
+void cw_json_array(const struct cw_table *t, FILE *f);
+void cw_json_members(const struct cw_table *t, size_t row, FILE *f);
 
 /* Parse "table", "csv", "json" (and "html" when allow_html).  -1 when none. */
 int cw_format_parse(const char *s, bool allow_html);
