@@ -552,7 +552,10 @@ test_output_format_names(void **state)
 	assert_int_equal(cw_format_parse("json", false), CW_FMT_JSON);
 	assert_int_equal(cw_format_parse("html", false), -1);
 	assert_int_equal(cw_format_parse("html", true), CW_FMT_HTML);
-	assert_int_equal(cw_format_parse("JSON", false), -1);
+	/* Formats in any case, as vocabularies are (--format CSV). */
+	assert_int_equal(cw_format_parse("JSON", false), CW_FMT_JSON);
+	assert_int_equal(cw_format_parse("Html", true), CW_FMT_HTML);
+	assert_int_equal(cw_format_parse("jsonx", false), -1);
 	assert_int_equal(cw_format_parse(NULL, false), -1);
 }
 

@@ -110,10 +110,10 @@ setup(void **state)
 		 "rules activate '%s'\n", tl_path("../rules/default.rules"));
 	script(text, NULL);
 	script("concern add " LONG_CQC " --risk high --category medication --source family"
-	       " --received '2024-05-03 18:30' --summary 'Missed doses on two evenings'\n"
+	       " --received '2024-05-03 18:30' --note 'Missed doses on two evenings'\n"
 	       "concern add " OTHER_CQC " --risk medium --category communication"
-	       " --source service_user --summary 'Late calls'\n"
-	       "restriction add " LONG_CQC " --kind partial --reason 'Nurse staffing'"
+	       " --source service_user --note 'Late calls'\n"
+	       "restriction add " LONG_CQC " --kind partial --note 'Nurse staffing'"
 	       " --from 2024-04-01\n"
 	       "cqc add " LONG_CQC " --published 2024-03-01 --safe requires_improvement --overall good\n",
 	       TINA);
