@@ -7,6 +7,8 @@
 extern const struct cw_cmd cw_cmd_help, cw_cmd_version, cw_cmd_shell;
 extern const struct cw_cmd cw_cmd_db_migrate, cw_cmd_db_status, cw_cmd_db_role_add;
 extern const struct cw_cmd cw_cmd_officer_add, cw_cmd_officer_leave, cw_cmd_officer_list;
+extern const struct cw_cmd cw_cmd_calendar_closure_add, cw_cmd_calendar_closure_list,
+	cw_cmd_calendar_closure_remove;
 extern const struct cw_cmd cw_cmd_provider_add, cw_cmd_provider_find, cw_cmd_provider_list,
 	cw_cmd_provider_show;
 extern const struct cw_cmd cw_cmd_concern_add, cw_cmd_visit_add, cw_cmd_safeguarding_add,
@@ -39,6 +41,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_officer_add,
 	&cw_cmd_officer_leave,
 	&cw_cmd_officer_list,
+	&cw_cmd_calendar_closure_add, &cw_cmd_calendar_closure_list, &cw_cmd_calendar_closure_remove,
 	&cw_cmd_provider_add,
 	&cw_cmd_provider_find,
 	&cw_cmd_provider_show,
