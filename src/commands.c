@@ -7,6 +7,8 @@
 extern const struct cw_cmd cw_cmd_help, cw_cmd_version, cw_cmd_shell;
 extern const struct cw_cmd cw_cmd_db_migrate, cw_cmd_db_status, cw_cmd_db_role_add;
 extern const struct cw_cmd cw_cmd_officer_add, cw_cmd_officer_leave, cw_cmd_officer_list;
+extern const struct cw_cmd cw_cmd_calendar_closure_add, cw_cmd_calendar_closure_list,
+	cw_cmd_calendar_closure_remove;
 extern const struct cw_cmd cw_cmd_provider_add, cw_cmd_provider_find, cw_cmd_provider_list,
 	cw_cmd_provider_show;
 extern const struct cw_cmd cw_cmd_concern_add, cw_cmd_visit_add, cw_cmd_safeguarding_add,
@@ -14,7 +16,7 @@ extern const struct cw_cmd cw_cmd_concern_add, cw_cmd_visit_add, cw_cmd_safeguar
 	cw_cmd_restriction_add, cw_cmd_restriction_lift, cw_cmd_loss_add;
 extern const struct cw_cmd cw_cmd_rules_check, cw_cmd_rules_activate, cw_cmd_rules_show,
 	cw_cmd_rules_diff, cw_cmd_provider_explain;
-extern const struct cw_cmd cw_cmd_audit;
+extern const struct cw_cmd cw_cmd_audit, cw_cmd_search;
 extern const struct cw_cmd cw_cmd_backtest;
 extern const struct cw_cmd cw_cmd_nightly, cw_cmd_flags, cw_cmd_flag_accept, cw_cmd_flag_dismiss,
 	cw_cmd_scorer;
@@ -39,6 +41,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_officer_add,
 	&cw_cmd_officer_leave,
 	&cw_cmd_officer_list,
+	&cw_cmd_calendar_closure_add, &cw_cmd_calendar_closure_list, &cw_cmd_calendar_closure_remove,
 	&cw_cmd_provider_add,
 	&cw_cmd_provider_find,
 	&cw_cmd_provider_show,
@@ -96,6 +99,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_report_loss,
 	&cw_cmd_report_target,
 	&cw_cmd_report_compare,
+	&cw_cmd_search,
 	&cw_cmd_audit,
 	&cw_cmd_shell,
 	&cw_cmd_help,
