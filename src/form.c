@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <sys/stat.h>
 
@@ -405,6 +406,73 @@ cw_form_free(struct cw_form *form)
 	}
 }
 
+/* A time answered with a day only ("2024-05-03", "today", "yesterday"):
+ * the day, as YYYY-MM-DD, in day; false when the answer holds a time. */
+static bool
+day_only(const char *v, char *day, size_t size)
+{
+	struct cw_date d, today = cw_london_date((cw_time)time(NULL));
+	struct cw_error e;
+
+	if (v == NULL)
+		return false;
+	cw_error_clear(&e);
+	if (strcmp(v, "today") == 0 || strcmp(v, "yesterday") == 0)
+		d = v[0] == 't' ? today : cw_date_add_days(today, -1);
+	else if (strlen(v) != 10 || !cw_date_parse(v, "date", &d, &e))
+		return false;
+	cw_date_format(d, day, size);
+	return true;
+}
+
+struct time_of_day_arg {
+	struct field_arg *fa;
+	const char *day;
+	char whole[32];                /* the last accepted answer, "YYYY-MM-DD HH:MM" */
+};
+
+/* "HH:MM" on the day asked for, checked as the whole time would be (not
+ * in the future); the answer is kept as "YYYY-MM-DD HH:MM". */
+static bool
+check_time_of_day(void *arg, const char *value, struct cw_error *err)
+{
+	struct time_of_day_arg *ta = arg;
+	char whole[32];
+	int h, m, used = 0;
+
+	if (value == NULL || sscanf(value, "%2d:%2d%n", &h, &m, &used) != 2 || value[used] != '\0' ||
+	    h < 0 || h > 23 || m < 0 || m > 59)
+		return cw_error_field(err, ta->fa->f->name, "invalid time of day '%.10s' (expected HH:MM,"
+				      " e.g. 14:30)", value ? value : "");
+	snprintf(whole, sizeof(whole), "%s %02d:%02d", ta->day, h, m);
+	if (!check_field(ta->fa, whole, err))
+		return false;
+	memcpy(ta->whole, whole, sizeof(whole));
+	return true;
+}
+
+/* The form asks when in the day, rather than take midnight for a time
+ * given as a day only (a concern "received 2024-05-03" at 00:00 would be
+ * due hours early). */
+static bool
+ask_time_of_day(struct cw_ctx *ctx, struct field_arg *fa, char **value, struct cw_error *err)
+{
+	char day[16], label[96];
+	char *hm = NULL;
+	struct time_of_day_arg ta = {fa, day, ""};
+
+	if (!day_only(*value, day, sizeof(day)))
+		return true;
+	snprintf(label, sizeof(label), "At what time on %s (HH:MM, London time)", day);
+	cw_complete_set(CW_COMPLETE_NOTHING, NULL, NULL);
+	if (!ask(ctx, label, NULL, false, NULL, check_time_of_day, &ta, &hm, err))
+		return false;
+	free(hm);
+	free(*value);
+	*value = strdup(ta.whole);
+	return *value != NULL;
+}
+
 /* One pass over every question; ask_all false skips the answers given on
  * the command line that are valid. */
 static bool
@@ -437,6 +505,8 @@ form_pass(struct cw_ctx *ctx, struct cw_form *form, bool ask_all, const bool *gi
 		cw_form_label(f, label, sizeof(label));
 		if (!ask(ctx, label, pre, f->type == CW_F_TEXT, hist_for(key, f->type != CW_F_TEXT),
 			 check_field, &fa, &form->values[i], err))
+			return false;
+		if (f->type == CW_F_TIME && !ask_time_of_day(ctx, &fa, &form->values[i], err))
 			return false;
 	}
 	return true;

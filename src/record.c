@@ -402,8 +402,11 @@ cw_field_check(const struct cw_field *f, const char *value, char *out, size_t si
 		cw_time t;
 		if (strcmp(v, "now") == 0) {
 			t = now;
-		} else if (strlen(v) == 10) {
-			if (!cw_date_parse(v, f->name, &d, err))
+		} else if (strlen(v) == 10 || strcmp(v, "today") == 0 || strcmp(v, "yesterday") == 0) {
+			const struct cw_date today = cw_london_date(now);
+			if (v[0] == 't' || v[0] == 'y')
+				d = v[0] == 't' ? today : cw_date_add_days(today, -1);
+			else if (!cw_date_parse(v, f->name, &d, err))
 				return name_field(err, f->name);
 			/* A bare date is midnight London time. */
 			struct cw_datetime lt = {d.y, d.m, d.d, 0, 0, 0, 0};

@@ -146,7 +146,16 @@ test_form_concern_add_guided_end_to_end(void **state)
 	tl_type("y");
 	tl_key("Enter");
 	tl_wait_free("When it was received (YYYY-MM-DD HH:MM, London time) [now]: ", 1);
-	tl_type("2024-05-03 18:30");
+	/* A day without a time: the form asks when in the day, rather than
+	 * take midnight; a wrong time is asked again. */
+	tl_type("2024-05-03");
+	tl_key("Enter");
+	tl_wait_free("At what time on 2024-05-03 (HH:MM, London time): ", 1);
+	tl_type("25:00");
+	tl_key("Enter");
+	tl_wait_free("carewatch: error: invalid time of day '25:00' (expected HH:MM, e.g. 14:30)\n"
+		     "At what time on 2024-05-03 (HH:MM, London time): ", 1);
+	tl_type("18:30");
 	tl_key("Enter");
 	tl_wait_free("What was reported (kept out of logs): ", 1);
 	tl_type("Night staff could not find the MAR charts");

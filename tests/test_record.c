@@ -228,6 +228,24 @@ test_record_ambiguous_provider_lists_candidates(void **state)
 	free(err);
 }
 
+/* "today" and "yesterday" are taken wherever a date is, a time field
+ * included (the day's midnight, London time). */
+static void
+test_record_today_and_yesterday_for_a_time(void **state)
+{
+	const char *id = "33333333-3333-4333-8333-333333333333";
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	free(tl_run_out(TL_ARGV("visit", "add", "Ashfield Lodge", "--kind", "routine", "--outcome",
+				"no_concerns", "--date", "yesterday", "--id", id), ALICE, 0));
+	assert_string_equal(tl_query1(owner, "SELECT (visited_at AT TIME ZONE 'Europe/London')::text"
+					     " = ((now() AT TIME ZONE 'Europe/London')::date - 1)::text || ' 00:00:00'"
+					     " FROM visit WHERE id = '33333333-3333-4333-8333-333333333333'"),
+			    "t");
+}
+
 static void
 test_record_same_uuid_twice_stores_once(void **state)
 {
@@ -381,6 +399,7 @@ main(void)
 		cmocka_unit_test(test_record_bad_values_are_refused_and_write_nothing),
 		cmocka_unit_test(test_record_ambiguous_provider_lists_candidates),
 		cmocka_unit_test(test_record_same_uuid_twice_stores_once),
+		cmocka_unit_test(test_record_today_and_yesterday_for_a_time),
 		cmocka_unit_test(test_record_officer_cannot_alter_intelligence_or_audit),
 		cmocka_unit_test(test_record_each_write_is_audited_with_its_role),
 	};
