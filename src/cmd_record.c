@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "carewatch/calendar.h"
+#include "carewatch/cases.h"
 #include "carewatch/cmd.h"
 #include "carewatch/form.h"
 #include "carewatch/provider.h"
@@ -68,6 +69,71 @@ run_record(struct cw_ctx *ctx, const struct cw_args *a)
 	return cw_record_print(kind, &res);
 }
 
+/* `visit add P --case N`: a response visit is recorded once, as the visit
+ * and as the case's response (kind visit, at the visit's time, with its
+ * note), instead of `visit add` then `case respond`.  The case is checked
+ * first (it exists, is the provider's, is not closed), so a mistake writes
+ * nothing; the response takes the visit's id, so a retry with --id writes
+ * neither twice. */
+static int
+run_visit_add(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	const struct cw_kind *kind = a->cmd->kind;
+	const char *values[CW_KIND_MAX_FIELDS], *ref = cw_arg(a, "case");
+	struct cw_record_result res;
+	struct cw_error err;
+	char pid[CW_UUID_LEN], cid[CW_UUID_LEN], pname[304];
+	const char *p[1] = {cid};
+	bool already = false;
+	long number;
+	PGresult *r;
+
+	if (ref == NULL)
+		return run_record(ctx, a);
+	cw_error_clear(&err);
+	if (a->npos == 0) {
+		cw_error_set(&err, CW_EXIT_USAGE, "'carewatch visit add --case N' needs P");
+		return cw_fail(&err);
+	}
+	if (!cw_ctx_connect(ctx, &err) || !cw_provider_resolve(ctx->db, a->pos[0], pid, pname, sizeof(pname), &err) ||
+	    !cw_case_resolve(ctx->db, ref, cid, &number, &err))
+		return cw_fail(&err);
+	r = cw_db_query(ctx->db, "SELECT provider_id::text, state FROM case_file WHERE id = $1", 1, p, &err);
+	if (r == NULL)
+		return cw_fail(&err);
+	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), pid) != 0) {
+		PQclear(r);
+		cw_error_field(&err, "case", "case %ld is not %.300s's", number, pname);
+		return cw_fail(&err);
+	}
+	if (PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1), "closed") == 0 && cw_arg(a, "id") == NULL) {
+		PQclear(r);
+		cw_error_set(&err, CW_EXIT_CONFLICT, "case %ld is closed: nothing recorded", number);
+		cw_error_hint(&err, "'carewatch case reopen %ld --note TEXT' first, if it needs a response", number);
+		return cw_fail(&err);
+	}
+	PQclear(r);
+	for (int i = 0; i < kind->nfields; i++)
+		values[i] = cw_arg(a, kind->fields[i].name);
+	if (!cw_record(ctx->db, kind, a->pos[0], values, cw_arg(a, "id"), &res, &err))
+		return cw_fail(&err);
+	(void)cw_record_print(kind, &res);
+	if (!cw_case_respond(ctx->db, ref, "visit", cw_arg(a, "date"), cw_arg(a, "note"), res.id, &already,
+			     &err)) {
+		cw_error_hint(&err, "the visit is recorded; run the same command again (with --id %s) to"
+				    " record the response", res.id);
+		return cw_fail(&err);
+	}
+	printf(already ? "already recorded: the visit as case %ld's response (nothing written)\n"
+		       : "recorded the visit as case %ld's response\n", number);
+	return CW_EXIT_OK;
+}
+
+static const struct cw_opt visit_opts[] = {
+	{"case", "N", "the case this visit responds to: recorded as its response too", NULL},
+	{NULL, NULL, NULL, NULL},
+};
+
 /* One entry per kind; var and kindv are a declarator and an object name,
  * which cannot be parenthesised. */
 /* NOLINTBEGIN(bugprone-macro-parentheses) */
@@ -82,7 +148,14 @@ run_record(struct cw_ctx *ctx, const struct cw_args *a)
 
 RECORD_CMD(cw_cmd_concern_add, cw_kind_concern, "concern add",
 	   "log a concern; opens a case with a due time and an officer");
-RECORD_CMD(cw_cmd_visit_add, cw_kind_visit, "visit add", "record a monitoring, response or PAMMS visit");
+const struct cw_cmd cw_cmd_visit_add = {
+	.name = "visit add", .synopsis = "P", .summary = "record a monitoring, response or PAMMS visit",
+	.help = "P is a provider's name (or an unambiguous part of it), CQC location ID or UUID.  "
+		"With no P on a terminal, asks for each field in turn (a guided form).  With --case N "
+		"the visit is also case N's response, in one command.",
+	.kind = &cw_kind_visit, .opts = visit_opts, .min_pos = 0, .max_pos = 1,
+	.run = run_visit_add,
+};
 RECORD_CMD(cw_cmd_safeguarding_add, cw_kind_safeguarding, "safeguarding add",
 	   "record a provider-related safeguarding (MASH referral)");
 RECORD_CMD(cw_cmd_cqc_add, cw_kind_cqc, "cqc add", "record a published CQC rating (by domain)");

@@ -64,6 +64,53 @@ run_fails(const char *const argv[], const char *env, int code, const char *messa
 	free(err);
 }
 
+/* A response visit is entered once: `visit add P --case N` is the visit and
+ * the case's response; a wrong case or a closed one writes nothing; a retry
+ * with --id writes neither twice. */
+static void
+test_casework_visit_add_with_case_is_the_response_too(void **state)
+{
+	const char *id = "44444444-4444-4444-8444-444444444444";
+	char num[16], msg[256], *out;
+	long visits, responses;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	free(tl_run_out(TL_ARGV("concern", "add", "Quay House", "--risk", "high", "--category", "staffing",
+				"--source", "family", "--note", "Agency staff"), ANNA, 0));
+	snprintf(num, sizeof(num), "%s", tl_query1(owner, "SELECT max(number) FROM case_file"));
+	free(tl_run_out(TL_ARGV("provider", "add", "Wharf Lodge", "--care-type", "residential", "--locality",
+				"east"), ANNA, 0));
+	visits = tl_count(owner, "SELECT count(*) FROM visit");
+	responses = tl_count(owner, "SELECT count(*) FROM case_response");
+	snprintf(msg, sizeof(msg), "carewatch: error: case %s is not Wharf Lodge's\n", num);
+	run_fails(TL_ARGV("visit", "add", "Wharf Lodge", "--kind", "response", "--outcome", "no_concerns",
+			  "--case", num), ANNA, 2, msg);
+	run_fails(TL_ARGV("visit", "add", "Quay House", "--kind", "response", "--outcome", "no_concerns",
+			  "--case", "999999"), ANNA, 5, "carewatch: error: no case 999999\n");
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM visit"), visits);
+	for (int i = 0; i < 2; i++) {
+		out = tl_run_out(TL_ARGV("visit", "add", "Quay House", "--kind", "response", "--outcome",
+					 "no_concerns", "--note", "Rota seen", "--case", num, "--id", id), ANNA, 0);
+		snprintf(msg, sizeof(msg), i == 0 ? "recorded the visit as case %s's response\n"
+						   : "already recorded: the visit as case %s's response (nothing written)\n",
+			 num);
+		assert_non_null(strstr(out, msg));
+		free(out);
+	}
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM visit"), visits + 1);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_response"), responses + 1);
+	assert_string_equal(tl_query1(owner, "SELECT state FROM case_file WHERE number = (SELECT max(number)"
+					     " FROM case_file)"), "responded");
+	free(tl_run_out(TL_ARGV("case", "close", num, "--note", "Settled"), ANNA, 0));
+	snprintf(msg, sizeof(msg), "carewatch: error: case %s is closed: nothing recorded\n"
+		 "hint: 'carewatch case reopen %s --note TEXT' first, if it needs a response\n", num, num);
+	run_fails(TL_ARGV("visit", "add", "Quay House", "--kind", "response", "--outcome", "no_concerns",
+			  "--case", num), ANNA, 7, msg);
+	assert_int_equal(tl_count(owner, "SELECT count(*) FROM visit"), visits + 1);
+}
+
 static void
 test_casework_closed_case_needs_reopening_with_a_reason(void **state)
 {
@@ -300,7 +347,8 @@ test_casework_case_list_says_when_it_is_cut(void **state)
 		  "carewatch: error: invalid limit 'some' (expected a whole number)\n");
 	/* provider show's timeline the same way. */
 	n = tl_count(owner, "SELECT (SELECT count(*) FROM concern) + (SELECT count(*) FROM ipc_inspection)"
-			    " + (SELECT count(*) FROM restriction) + (SELECT count(*) FROM safeguarding)");
+			    " + (SELECT count(*) FROM restriction) + (SELECT count(*) FROM safeguarding)"
+			    " + (SELECT count(*) FROM visit)");
 	assert_true(n > 2);
 	out = tl_run_out(TL_ARGV("provider", "show", "Quay House", "--limit", "2"), ANNA, 0);
 	snprintf(want, sizeof(want), "\n(showing 2 of %ld; --limit 0 for all)\n", n);
@@ -316,6 +364,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_casework_closed_case_needs_reopening_with_a_reason),
+		cmocka_unit_test(test_casework_visit_add_with_case_is_the_response_too),
 		cmocka_unit_test(test_casework_times_not_yet_come_are_refused),
 		cmocka_unit_test(test_casework_caseload_counts_only_those_who_take_cases),
 		cmocka_unit_test(test_casework_assign_refuses_who_cannot_take_it_unless_forced),
