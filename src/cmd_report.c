@@ -33,6 +33,39 @@ today(void)
 	return cw_london_date((cw_time)time(NULL));
 }
 
+/* A report is of periods that have begun: one still to come is refused,
+ * and one still running (this month, this council year) is shown with a
+ * warning that its figures are provisional -- the same way by every
+ * report.  start and first_after bound the period; what names it
+ * ("--to 2026-12"). */
+static bool
+period_begun(struct cw_date start, struct cw_date first_after, const char *field, const char *what,
+	     struct cw_error *err)
+{
+	struct cw_date now = today(), last = cw_report_add_months((struct cw_date){now.y, now.m, 1}, -1);
+
+	if (cw_date_cmp(first_after, now) <= 0)
+		return true;
+	if (cw_date_cmp(start, now) <= 0) {
+		cw_warn("%s has not ended yet: its figures are provisional (the last complete month is"
+			" %04d-%02d)", what, last.y, last.m);
+		return true;
+	}
+	cw_error_field(err, field, "%s has not begun yet: reports are of past and present periods", what);
+	cw_error_hint(err, "the last complete month is %04d-%02d (the default)", last.y, last.m);
+	return false;
+}
+
+static bool
+month_begun(struct cw_date month, const char *field, struct cw_error *err)
+{
+	char what[48];
+	struct cw_date first = {month.y, month.m, 1};
+
+	snprintf(what, sizeof(what), "--%s %04d-%02d", field, month.y, month.m);
+	return period_begun(first, cw_report_add_months(first, 1), field, what, err);
+}
+
 /* Care type, locality, --as-of and --from/--to, validated and defaulted. */
 static bool
 read_inputs(struct cw_ctx *ctx, const struct cw_args *a, struct inputs *in, struct cw_error *err)
@@ -63,9 +96,11 @@ read_inputs(struct cw_ctx *ctx, const struct cw_args *a, struct inputs *in, stru
 	in->as_of = now;
 	if (as_of && !cw_date_parse(as_of, "as-of", &in->as_of, err))
 		return false;
+	if (as_of && cw_date_cmp(in->as_of, now) > 0)
+		return cw_error_field(err, "as-of", "--as-of %s is in the future (at the latest today)", as_of);
 	/* By default the twelve months to the last complete one. */
 	in->to = cw_report_add_months((struct cw_date){now.y, now.m, 1}, -1);
-	if (to && !cw_month_parse(to, "to", &in->to, err))
+	if (to && (!cw_month_parse(to, "to", &in->to, err) || !month_begun(in->to, "to", err)))
 		return false;
 	in->from = cw_report_add_months(in->to, -11);
 	if (from && !cw_month_parse(from, "from", &in->from, err))
@@ -272,7 +307,8 @@ run_dashboard(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_error_field(&err, "month", "missing --month YYYY-MM");
 		return cw_fail(&err);
 	}
-	if (!cw_month_parse(mtext, "month", &month, &err) || !read_inputs(ctx, a, &in, &err))
+	if (!cw_month_parse(mtext, "month", &month, &err) || !month_begun(month, "month", &err) ||
+	    !read_inputs(ctx, a, &in, &err))
 		return cw_fail(&err);
 	if (cw_flag(a, "all")) {
 		/* Files, one per locality and one for the county: HTML unless asked. */
@@ -326,7 +362,16 @@ run_annual(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_error_field(&err, "year", "missing --year YYYY/YY (e.g. 2017/18)");
 		return cw_fail(&err);
 	}
-	if (!cw_report_year_parse(cw_arg(a, "year"), &year, &err) || !cw_report_session(ctx->db, &err))
+	if (!cw_report_year_parse(cw_arg(a, "year"), &year, &err))
+		return cw_fail(&err);
+	{
+		char what[48];
+		snprintf(what, sizeof(what), "the council year %04d/%02d", year, (year + 1) % 100);
+		if (!period_begun((struct cw_date){year, 4, 1}, (struct cw_date){year + 1, 4, 1}, "year", what,
+				  &err))
+			return cw_fail(&err);
+	}
+	if (!cw_report_session(ctx->db, &err))
 		return cw_fail(&err);
 	rep = cw_report_new(NULL);
 	if (rep == NULL || !cw_report_annual(ctx->db, rep, year, &err)) {

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -821,6 +822,85 @@ test_report_bad_input_is_refused_clearly(void **state)
 	}
 }
 
+/* A period to come is refused the same way by every report (exit 2,
+ * naming it, nothing printed); one still running is shown with a warning
+ * that its figures are provisional.  Months come from today in London. */
+static void
+test_report_periods_to_come_refused_running_ones_provisional(void **state)
+{
+	time_t now = time(NULL);
+	struct tm lt;
+	char this_month[16], next_month[16], last_month[16], this_year[16], next_year[16], tomorrow[16];
+	char msg[200];
+	int y, m;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	setenv("TZ", "Europe/London", 1);
+	tzset();
+	localtime_r(&now, &lt);
+	y = lt.tm_year + 1900;
+	m = lt.tm_mon + 1;
+	snprintf(this_month, sizeof(this_month), "%04d-%02d", y, m);
+	snprintf(next_month, sizeof(next_month), "%04d-%02d", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
+	snprintf(last_month, sizeof(last_month), "%04d-%02d", m == 1 ? y - 1 : y, m == 1 ? 12 : m - 1);
+	/* Council years run April to March. */
+	snprintf(this_year, sizeof(this_year), "%04d/%02d", m >= 4 ? y : y - 1, (m >= 4 ? y + 1 : y) % 100);
+	snprintf(next_year, sizeof(next_year), "%04d/%02d", m >= 4 ? y + 1 : y, (m >= 4 ? y + 2 : y + 1) % 100);
+	now += 86400;
+	localtime_r(&now, &lt);
+	strftime(tomorrow, sizeof(tomorrow), "%Y-%m-%d", &lt);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	{
+		const struct {
+			const char *argv[8];
+			const char *what;
+		} to_come[] = {
+			{{"report", "response", "--to", next_month, NULL}, "--to "},
+			{{"report", "dashboard", "--month", next_month, NULL}, "--month "},
+			{{"report", "annual", "--year", next_year, NULL}, "the council year "},
+		};
+		for (size_t i = 0; i < sizeof(to_come) / sizeof(to_come[0]); i++) {
+			char *out, *err;
+			int rc = tl_run(to_come[i].argv, NULL, &out, &err, NULL);
+
+			snprintf(msg, sizeof(msg), "carewatch: error: %s%s has not begun yet: reports are of past"
+				 " and present periods\n", to_come[i].what, to_come[i].argv[3]);
+			if (rc != 2 || strncmp(err, msg, strlen(msg)) != 0)
+				fail_msg("%s %s %s: exit %d\n%s\nexpected\n%s", to_come[i].argv[1], to_come[i].argv[2],
+					 to_come[i].argv[3], rc, err, msg);
+			assert_string_equal(out, "");
+			free(out);
+			free(err);
+		}
+	}
+	{
+		char *out, *err;
+
+		assert_int_equal(tl_run(TL_ARGV("report", "concerns", "--to", this_month), NULL, &out, &err, NULL), 0);
+		snprintf(msg, sizeof(msg), "carewatch: warning: --to %s has not ended yet: its figures are"
+			 " provisional (the last complete month is %s)\n", this_month, last_month);
+		assert_string_equal(err, msg);
+		free(out);
+		free(err);
+		assert_int_equal(tl_run(TL_ARGV("report", "annual", "--year", this_year, "--format", "csv"), NULL,
+					&out, &err, NULL), 0);
+		assert_non_null(strstr(err, "has not ended yet: its figures are provisional"));
+		free(out);
+		free(err);
+		assert_int_equal(tl_run(TL_ARGV("report", "ratings", "--as-of", tomorrow), NULL, &out, &err, NULL), 2);
+		assert_non_null(strstr(err, "is in the future (at the latest today)"));
+		free(out);
+		free(err);
+		assert_int_equal(tl_run(TL_ARGV("report", "concerns", "--to", last_month), NULL, &out, &err, NULL), 0);
+		assert_string_equal(err, "");
+		free(out);
+		free(err);
+	}
+}
+
 int
 main(void)
 {
@@ -836,6 +916,7 @@ main(void)
 		cmocka_unit_test(test_report_every_report_is_well_formed_html),
 		cmocka_unit_test(test_report_dashboard_all_writes_six_and_packs_print_every_format),
 		cmocka_unit_test(test_report_bad_input_is_refused_clearly),
+		cmocka_unit_test(test_report_periods_to_come_refused_running_ones_provisional),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
