@@ -287,6 +287,9 @@ static const struct show_section {
 	 "  FROM performance_notice_current WHERE provider_id = $1"
 	 " UNION ALL SELECT occurred_on::text, 'loss', kind || ', ' || beds_lost || ' beds'"
 	 "  FROM provider_loss_current WHERE provider_id = $1"
+	 " UNION ALL SELECT to_char(changed_at, 'YYYY-MM-DD'), 'edit', replace(field, '_', ' ') || ' '"
+	 "  || coalesce(old_value, 'none') || ' -> ' || coalesce(new_value, 'none')"
+	 "  FROM provider_change WHERE provider_id = $1"
 	 ") x ORDER BY 1 DESC LIMIT nullif($2::int, 0)", NULL},
 };
 #define N_SHOW_SECTIONS ((int)(sizeof(show_sections) / sizeof(show_sections[0])))

@@ -10,7 +10,7 @@ extern const struct cw_cmd cw_cmd_officer_add, cw_cmd_officer_leave, cw_cmd_offi
 extern const struct cw_cmd cw_cmd_calendar_closure_add, cw_cmd_calendar_closure_list,
 	cw_cmd_calendar_closure_remove;
 extern const struct cw_cmd cw_cmd_provider_add, cw_cmd_provider_find, cw_cmd_provider_list,
-	cw_cmd_provider_show;
+	cw_cmd_provider_show, cw_cmd_provider_edit;
 extern const struct cw_cmd cw_cmd_concern_add, cw_cmd_visit_add, cw_cmd_safeguarding_add,
 	cw_cmd_cqc_add, cw_cmd_ipc_add, cw_cmd_survey_add, cw_cmd_notice_add,
 	cw_cmd_restriction_add, cw_cmd_restriction_lift, cw_cmd_loss_add;
@@ -45,6 +45,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_provider_add,
 	&cw_cmd_provider_find,
 	&cw_cmd_provider_show,
+	&cw_cmd_provider_edit,
 	&cw_cmd_provider_list,
 	&cw_cmd_provider_explain,
 	&cw_cmd_concern_add,

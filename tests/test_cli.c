@@ -55,7 +55,7 @@ static const struct {
 	 "carewatch: error: unknown command 'provider lsit'\n"
 	 "hint: the most similar command is 'carewatch provider list'\n"},
 	{{"provider", NULL}, 2,
-	 "carewatch: error: 'provider' needs a subcommand: add, find, show, list, explain\n"
+	 "carewatch: error: 'provider' needs a subcommand: add, find, show, edit, list, explain\n"
 	 "hint: 'carewatch help provider' describes them\n"},
 	/* Did-you-mean for a mistyped noun, as git's "The most similar command is". */
 	{{"provder", "list", NULL}, 2,

@@ -931,7 +931,7 @@ test_client_shell_runs_lines_from_standard_input(void **state)
 			    "hint: close the quote, or put a backslash before a quote meant literally\n"
 			    "carewatch: error: already in the shell\n"
 			    "carewatch: error: unknown command 'provider qqqqqqqq'\n"
-			    "hint: the provider commands are: add, find, show, list, explain\n");
+			    "hint: the provider commands are: add, find, show, edit, list, explain\n");
 	free(out);
 	free(err);
 	/* A line's --db is a connection for that line; quit ends the input. */
