@@ -18,30 +18,11 @@
 #include "carewatch/cmd.h"
 #include "carewatch/provider.h"
 #include "carewatch/record.h"
+#include "carewatch/report.h"
 
 static const char *const status_words[] = {"active", "closed"};
 static const char *const status_labels[] = {"Active", "Closed"};
 static const struct cw_vocab status_vocab = {"status", status_words, status_labels, 2};
-
-/* The locality code for text naming one (code or name), or an error listing
- * them: `provider add`'s rule (provider.c), so both take the same words. */
-static bool
-locality_code(struct cw_db *db, const char *text, char *out, size_t size, struct cw_error *err)
-{
-	const char *lp[1] = {text};
-	bool found;
-	char list[256];
-
-	if (!cw_db_value(db, "SELECT code FROM locality WHERE code = lower($1) OR lower(name) = lower($1)",
-			 1, lp, out, size, &found, err))
-		return false;
-	if (found)
-		return true;
-	if (!cw_db_value(db, "SELECT string_agg(code, ', ' ORDER BY code) FROM locality", 0, NULL,
-			 list, sizeof(list), NULL, err))
-		return false;
-	return cw_error_field(err, "locality", "invalid locality '%.30s' (expected %s)", text, list);
-}
 
 /* api.provider_edit's parameters, in its order:
  *   $1 provider id  $2 request id  $3 care type  $4 locality  $5 beds
@@ -102,7 +83,7 @@ run_edit(struct cw_ctx *ctx, const struct cw_args *a)
 	const char *note = cw_arg(a, "note");
 	struct edit_job job = {{NULL}, NULL};
 	struct cw_error err;
-	char beds[16], closed[16], loc_code[40], pid[CW_UUID_LEN], pname[304], request[CW_UUID_LEN];
+	char beds[16], closed[16], loc_code[40], loc_name[128], pid[CW_UUID_LEN], pname[304], request[CW_UUID_LEN];
 	char member[8];
 	bool beds_null, closed_null;
 	int ct = -1, st = -1;
@@ -158,7 +139,7 @@ run_edit(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_error_set(&err, CW_EXIT_DENIED, "editing providers is for QA officers and managers");
 		return cw_fail(&err);
 	}
-	if (loc && !locality_code(ctx->db, loc, loc_code, sizeof(loc_code), &err))
+	if (loc && !cw_report_locality(ctx->db, loc, loc_code, sizeof(loc_code), loc_name, sizeof(loc_name), &err))
 		return cw_fail(&err);
 	if (!cw_provider_resolve(ctx->db, a->pos[0], pid, pname, sizeof(pname), &err))
 		return cw_fail(&err);

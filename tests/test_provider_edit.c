@@ -137,7 +137,7 @@ test_provider_edit_bad_values_refused(void **state)
 	refused(TL_ARGV("provider", "edit", "Birch Day Centre", "--care-type", "castle", "--note", "x"),
 		OFFICER, 2, "invalid care type 'castle' (expected home_care, residential,");
 	refused(TL_ARGV("provider", "edit", "Birch Day Centre", "--locality", "atlantis", "--note", "x"),
-		OFFICER, 2, "invalid locality 'atlantis' (expected east, north, norwich, south, west)");
+		OFFICER, 2, "unknown locality 'atlantis' (expected east, north, norwich, south or west)");
 	refused(TL_ARGV("provider", "edit", "Birch Day Centre", "--beds", "-3", "--note", "x"), OFFICER, 2,
 		"beds");
 	refused(TL_ARGV("provider", "edit", "Birch Day Centre", "--beds", "12"), OFFICER, 2,
