@@ -324,6 +324,13 @@ test_provider_edit_closing_needs_its_day(void **state)
 			      "2024-03-31", "--note", "closed down"), MANAGER, 0);
 	assert_string_equal(out, "Cedar Lodge: status active -> closed, closed on none -> 2024-03-31\n");
 	free(out);
+	/* The closure counts in the market figures as CQC's deactivations do:
+	 * one provider_loss row, its day and its beds, recorded by the manager. */
+	assert_string_equal(tl_query1(owner, "SELECT string_agg(concat_ws(' ', l.kind, l.occurred_on,"
+					     " l.beds_lost = coalesce(p.beds, 0), l.recorded_by), ';')"
+					     " FROM provider_loss l JOIN provider p ON p.id = l.provider_id"
+					     " WHERE l.provider_id = '" CEDAR "'"),
+			    "closure 2024-03-31 t cwt_pe_mgr");
 	/* Reopening clears the day; renaming is the manager's too. */
 	out = tl_run_out(TL_ARGV("provider", "edit", "Cedar Lodge", "--status", "active", "--name",
 			      "Cedar Lodge Nursing Home", "--note", "reopened under a new name"),
@@ -334,6 +341,9 @@ test_provider_edit_closing_needs_its_day(void **state)
 	assert_string_equal(tl_query1(owner, "SELECT concat_ws(' ', name, status, closed_on)"
 					     " FROM provider WHERE id = '" CEDAR "'"),
 			    "Cedar Lodge Nursing Home active");
+	/* Reopening keeps the loss: the closure happened. */
+	assert_string_equal(tl_query1(owner, "SELECT count(*) FROM provider_loss"
+					     " WHERE provider_id = '" CEDAR "'"), "1");
 	assert_int_equal(changes(CEDAR), before + 5);
 }
 
