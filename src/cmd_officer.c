@@ -21,6 +21,7 @@
 #include "carewatch/calendar.h"
 #include "carewatch/cmd.h"
 #include "carewatch/output.h"
+#include "carewatch/provider.h"
 #include "carewatch/record.h"
 
 static const struct cw_vocab posts = {
@@ -129,20 +130,11 @@ run_add(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	locs = strdup(cw_arg(a, "locality"));
 	for (tok = strtok_r(locs, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const char *p[1] = {tok};
-		char code[40];
-		bool found;
+		char code[40], name[80];
 
 		while (*tok == ' ')
 			tok++;
-		if (!cw_db_value(ctx->db, "SELECT code FROM locality WHERE code = lower($1) OR lower(name) = lower($1)",
-				 1, p, code, sizeof(code), &found, &err)) {
-			free(locs);
-			return cw_fail(&err);
-		}
-		if (!found) {
-			cw_error_field(&err, "locality", "invalid locality '%.30s'", tok);
-			cw_error_hint(&err, "localities are reference data: see 'carewatch provider list --help'");
+		if (!cw_locality_resolve(ctx->db, tok, code, sizeof(code), name, sizeof(name), &err)) {
 			free(locs);
 			return cw_fail(&err);
 		}

@@ -132,7 +132,7 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	/* An unknown locality is a mistake to say, not an empty list. */
 	if (p[2]) {
-		if (!cw_report_locality(ctx->db, p[2], loc, sizeof(loc), locname, sizeof(locname), &err))
+		if (!cw_locality_resolve(ctx->db, p[2], loc, sizeof(loc), locname, sizeof(locname), &err))
 			return cw_fail(&err);
 		p[2] = loc;
 	}

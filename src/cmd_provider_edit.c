@@ -139,7 +139,7 @@ run_edit(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_error_set(&err, CW_EXIT_DENIED, "editing providers is for QA officers and managers");
 		return cw_fail(&err);
 	}
-	if (loc && !cw_report_locality(ctx->db, loc, loc_code, sizeof(loc_code), loc_name, sizeof(loc_name), &err))
+	if (loc && !cw_locality_resolve(ctx->db, loc, loc_code, sizeof(loc_code), loc_name, sizeof(loc_name), &err))
 		return cw_fail(&err);
 	if (!cw_provider_resolve(ctx->db, a->pos[0], pid, pname, sizeof(pname), &err))
 		return cw_fail(&err);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "carewatch/cmd.h"
+#include "carewatch/provider.h"
 #include "carewatch/report.h"
 
 #define MAX_MONTHS 120
@@ -87,7 +88,7 @@ read_inputs(struct cw_ctx *ctx, const struct cw_args *a, struct inputs *in, stru
 		in->flt.care_type = cw_vocab_care_type.words[i];
 	}
 	if (loc) {
-		if (!cw_report_locality(ctx->db, loc, in->locality, sizeof(in->locality),
+		if (!cw_locality_resolve(ctx->db, loc, in->locality, sizeof(in->locality),
 					in->locality_name, sizeof(in->locality_name), err))
 			return false;
 		in->flt.locality = in->locality;

@@ -35,6 +35,7 @@
 #include <time.h>
 
 #include "carewatch/import.h"
+#include "carewatch/provider.h"
 #include "carewatch/record.h"
 #include "carewatch/copybuf.h"
 #include "carewatch/output.h"
@@ -406,23 +407,15 @@ cw_import_district_parse(const char *in, char out[CW_DISTRICT_LEN], struct cw_er
 static bool
 district_locality(struct cw_db *db, const char *text, char *out, size_t size, struct cw_error *err)
 {
-	const char *p[1] = {text};
-	char list[512], qb[48];
-	bool found;
+	char name[80];
 
 	if (text == NULL || text[0] == '\0')
 		return cw_error_field(err, "locality", "missing --locality (e.g. north)");
-	if (!cw_db_value(db, "SELECT code FROM locality WHERE code = lower($1) OR lower(name) = lower($1)",
-			 1, p, out, size, &found, err))
-		return false;
-	if (found)
+	if (cw_locality_resolve(db, text, out, size, name, sizeof(name), err))
 		return true;
-	if (!cw_db_value(db, "SELECT string_agg(code, ', ' ORDER BY code) FROM locality", 0, NULL, list,
-			 sizeof(list), NULL, err))
-		return false;
-	cw_error_field(err, "locality", "no such locality '%s' (expected %s)",
-		       quoted(text, 30, qb, sizeof(qb)), list);
-	err->code = CW_EXIT_NOTFOUND;
+	/* The map is reference data pointing at reference data: exit 5. */
+	if (err->code == CW_EXIT_USAGE)
+		err->code = CW_EXIT_NOTFOUND;
 	return false;
 }
 

@@ -186,25 +186,39 @@ add_work(struct cw_db *db, void *ctx, struct cw_error *err)
 	return true;
 }
 
-/* The locality code for text naming one (code or name), or an error listing them. */
-static bool
-locality_code(struct cw_db *db, const char *text, char *out, size_t size, struct cw_error *err)
+/* One lookup for every command that takes a locality (provider.h). */
+bool
+cw_locality_resolve(struct cw_db *db, const char *text, char *code, size_t code_size, char *name,
+		    size_t name_size, struct cw_error *err)
 {
-	const char *lp[1] = {text};
-	bool found;
-	char list[256];
+	const char *p[1] = {text};
+	PGresult *r = cw_db_query(db,
+				  "SELECT code, name, (code = lower($1) OR lower(name) = lower($1)) AS hit"
+				  " FROM locality ORDER BY name",
+				  1, p, err);
+	char list[512] = "", q[64];
+	size_t len = 0;
+	int n;
 
-	if (text == NULL || *text == '\0')
-		return cw_error_field(err, "locality", "missing --locality");
-	if (!cw_db_value(db, "SELECT code FROM locality WHERE code = lower($1) OR lower(name) = lower($1)",
-			 1, lp, out, size, &found, err))
+	if (r == NULL)
 		return false;
-	if (found)
-		return true;
-	if (!cw_db_value(db, "SELECT string_agg(code, ', ' ORDER BY code) FROM locality", 0, NULL,
-			 list, sizeof(list), NULL, err))
-		return false;
-	return cw_error_field(err, "locality", "invalid locality '%.30s' (expected %s)", text, list);
+	n = PQntuples(r);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(PQgetvalue(r, i, 2), "t") == 0) {
+			snprintf(code, code_size, "%s", PQgetvalue(r, i, 0));
+			snprintf(name, name_size, "%s", PQgetvalue(r, i, 1));
+			PQclear(r);
+			return true;
+		}
+		if (len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+						i == 0 ? "" : (i == n - 1 ? " or " : ", "),
+						PQgetvalue(r, i, 0));
+	}
+	PQclear(r);
+	cw_error_field(err, "locality", "unknown locality '%s' (expected %s)", cw_text_escape(text, q, 44),
+		       list);
+	return false;
 }
 
 bool
@@ -214,7 +228,7 @@ cw_provider_add(struct cw_db *db, const struct cw_provider_new *in, char id_out[
 	static const struct cw_field beds_f = {"beds", CW_F_INT, NULL, false, 0, 10000, "N", "", NULL};
 	static const struct cw_field reg_f = {"registered", CW_F_DATE, NULL, false, 0, 0, "DATE", "", NULL};
 	struct add_job job;
-	char beds[16], reg[16], loc[40], q[64];
+	char beds[16], reg[16], loc[40], locname[80], q[64];
 	bool is_null;
 	int ct;
 
@@ -247,7 +261,9 @@ cw_provider_add(struct cw_db *db, const struct cw_provider_new *in, char id_out[
 		return cw_error_field(err, "postcode",
 				      "invalid postcode '%s' (expected 2 to 10 letters, digits and spaces)",
 				      cw_text_escape(in->postcode, q, 24));
-	if (!locality_code(db, in->locality, loc, sizeof(loc), err))
+	if (in->locality == NULL || *in->locality == '\0')
+		return cw_error_field(err, "locality", "missing --locality");
+	if (!cw_locality_resolve(db, in->locality, loc, sizeof(loc), locname, sizeof(locname), err))
 		return false;
 	if (in->id)
 		snprintf(id_out, CW_UUID_LEN, "%s", in->id);

@@ -5,7 +5,7 @@
  * (the QA team's casework and intelligence) and report_pack.c (the monthly
  * dashboard and the annual report that compose them).  This file holds what
  * they share: sections and their tables, parsing of years and targets,
- * locality lookup, and printing in every format, including turning a
+ * and printing in every format, including turning a
  * section's chart description into html.h's plain chart structs.
  */
 #include <ctype.h>
@@ -198,39 +198,6 @@ cw_report_session(struct cw_db *db, struct cw_error *err)
 }
 
 /* ---- inputs ---- */
-
-bool
-cw_report_locality(struct cw_db *db, const char *text, char *code, size_t code_size, char *name,
-		   size_t name_size, struct cw_error *err)
-{
-	const char *p[1] = {text};
-	PGresult *r = cw_db_query(db,
-				  "SELECT code, name, (code = lower($1) OR lower(name) = lower($1)) AS hit"
-				  " FROM locality ORDER BY name",
-				  1, p, err);
-	char list[512] = "";
-	size_t len = 0;
-	int n;
-
-	if (r == NULL)
-		return false;
-	n = PQntuples(r);
-	for (int i = 0; i < n; i++) {
-		if (strcmp(PQgetvalue(r, i, 2), "t") == 0) {
-			snprintf(code, code_size, "%s", PQgetvalue(r, i, 0));
-			snprintf(name, name_size, "%s", PQgetvalue(r, i, 1));
-			PQclear(r);
-			return true;
-		}
-		if (len < sizeof(list))
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-						i == 0 ? "" : (i == n - 1 ? " or " : ", "),
-						PQgetvalue(r, i, 0));
-	}
-	PQclear(r);
-	cw_error_field(err, "locality", "unknown locality '%.40s' (expected %s)", text, list);
-	return false;
-}
 
 PGresult *
 cw_report_localities(struct cw_db *db, struct cw_error *err)

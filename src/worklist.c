@@ -509,24 +509,6 @@ cw_worklist_month_period(struct cw_date first, cw_time *from, cw_time *to)
 	*to = cw_london_to_time(b);
 }
 
-bool
-cw_worklist_locality(struct cw_db *db, const char *text, char *code, size_t size,
-		     struct cw_error *err)
-{
-	const char *p[1] = {text};
-	bool found;
-
-	if (!cw_db_value(db, "SELECT code FROM locality WHERE code = lower($1) OR lower(name) = lower($1)",
-			 1, p, code, size, &found, err))
-		return false;
-	if (!found) {
-		cw_error_field(err, "locality", "invalid locality '%.30s'", text);
-		cw_error_hint(err, "localities are reference data: 'carewatch provider list' shows them in use");
-		return false;
-	}
-	return true;
-}
-
 /* How a case due in the period fared, judged at $3 (worklist.h); NULL for a
  * case closed by its due time without a response, which is not counted
  * (the same rule as the dashboards' response compliance, report_work.c). */

@@ -1360,8 +1360,8 @@ test_import_district_commands(void **state)
 	free(err);
 	assert_int_equal(tl_run(TL_ARGV("district", "set", "NR32", "--locality", "Lowestoft"), NULL, &out,
 				&err, MANAGER), 5);
-	assert_string_equal(err, "carewatch: error: no such locality 'Lowestoft' (expected east, north,"
-				 " norwich, south, west)\n");
+	assert_string_equal(err, "carewatch: error: unknown locality 'Lowestoft' (expected east, north,"
+				 " norwich, south or west)\n");
 	free(out);
 	free(err);
 	assert_int_equal(tl_run(TL_ARGV("district", "set", "NR32", "--locality", "east", "--area",

@@ -413,7 +413,7 @@ test_worklist_response_month_gives_the_exact_percentage(void **state)
 	{
 		char *err;
 		assert_int_equal(tl_run(TL_ARGV("response", "--locality", "atlantis"), NULL, &out, &err, NULL), 2);
-		contains(err, "carewatch: error: invalid locality 'atlantis'\n");
+		contains(err, "carewatch: error: unknown locality 'atlantis' (expected east, north, norwich, south or west)\n");
 		free(out);
 		free(err);
 	}

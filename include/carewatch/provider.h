@@ -15,6 +15,14 @@
 #include "carewatch/db.h"
 #include "carewatch/intel.h"
 
+/* Resolve a locality by code or name (any case) into code/name buffers: the
+ * one lookup behind every --locality (provider add/edit/list, officer add,
+ * the reports).  Unknown: CW_EXIT_USAGE "unknown locality 'X' (expected
+ * east, north, ... or west)", the localities there are. */
+bool cw_locality_resolve(struct cw_db *db, const char *text, char *code, size_t code_size,
+			 char *name, size_t name_size, struct cw_error *err)
+	__attribute__((warn_unused_result));
+
 /* Resolve ref to one provider: id_out gets its UUID, name_out its name.
  * No match or several: CW_EXIT_NOTFOUND, with the candidates in detail. */
 bool cw_provider_resolve(struct cw_db *db, const char *ref, char id_out[CW_UUID_LEN],

@@ -187,12 +187,6 @@ bool cw_report_session(struct cw_db *db, struct cw_error *err) __attribute__((wa
 
 /* ---- inputs ---- */
 
-/* Resolve a locality by code or name (any case) into code/name buffers.
- * Unknown: CW_EXIT_USAGE naming the localities there are. */
-bool cw_report_locality(struct cw_db *db, const char *text, char *code, size_t code_size,
-			char *name, size_t name_size, struct cw_error *err)
-	__attribute__((warn_unused_result));
-
 /* Every locality's code and name, in name order (for `dashboard --all`).
  * Caller PQclear()s the result (columns code, name). */
 PGresult *cw_report_localities(struct cw_db *db, struct cw_error *err)

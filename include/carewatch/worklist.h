@@ -143,11 +143,6 @@ double cw_response_pct(const long counts[CW_RESP__N]);
  * 1st to 00:00 London on the 1st of the next month.  Never fails. */
 void cw_worklist_month_period(struct cw_date first, cw_time *from, cw_time *to);
 
-/* A locality code or name ("west", "West") to its code (at least 32 bytes).
- * Unknown: err filled (CW_EXIT_USAGE, field "locality"). */
-bool cw_worklist_locality(struct cw_db *db, const char *text, char *code, size_t size,
-			  struct cw_error *err) __attribute__((warn_unused_result));
-
 /* Count the cases whose due time falls in [from, to), judged at now,
  * optionally only providers in locality (a code, NULL for all). */
 bool cw_response_summarise(struct cw_db *db, cw_time from, cw_time to, cw_time now,
