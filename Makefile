@@ -29,7 +29,8 @@ CFLAGS   += -std=c11 $(WARN) -MMD -MP
 LDLIBS   := -lpq -luuid -lnettle -lreadline -lm -lzip -lxml2 -lcurl -ljansson -lpthread
 
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-TCFLAGS  := -std=c11 $(WARN) -O1 -g $(SAN) -MMD -MP
+# CW_TEST_HOOKS: test-only fault injection (db.c), never in bin/carewatch.
+TCFLAGS  := -std=c11 $(WARN) -O1 -g $(SAN) -MMD -MP -DCW_TEST_HOOKS
 
 SRC      := $(wildcard src/*.c)
 MIGRATIONS := $(sort $(wildcard schema/[0-9]*.sql))
@@ -84,7 +85,7 @@ build/test/carewatch: $(TOBJ)
 
 # The valgrind build: the same tests without sanitisers (valgrind and ASan
 # cannot share a process).
-VGFLAGS  := -std=c11 $(WARN) -O1 -g -MMD -MP
+VGFLAGS  := -std=c11 $(WARN) -O1 -g -MMD -MP -DCW_TEST_HOOKS
 VOBJ     := $(SRC:src/%.c=build/vg/%.o) build/vg/migrations.o
 VLIBOBJ  := $(filter-out build/vg/main.o,$(VOBJ)) build/vg/testlib.o
 VTESTS   := $(TESTSRC:tests/%.c=build/vg/%)

@@ -714,19 +714,24 @@ cw_db_script(struct cw_db *db, const char *sql, struct cw_error *err)
 	return false;
 }
 
-/* COMMIT, optionally simulating a network cut after the server has the
- * COMMIT but before we read its reply (CW_TEST_DROP_AFTER_COMMIT). */
+/* COMMIT.  The test build (-DCW_TEST_HOOKS, Makefile) can simulate a
+ * network cut after the server has the COMMIT but before we read its reply
+ * (CW_TEST_DROP_AFTER_COMMIT, test_security); the release binary has no
+ * such hook. */
 static bool
 commit(struct cw_db *db, struct cw_error *err)
 {
+#ifdef CW_TEST_HOOKS
 	static bool dropped;
 	PGresult *r;
+#endif
 
 	if (db->begin) {
 		/* The work ran no statement: there is no transaction to end. */
 		db->begin = NULL;
 		return true;
 	}
+#ifdef CW_TEST_HOOKS
 	if (!dropped && getenv("CW_TEST_DROP_AFTER_COMMIT")) {
 		dropped = true;
 		if (PQsendQuery(db->conn, "COMMIT")) {
@@ -743,6 +748,7 @@ commit(struct cw_db *db, struct cw_error *err)
 		}
 		return false;
 	}
+#endif
 	return cw_db_exec(db, "COMMIT", 0, NULL, err);
 }
 

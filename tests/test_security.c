@@ -8,6 +8,7 @@
  * write with "already recorded"; `carewatch audit` for managers only.
  */
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,6 +313,44 @@ test_security_retry_after_lost_commit_writes_once(void **state)
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM audit_log WHERE row_id = '77777777-7777-4777-8777-777777777777'"), 1);
 }
 
+/* True when the file holds the bytes of s (a binary's strings). */
+static bool
+file_holds(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = strlen(s), have = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	bool found = false;
+	size_t got;
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	while ((got = fread(buf + have, 1, cap - have, f)) > 0) {
+		have += got;
+		if (have == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+	}
+	fclose(f);
+	for (size_t i = 0; !found && i + n <= have; i++)
+		found = memcmp(buf + i, s, n) == 0;
+	free(buf);
+	return found;
+}
+
+/* The fault the test above injects is in the test build only: the release
+ * objects (build/rel, what bin/carewatch and cwgen link; make check builds
+ * db.o there for cwgen) do not read the variable at all. */
+static void
+test_security_test_hook_not_in_the_release_build(void **state)
+{
+	(void)state;
+	assert_true(file_holds(tl_path("../build/test/db.o"), "CW_TEST_DROP_AFTER_COMMIT"));
+	assert_false(file_holds(tl_path("../build/rel/db.o"), "CW_TEST_DROP_AFTER_COMMIT"));
+}
+
 int
 main(void)
 {
@@ -322,6 +361,7 @@ main(void)
 		cmocka_unit_test(test_security_bad_text_is_refused_without_echo),
 		cmocka_unit_test(test_security_free_text_never_reaches_the_server_log),
 		cmocka_unit_test(test_security_retry_after_lost_commit_writes_once),
+		cmocka_unit_test(test_security_test_hook_not_in_the_release_build),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -148,8 +148,10 @@ bool cw_db_transaction(struct cw_db *db, const char *isolation, cw_db_work work,
 /* True when err says the connection was lost or could not be made. */
 bool cw_db_error_is_connection(const struct cw_error *err);
 
-/* Test hook: when the environment variable CW_TEST_DROP_AFTER_COMMIT is set,
- * the connection is cut right after the next COMMIT is sent and before its
- * reply is read, as a network failure would (tests/test_retry.c). */
+/* Test hook, in the test build only (-DCW_TEST_HOOKS; bin/carewatch has
+ * none): when the environment variable CW_TEST_DROP_AFTER_COMMIT is set, the
+ * connection is cut right after the next COMMIT is sent and before its
+ * reply is read, as a network failure would (tests/test_security.c; the
+ * release binary's absence of it, tests/test_install.c). */
 
 #endif
