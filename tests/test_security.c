@@ -328,9 +328,10 @@ file_holds(const char *path, const char *s)
 	while ((got = fread(buf + have, 1, cap - have, f)) > 0) {
 		have += got;
 		if (have == cap) {
+			char *more = realloc(buf, cap * 2);
+			assert_non_null(more);
+			buf = more;
 			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
 		}
 	}
 	fclose(f);
