@@ -26,7 +26,10 @@ XML_INC  := $(shell xml2-config --cflags 2>/dev/null || echo -I/usr/include/libx
 CPPFLAGS := -Iinclude -I$(PG_INC) $(XML_INC) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
-LDLIBS   := -lpq -luuid -lnettle -lreadline -lm -lzip -lxml2 -lcurl -ljansson -lpthread
+# libcurl, libxml2, libzip and libjansson are not linked: lazylib.c loads
+# them on first use (docs/architecture.md).  The tests call two directly.
+LDLIBS   := -lpq -luuid -lnettle -lreadline -lm -lpthread
+TLDLIBS  := $(LDLIBS) -lzip -ljansson -lcmocka
 
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # CW_TEST_HOOKS: test-only fault injection (db.c), never in bin/carewatch.
@@ -77,7 +80,7 @@ build/test/test_%.o: tests/test_%.c
 	$(CC) $(CPPFLAGS) -Itests $(TCFLAGS) -c -o $@ $<
 
 build/test/test_%: build/test/test_%.o $(TLIBOBJ)
-	$(CC) $(TCFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(TCFLAGS) -o $@ $^ $(TLDLIBS)
 
 # The sanitised binary the command-line tests run.
 build/test/carewatch: $(TOBJ)
@@ -107,7 +110,7 @@ build/vg/test_%.o: tests/test_%.c
 	$(CC) $(CPPFLAGS) -Itests $(VGFLAGS) -c -o $@ $<
 
 build/vg/test_%: build/vg/test_%.o $(VLIBOBJ)
-	$(CC) $(VGFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(VGFLAGS) -o $@ $^ $(TLDLIBS)
 
 build/vg/carewatch: $(VOBJ)
 	$(CC) $(VGFLAGS) -o $@ $^ $(LDLIBS)
@@ -138,7 +141,7 @@ bench: all build/cwgen
 # The data generator (tools/cwgen.c): links the pure modules it shares with
 # carewatch (calendar, rules, balancer, vocabularies) and the SQL wrapper.
 CWGEN_OBJ := $(addprefix build/rel/,calendar.o vocab.o rules.o sha256.o balance.o db.o error.o rng.o csv.o \
-	ods_write.o)
+	ods_write.o lazylib.o)
 build/cwgen: tools/cwgen.c $(CWGEN_OBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tools/cwgen.c $(CWGEN_OBJ) $(LDLIBS)
 

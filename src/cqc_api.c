@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "carewatch/lazylib.h" /* libcurl, libjansson, libxml2, libzip */
 #include "carewatch/cqc_api.h"
 #include "carewatch/vocab.h"
 

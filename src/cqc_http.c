@@ -20,8 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
+#include "carewatch/lazylib.h" /* libcurl, libjansson, libxml2, libzip */
 #include "carewatch/cqc_api.h"
 
 #define BODY_MAX ((size_t)64 << 20)

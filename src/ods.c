@@ -27,10 +27,7 @@
 
 #include <pthread.h>
 
-#include <libxml/parser.h>
-#include <libxml/SAX2.h>
-#include <zip.h>
-
+#include "carewatch/lazylib.h" /* libcurl, libjansson, libxml2, libzip */
 #include "carewatch/ods.h"
 
 #define NS_OFFICE "urn:oasis:names:tc:opendocument:xmlns:office:1.0"

@@ -13,8 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <zip.h>
-
+#include "carewatch/lazylib.h" /* libcurl, libjansson, libxml2, libzip */
 #include "carewatch/ods.h"
 
 #define PAD_ROWS 1048000L
