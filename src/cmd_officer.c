@@ -130,11 +130,11 @@ run_add(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	locs = strdup(cw_arg(a, "locality"));
 	for (tok = strtok_r(locs, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char code[40], name[80];
+		char code[40];
 
 		while (*tok == ' ')
 			tok++;
-		if (!cw_locality_resolve(ctx->db, tok, code, sizeof(code), name, sizeof(name), &err)) {
+		if (!cw_locality_resolve(ctx->db, tok, code, sizeof(code), NULL, 0, &err)) {
 			free(locs);
 			return cw_fail(&err);
 		}

@@ -141,7 +141,7 @@ run_response(struct cw_ctx *ctx, const struct cw_args *a)
 	struct cw_calendar *cal = NULL;
 	struct cw_error err;
 	struct cw_date first;
-	char locality[40], locname[80], period[40], where[64], title[200], until_s[CW_DATE_LONG_LEN];
+	char locality[40], period[40], where[64], title[200], until_s[CW_DATE_LONG_LEN];
 	const char *loc = NULL;
 	bool breaches = cw_flag(a, "breaches"), at_risk = cw_flag(a, "at-risk");
 	bool all = !breaches && !at_risk;
@@ -163,8 +163,8 @@ run_response(struct cw_ctx *ctx, const struct cw_args *a)
 		first.d = 1;
 	}
 	if (cw_arg(a, "locality")) {
-		if (!cw_locality_resolve(ctx->db, cw_arg(a, "locality"), locality, sizeof(locality), locname,
-					 sizeof(locname), &err))
+		if (!cw_locality_resolve(ctx->db, cw_arg(a, "locality"), locality, sizeof(locality), NULL, 0,
+					 &err))
 			return cw_fail(&err);
 		loc = locality;
 		snprintf(where, sizeof(where), "locality %s", locality);

@@ -407,11 +407,9 @@ cw_import_district_parse(const char *in, char out[CW_DISTRICT_LEN], struct cw_er
 static bool
 district_locality(struct cw_db *db, const char *text, char *out, size_t size, struct cw_error *err)
 {
-	char name[80];
-
 	if (text == NULL || text[0] == '\0')
 		return cw_error_field(err, "locality", "missing --locality (e.g. north)");
-	if (cw_locality_resolve(db, text, out, size, name, sizeof(name), err))
+	if (cw_locality_resolve(db, text, out, size, NULL, 0, err))
 		return true;
 	/* The map is reference data pointing at reference data: exit 5. */
 	if (err->code == CW_EXIT_USAGE)

@@ -72,38 +72,40 @@ load(struct lib *l)
 				 (int)(sizeof(var##_syms) / sizeof(var##_syms[0])),     \
 				 PTHREAD_ONCE_INIT, 0};                                 \
 	static void var##_load(void) { load(&var); } /* NOLINT(bugprone-macro-parentheses) */
+/* real := the loaded address of fn, loading var's library the first time. */
+#define REAL(var, fn, real)                                                             \
+	do {                                                                            \
+		pthread_once(&var.once, var##_load); /* NOLINT(bugprone-macro-parentheses) */ \
+		memcpy(&(real), &var##_fn.fn, sizeof(real));                            \
+	} while (0)
 /* The wrapper: same type as the real function, forwarding to it. */
 #define WRAP(var, ret, fn, params, args)                                                \
 	__typeof__(fn) cw_##fn;                                                         \
 	ret cw_##fn params                                                              \
 	{                                                                               \
 		__typeof__(&fn) real; /* NOLINT(bugprone-macro-parentheses) */          \
-		pthread_once(&var.once, var##_load); /* NOLINT(bugprone-macro-parentheses) */ \
-		memcpy(&real, &var##_fn.fn, sizeof(real));                              \
+		REAL(var, fn, real);                                                    \
 		return real args;                                                       \
 	}
 
 /* ---- libcurl (cqc sync) ---- */
 
+/* The two variadic ones are written out below; the table has all nine. */
 #define CURL_LIST(X)                                                                     \
 	X(void, curl_easy_cleanup, (CURL *k), (k))                                       \
-	X(CURLcode, curl_easy_getinfo, (CURL *k, CURLINFO i, ...), (k, i))               \
 	X(CURL *, curl_easy_init, (void), ())                                            \
 	X(CURLcode, curl_easy_perform, (CURL *k), (k))                                   \
-	X(CURLcode, curl_easy_setopt, (CURL *k, CURLoption o, ...), (k, o))              \
 	X(const char *, curl_easy_strerror, (CURLcode c), (c))                           \
 	X(CURLcode, curl_global_init, (long flags), (flags))                             \
 	X(struct curl_slist *, curl_slist_append, (struct curl_slist *l, const char *s), (l, s)) \
 	X(void, curl_slist_free_all, (struct curl_slist *l), (l))
-LIBRARY(curl, "libcurl.so.4", "libcurl", CURL_LIST)
+#define CURL_ALL(X)                                                                      \
+	CURL_LIST(X)                                                                     \
+	X(CURLcode, curl_easy_getinfo, (CURL *k, CURLINFO i, ...), (k, i))               \
+	X(CURLcode, curl_easy_setopt, (CURL *k, CURLoption o, ...), (k, o))
+LIBRARY(curl, "libcurl.so.4", "libcurl", CURL_ALL)
 #define CURL_WRAP(ret, fn, params, args) WRAP(curl, ret, fn, params, args)
-CURL_WRAP(void, curl_easy_cleanup, (CURL *k), (k))
-CURL_WRAP(CURL *, curl_easy_init, (void), ())
-CURL_WRAP(CURLcode, curl_easy_perform, (CURL *k), (k))
-CURL_WRAP(const char *, curl_easy_strerror, (CURLcode c), (c))
-CURL_WRAP(CURLcode, curl_global_init, (long flags), (flags))
-CURL_WRAP(struct curl_slist *, curl_slist_append, (struct curl_slist *l, const char *s), (l, s))
-CURL_WRAP(void, curl_slist_free_all, (struct curl_slist *l), (l))
+CURL_LIST(CURL_WRAP)
 
 __typeof__(curl_easy_setopt) cw_curl_easy_setopt;
 CURLcode
@@ -113,8 +115,7 @@ cw_curl_easy_setopt(CURL *k, CURLoption o, ...)
 	CURLcode rc;
 	va_list ap;
 
-	pthread_once(&curl.once, curl_load);
-	memcpy(&real, &curl_fn.curl_easy_setopt, sizeof(real));
+	REAL(curl, curl_easy_setopt, real);
 	va_start(ap, o);
 	if (o < CURLOPTTYPE_OBJECTPOINT) { /* NOLINT(bugprone-branch-clone): curl_off_t is long here, not everywhere */
 		rc = real(k, o, va_arg(ap, long));
@@ -139,8 +140,7 @@ cw_curl_easy_getinfo(CURL *k, CURLINFO i, ...)
 	CURLcode rc;
 	va_list ap;
 
-	pthread_once(&curl.once, curl_load);
-	memcpy(&real, &curl_fn.curl_easy_getinfo, sizeof(real));
+	REAL(curl, curl_easy_getinfo, real);
 	va_start(ap, i);
 	rc = real(k, i, va_arg(ap, void *));     /* every CURLINFO takes a pointer */
 	va_end(ap);

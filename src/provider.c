@@ -206,7 +206,8 @@ cw_locality_resolve(struct cw_db *db, const char *text, char *code, size_t code_
 	for (int i = 0; i < n; i++) {
 		if (strcmp(PQgetvalue(r, i, 2), "t") == 0) {
 			snprintf(code, code_size, "%s", PQgetvalue(r, i, 0));
-			snprintf(name, name_size, "%s", PQgetvalue(r, i, 1));
+			if (name != NULL)
+				snprintf(name, name_size, "%s", PQgetvalue(r, i, 1));
 			PQclear(r);
 			return true;
 		}
@@ -228,7 +229,7 @@ cw_provider_add(struct cw_db *db, const struct cw_provider_new *in, char id_out[
 	static const struct cw_field beds_f = {"beds", CW_F_INT, NULL, false, 0, 10000, "N", "", NULL};
 	static const struct cw_field reg_f = {"registered", CW_F_DATE, NULL, false, 0, 0, "DATE", "", NULL};
 	struct add_job job;
-	char beds[16], reg[16], loc[40], locname[80], q[64];
+	char beds[16], reg[16], loc[40], q[64];
 	bool is_null;
 	int ct;
 
@@ -263,7 +264,7 @@ cw_provider_add(struct cw_db *db, const struct cw_provider_new *in, char id_out[
 				      cw_text_escape(in->postcode, q, 24));
 	if (in->locality == NULL || *in->locality == '\0')
 		return cw_error_field(err, "locality", "missing --locality");
-	if (!cw_locality_resolve(db, in->locality, loc, sizeof(loc), locname, sizeof(locname), err))
+	if (!cw_locality_resolve(db, in->locality, loc, sizeof(loc), NULL, 0, err))
 		return false;
 	if (in->id)
 		snprintf(id_out, CW_UUID_LEN, "%s", in->id);

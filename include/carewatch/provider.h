@@ -15,7 +15,8 @@
 #include "carewatch/db.h"
 #include "carewatch/intel.h"
 
-/* Resolve a locality by code or name (any case) into code/name buffers: the
+/* Resolve a locality by code or name (any case) into code and (unless NULL)
+ * name buffers: the
  * one lookup behind every --locality (provider add/edit/list, officer add,
  * the reports).  Unknown: CW_EXIT_USAGE "unknown locality 'X' (expected
  * east, north, ... or west)", the localities there are. */
