@@ -55,7 +55,11 @@ build/rel/%.o: src/%.c
 	@mkdir -p build/rel
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-build/gen/migrations.c: $(MIGRATIONS) schema/grants.tsv tools/embed-migrations.sh
+# The list of migrations, rewritten only when it changes, so that removing or
+# renaming one regenerates migrations.c too (a removed file is no prerequisite).
+MIGRATIONS_LIST := build/gen/migrations.list
+$(shell mkdir -p build/gen && { echo '$(MIGRATIONS)' | cmp -s - $(MIGRATIONS_LIST) || echo '$(MIGRATIONS)' > $(MIGRATIONS_LIST); })
+build/gen/migrations.c: $(MIGRATIONS) $(MIGRATIONS_LIST) schema/grants.tsv tools/embed-migrations.sh
 	@mkdir -p build/gen
 	tools/embed-migrations.sh --grants schema/grants.tsv $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
