@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "carewatch/cmd.h"
@@ -496,6 +497,28 @@ cw_fail(const struct cw_error *err)
 {
 	cw_error_print(err);
 	return err->code ? err->code : CW_EXIT_FAIL;
+}
+
+int
+cw_confirm(const struct cw_ctx *ctx, bool yes, const char *question, struct cw_error *err)
+{
+	char line[64];
+	size_t n;
+
+	if (yes)
+		return 1;
+	if (!ctx->interactive) {
+		cw_error_field(err, "yes", "--yes is needed when not on a terminal (nothing was changed)");
+		cw_error_hint(err, "check the changes printed above, then run the command again with --yes");
+		return -1;
+	}
+	printf("%s [y/N] ", question);
+	fflush(stdout);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return 0;
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
 }
 
 int

@@ -1,23 +1,27 @@
 /*
- * cmd_caseload.c - `carewatch caseload [--suggest | --apply | --month-end M]`:
- * the quality manager's view of who holds what.
+ * cmd_caseload.c - `carewatch caseload [--suggest | --apply | --undo BATCH |
+ * --batches | --month-end M]`: the quality manager's view of who holds what.
  *
  * Plain `caseload` shows each officer's open cases by risk level, the
  * weighted load, load per FTE, share of the team's load against the fair
  * share, and the team's imbalance; `--suggest` adds the moves the balancer
- * (balance.h) proposes to bring everyone within 15% of the mean, and
- * `--apply` carries them out in one audited transaction (worklist.h).
- * `--month-end` records the month's active case counts for the dashboards.
- * With --format csv or json one table is printed: the officers, or with
- * --suggest/--apply the moves (a band that cannot be reached is then a
- * warning on stderr).
+ * (balance.h) proposes to bring everyone within 15% of the mean.
+ * `--apply` shows those moves, asks (or takes --yes), and makes exactly
+ * them as one numbered batch with a note; `--undo` moves a batch's cases
+ * back, shown and asked the same way; `--batches` lists the batches
+ * (worklist.h, schema/029_caseload_batch.sql).  `--month-end` records the
+ * month's active case counts for the dashboards.  With --format csv or
+ * json one table is printed: the officers, or the moves (a band that
+ * cannot be reached is then a warning on stderr, and so is the outcome).
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "carewatch/cmd.h"
+#include "carewatch/record.h"
 #include "carewatch/worklist.h"
 
 static const struct cw_col load_cols[] = {
@@ -293,12 +297,12 @@ caseload_footer(struct cw_table *t, const struct cw_caseload *cl)
 }
 
 static struct cw_table *
-moves_table(const struct cw_caseload *cl, const struct cw_suggestion *s, bool applied)
+moves_table(const struct cw_caseload *cl, const struct cw_suggestion *s, const char *what)
 {
 	char title[64];
 	struct cw_table *t;
 
-	snprintf(title, sizeof(title), "%s (%zu)", applied ? "Moves made" : "Suggested moves", s->n_moves);
+	snprintf(title, sizeof(title), "%s (%zu)", what, s->n_moves);
 	if ((t = cw_table_new(title, move_cols, 7)) == NULL)
 		return NULL;
 	for (size_t i = 0; i < s->n_moves; i++) {
@@ -412,10 +416,255 @@ run_month_end(struct cw_ctx *ctx, const char *month)
 	return cw_emit(ctx, t);
 }
 
+/* The option values of --apply and --undo, checked before anything is
+ * read: the note (required), the request id (made here unless --id). */
+static bool
+batch_args(const struct cw_args *a, const char *why, char request[CW_UUID_LEN], struct cw_error *err)
+{
+	const char *note = cw_arg(a, "note"), *id = cw_arg(a, "id");
+
+	if (note == NULL || *note == '\0')
+		return cw_error_field(err, "note", "missing --note TEXT (%s; kept with the batch)", why);
+	if (!cw_text_check("note", note, 20000, false, err))
+		return false;
+	if (id && !cw_uuid_valid(id))
+		return cw_error_field(err, "id", "invalid --id '%.40s' (expected a UUID)", id);
+	if (id)
+		snprintf(request, CW_UUID_LEN, "%s", id);
+	else
+		cw_uuid_new(request);
+	return true;
+}
+
+/* A line of the outcome: in a table on stdout, under it; with --format csv
+ * or json on stderr, so stdout stays the one table printed before. */
+static void outcome(const struct cw_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+outcome(const struct cw_ctx *ctx, const char *fmt, ...)
+{
+	FILE *f = ctx->format == CW_FMT_TABLE ? stdout : stderr;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
+/* A 55000 refusal of the api functions is answered by a fresh look. */
+static int
+batch_fail(struct cw_error *err, const char *again)
+{
+	if (strcmp(err->sqlstate, "55000") == 0 && err->hint[0] == '\0')
+		cw_error_hint(err, "%s", again);
+	return cw_fail(err);
+}
+
+/*
+ * --apply: the preview (the caseload with After and Moves, then the moves
+ * themselves), the confirmation, then exactly those moves as one batch.
+ * Nothing is read before the manager check and nothing is written before
+ * the confirmation; the moves shown are the moves sent, and the function
+ * refuses them all if any case changed in between.
+ */
+static int
+run_apply(struct cw_ctx *ctx, const struct cw_args *a)
+{
+	struct cw_suggestion s;
+	struct cw_caseload cl;
+	struct cw_batch_result done;
+	struct cw_error err;
+	struct cw_table *t = NULL;
+	char line[4096], question[64], request[CW_UUID_LEN];
+	bool table = ctx->format == CW_FMT_TABLE;
+	int rc = CW_EXIT_OK, go;
+
+	cw_error_clear(&err);
+	memset(&s, 0, sizeof(s));
+	if (!batch_args(a, "why the cases are moved", request, &err) || !cw_caseload_may_move(ctx->db, &err) ||
+	    !cw_caseload_load(ctx->db, true, &cl, &err))
+		return cw_fail(&err);
+	if (!cw_balance_suggest(cl.officers, cl.n_officers, cl.cases, cl.n_cases, cl.weights, &s, &err)) {
+		cw_caseload_free(&cl);
+		return cw_fail(&err);
+	}
+	verdict(&s, line, sizeof(line), table);
+	if (table) {
+		if ((t = caseload_table(&cl, &s)) == NULL)
+			goto oom;
+		caseload_footer(t, &cl);
+		cw_emit(ctx, t);
+		putchar('\n');
+		if (s.n_moves == 0) {
+			printf("%s\nnothing was moved\n", line);
+			goto out;
+		}
+	}
+	if ((t = moves_table(&cl, &s, "Moves to make")) == NULL)
+		goto oom;
+	if (table)
+		cw_table_footer(t, line);
+	else if (!s.reached || s.why[0])
+		cw_warn("%s", line);
+	cw_emit(ctx, t);
+	if (s.n_moves == 0)
+		goto out;
+	snprintf(question, sizeof(question), "Move these %zu case%s?", s.n_moves, s.n_moves == 1 ? "" : "s");
+	if ((go = cw_confirm(ctx, cw_flag(a, "yes"), question, &err)) < 0) {
+		rc = cw_fail(&err);
+		goto out;
+	}
+	if (go == 0) {
+		outcome(ctx, "nothing was moved");
+		goto out;
+	}
+	if (!cw_caseload_apply(ctx->db, &cl, &s, request, cw_arg(a, "note"), &done, &err)) {
+		rc = batch_fail(&err, "run 'carewatch caseload --apply' again to see the moves as they are now");
+		goto out;
+	}
+	if (done.already)
+		outcome(ctx, "already recorded: batch %ld moved %ld case%s (nothing written)", done.batch,
+			done.moved, done.moved == 1 ? "" : "s");
+	else
+		outcome(ctx, "moved %ld case%s as batch %ld; each is in its case's history as 'rebalance'"
+			" ('carewatch caseload --undo %ld --note TEXT' moves them back)",
+			done.moved, done.moved == 1 ? "" : "s", done.batch, done.batch);
+out:
+	cw_suggestion_free(&s);
+	cw_caseload_free(&cl);
+	return rc;
+oom:
+	cw_suggestion_free(&s);
+	cw_caseload_free(&cl);
+	cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+	return cw_fail(&err);
+}
+
+static const struct cw_col undo_cols[] = {
+	{"case", "Case", CW_COL_NUMBER | CW_COL_ID}, {"provider", "Provider", false},
+	{"from", "From", CW_COL_ID}, {"to", "To", CW_COL_ID},
+};
+
+/* --undo BATCH: the moves back (every check made, nothing written), the
+ * confirmation, then the moves as a new batch that names the one undone. */
+static int
+run_undo(struct cw_ctx *ctx, const struct cw_args *a, const char *batch)
+{
+	const char *note = cw_arg(a, "note");
+	char request[CW_UUID_LEN], title[96], question[64], *end;
+	struct cw_error err;
+	struct cw_table *t;
+	PGresult *r;
+	long n;
+	int go;
+
+	cw_error_clear(&err);
+	if (strtol(batch, &end, 10) <= 0 || *end != '\0' || strlen(batch) > 18) {
+		cw_error_field(&err, "undo", "invalid --undo '%.40s' (expected a batch number)", batch);
+		cw_error_hint(&err, "'carewatch caseload --batches' lists them");
+		return cw_fail(&err);
+	}
+	if (!batch_args(a, "why the moves are undone", request, &err))
+		return cw_fail(&err);
+	if ((r = cw_caseload_undo(ctx->db, batch, request, note, true, &err)) == NULL)
+		return batch_fail(&err, "'carewatch case show N' shows what happened to the case");
+	n = PQntuples(r);
+	if (n > 0 && PQgetvalue(r, 0, CW_UNDO_COL_ALREADY)[0] == 't') {
+		outcome(ctx, "already recorded: batch %s moved the %ld case%s of batch %s back (nothing written)",
+			PQgetvalue(r, 0, CW_UNDO_COL_BATCH), n, n == 1 ? "" : "s", batch);
+		PQclear(r);
+		return CW_EXIT_OK;
+	}
+	snprintf(title, sizeof(title), "Moves back of batch %s (%ld)", batch, n);
+	if ((t = cw_table_new(title, undo_cols, 4)) == NULL) {
+		PQclear(r);
+		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+		return cw_fail(&err);
+	}
+	for (int i = 0; i < n; i++) {
+		const char *to = PQgetvalue(r, i, CW_UNDO_COL_TO);
+		const char *cells[4] = {PQgetvalue(r, i, CW_UNDO_COL_CASE), PQgetvalue(r, i, CW_UNDO_COL_PROVIDER),
+					PQgetvalue(r, i, CW_UNDO_COL_FROM), to[0] ? to : "(unassigned)"};
+		cw_table_add(t, cells);
+	}
+	PQclear(r);
+	cw_emit(ctx, t);
+	snprintf(question, sizeof(question), "Move these %ld case%s back?", n, n == 1 ? "" : "s");
+	if ((go = cw_confirm(ctx, cw_flag(a, "yes"), question, &err)) < 0)
+		return cw_fail(&err);
+	if (go == 0) {
+		outcome(ctx, "nothing was moved");
+		return CW_EXIT_OK;
+	}
+	if ((r = cw_caseload_undo(ctx->db, batch, request, note, false, &err)) == NULL)
+		return batch_fail(&err, "run 'carewatch caseload --undo' again to see the moves as they are now");
+	n = PQntuples(r);
+	if (n > 0 && PQgetvalue(r, 0, CW_UNDO_COL_ALREADY)[0] == 't')
+		outcome(ctx, "already recorded: batch %s moved the %ld case%s of batch %s back (nothing written)",
+			PQgetvalue(r, 0, CW_UNDO_COL_BATCH), n, n == 1 ? "" : "s", batch);
+	else if (n > 0)
+		outcome(ctx, "moved %ld case%s back as batch %s, which undoes batch %s", n, n == 1 ? "" : "s",
+			PQgetvalue(r, 0, CW_UNDO_COL_BATCH), batch);
+	PQclear(r);
+	return CW_EXIT_OK;
+}
+
+/* --batches: every batch, oldest first; the note only for those who read
+ * free text (officers and managers: readonly has no grant on it). */
+static int
+run_batches(struct cw_ctx *ctx)
+{
+	static const struct cw_col cols[] = {
+		{"batch", "Batch", CW_COL_NUMBER | CW_COL_ID}, {"made_at", "When", CW_COL_DATE},
+		{"made_by", "By", CW_COL_ID}, {"moves", "Moves", CW_COL_NUMBER},
+		{"undoes", "Undoes", CW_COL_NUMBER}, {"undone_by", "Undone by", CW_COL_NUMBER},
+		{"note", "Note", false},
+	};
+#define BATCHES_SQL(note)                                                                         \
+	"SELECT b.id, to_char(b.made_at, 'YYYY-MM-DD HH24:MI'), b.made_by, count(m.id),"          \
+	" coalesce(b.undoes::text, ''), coalesce(u.id::text, '')" note                              \
+	" FROM caseload_batch b LEFT JOIN caseload_move m ON m.batch_id = b.id"                     \
+	" LEFT JOIN caseload_batch u ON u.undoes = b.id GROUP BY b.id, u.id ORDER BY b.id"
+	struct cw_error err;
+	struct cw_table *t;
+	char reader[8], footer[160];
+	PGresult *r;
+	int ncols;
+
+	cw_error_clear(&err);
+	if (!cw_db_value(ctx->db, "SELECT api.is_member('carewatch_officer')", 0, NULL, reader,
+			 sizeof(reader), NULL, &err))
+		return cw_fail(&err);
+	ncols = reader[0] == 't' ? 7 : 6;
+	r = cw_db_query(ctx->db, ncols == 7 ? BATCHES_SQL(", b.note") : BATCHES_SQL(""), 0, NULL, &err);
+#undef BATCHES_SQL
+	if (r == NULL)
+		return cw_fail(&err);
+	if ((t = cw_table_new("Caseload batches", cols, ncols)) == NULL) {
+		PQclear(r);
+		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+		return cw_fail(&err);
+	}
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *cells[7];
+		for (int c = 0; c < ncols; c++)
+			cells[c] = PQgetvalue(r, i, c);
+		cw_table_add(t, cells);
+	}
+	snprintf(footer, sizeof(footer), "%d batch%s; 'carewatch caseload --undo N --note TEXT' moves a"
+		 " batch's cases back", PQntuples(r), PQntuples(r) == 1 ? "" : "es");
+	cw_table_footer(t, footer);
+	PQclear(r);
+	return cw_emit(ctx, t);
+}
+
 static int
 run_caseload(struct cw_ctx *ctx, const struct cw_args *a)
 {
-	bool suggest = cw_flag(a, "suggest"), apply = cw_flag(a, "apply");
+	bool suggest = cw_flag(a, "suggest"), apply = cw_flag(a, "apply"), batches = cw_flag(a, "batches");
+	const char *undo = cw_arg(a, "undo"), *month_end = cw_arg(a, "month-end");
+	static const char *const batch_only[] = {"note", "yes", "id"};
 	struct cw_suggestion s;
 	struct cw_caseload cl;
 	struct cw_error err;
@@ -424,28 +673,46 @@ run_caseload(struct cw_ctx *ctx, const struct cw_args *a)
 	bool table = ctx->format == CW_FMT_TABLE;
 
 	cw_error_clear(&err);
+	{
+		/* One mode at a time (--suggest --apply is --apply). */
+		const char *modes[4];
+		int n = 0;
+
+		if (apply || suggest)
+			modes[n++] = apply ? "apply" : "suggest";
+		if (undo)
+			modes[n++] = "undo";
+		if (batches)
+			modes[n++] = "batches";
+		if (month_end)
+			modes[n++] = "month-end";
+		if (n > 1) {
+			cw_error_set(&err, CW_EXIT_USAGE, "--%s cannot be combined with --%s", modes[1], modes[0]);
+			return cw_fail(&err);
+		}
+	}
+	for (size_t i = 0; i < sizeof(batch_only) / sizeof(batch_only[0]); i++)
+		if (cw_arg(a, batch_only[i]) && !apply && !undo) {
+			cw_error_field(&err, batch_only[i], "--%s is for --apply and --undo", batch_only[i]);
+			return cw_fail(&err);
+		}
+	if (month_end)
+		return run_month_end(ctx, month_end);
+	if (batches)
+		return run_batches(ctx);
+	if (undo)
+		return run_undo(ctx, a, undo);
+	if (apply)
+		return run_apply(ctx, a);
 	memset(&s, 0, sizeof(s));
-	memset(&cl, 0, sizeof(cl));
-	if (cw_arg(a, "month-end")) {
-		if (suggest || apply) {
-			cw_error_set(&err, CW_EXIT_USAGE, "--month-end cannot be combined with --suggest or --apply");
-			return cw_fail(&err);
-		}
-		return run_month_end(ctx, cw_arg(a, "month-end"));
+	if (!cw_caseload_load(ctx->db, suggest, &cl, &err))
+		return cw_fail(&err);
+	if (suggest && !cw_balance_suggest(cl.officers, cl.n_officers, cl.cases, cl.n_cases,
+					   cl.weights, &s, &err)) {
+		cw_caseload_free(&cl);
+		return cw_fail(&err);
 	}
-	if (apply) {
-		if (!cw_caseload_apply(ctx->db, &cl, &s, &err))
-			return cw_fail(&err);
-	} else {
-		if (!cw_caseload_load(ctx->db, suggest, &cl, &err))
-			return cw_fail(&err);
-		if (suggest && !cw_balance_suggest(cl.officers, cl.n_officers, cl.cases, cl.n_cases,
-						   cl.weights, &s, &err)) {
-			cw_caseload_free(&cl);
-			return cw_fail(&err);
-		}
-	}
-	if (!suggest && !apply) {
+	if (!suggest) {
 		t = caseload_table(&cl, NULL);
 		if (t)
 			caseload_footer(t, &cl);
@@ -472,16 +739,12 @@ run_caseload(struct cw_ctx *ctx, const struct cw_args *a)
 			return t ? CW_EXIT_OK : cw_fail(&err);
 		}
 	}
-	t = moves_table(&cl, &s, apply);
+	t = moves_table(&cl, &s, "Suggested moves");
 	if (t && table) {
 		size_t len = strlen(line);
-		if (apply)
-			snprintf(line + len, sizeof(line) - len,
-				 "\nmoved %zu case%s in one transaction; each is in its case's history as 'rebalance'",
-				 s.n_moves, s.n_moves == 1 ? "" : "s");
-		else
-			snprintf(line + len, sizeof(line) - len,
-				 "\n'carewatch caseload --apply' makes these moves (quality managers only)");
+		snprintf(line + len, sizeof(line) - len,
+			 "\n'carewatch caseload --apply --note TEXT' makes these moves, after showing them"
+			 " again (quality managers only)");
 		cw_table_footer(t, line);
 	} else if (!s.reached || s.why[0]) {
 		cw_warn("%s", line);
@@ -497,7 +760,12 @@ run_caseload(struct cw_ctx *ctx, const struct cw_args *a)
 
 static const struct cw_opt caseload_opts[] = {
 	{"suggest", NULL, "propose moves that bring every officer within 15% of the mean", NULL},
-	{"apply", NULL, "make the suggested moves in one transaction (quality managers)", NULL},
+	{"apply", NULL, "show the suggested moves, then make them as one batch (quality managers)", NULL},
+	{"undo", "BATCH", "show, then make, the moves that put a batch's cases back (quality managers)", NULL},
+	{"batches", NULL, "list the batches of moves: when, who, how many, undone or not", NULL},
+	{"note", "TEXT", "why the cases are moved (required with --apply and --undo)", NULL},
+	{"yes", NULL, "make the moves without asking (needed when not on a terminal)", NULL},
+	{"id", "UUID", "the batch request's id (made for you; give it to retry safely)", NULL},
 	{"month-end", "YYYY-MM", "record that month's active case counts for the dashboards", NULL},
 	{NULL, NULL, NULL, NULL},
 };
@@ -509,9 +777,16 @@ const struct cw_cmd cw_cmd_caseload = {
 		" against the fair share (FTE / available FTE), overdue cases; the team's totals"
 		" and its imbalance (the most loaded available officer's load per FTE over the"
 		" mean); the unassigned queue.  --suggest proposes whole-provider moves that keep"
-		" continuity and locality cover and says when the 15% band cannot be reached;"
-		" --apply makes them in one audited transaction.  With --format csv or json the"
-		" officers are printed, or with --suggest/--apply the moves.",
+		" continuity and locality cover and says when the 15% band cannot be reached."
+		"  --apply --note TEXT prints the exact moves (case, provider, from, to), asks"
+		" 'Move these N cases? [y/N]' on a terminal (elsewhere it needs --yes, or exits 2"
+		" with nothing moved), then makes exactly those moves as one numbered batch, or none"
+		" if any of the cases closed or changed hands meanwhile (exit 7: run it again)."
+		"  --undo BATCH --note TEXT moves a batch's cases back to the officers they came"
+		" from, as a new batch, if none has closed or moved since and the batch was not"
+		" undone already; it shows and asks the same way.  --batches lists the batches."
+		"  With --format csv or json the officers are printed, or with --suggest, --apply"
+		" and --undo the moves (the outcome line then goes to stderr).",
 	.opts = caseload_opts, .max_pos = 0, .flags = CW_CMD_DB | CW_CMD_FORMAT,
 	.run = run_caseload,
 };

@@ -362,94 +362,13 @@ buf_add(struct buf *b, const char *fmt, ...)
 	}
 }
 
-struct apply_job {
-	struct cw_caseload *cl;
-	struct cw_suggestion *s;
-};
-
-/* Array literals for unnest(): every element double-quoted (a login could
- * be "null"), a missing officer written as an unquoted NULL.  Logins and
- * UUIDs hold no quote or backslash (CHECK constraints), so nothing needs
- * escaping; the values still travel as parameters. */
-static bool
-apply_moves(struct cw_db *db, const struct cw_caseload *cl, const struct cw_suggestion *s,
-	    struct cw_error *err)
-{
-	struct buf ids = {0}, from = {0}, to = {0}, aids = {0};
-	const char *p[4];
-	bool ok = false;
-
-	buf_add(&ids, "{");
-	buf_add(&from, "{");
-	buf_add(&to, "{");
-	buf_add(&aids, "{");
-	for (size_t i = 0; i < s->n_moves; i++) {
-		const struct cw_move *m = &s->moves[i];
-		const char *sep = i ? "," : "";
-		char aid[CW_UUID_LEN];
-
-		cw_uuid_new(aid);
-		buf_add(&ids, "%s\"%s\"", sep, m->case_id);
-		if (m->from >= 0)
-			buf_add(&from, "%s\"%s\"", sep, cl->officers[m->from].login);
-		else
-			buf_add(&from, "%sNULL", sep);
-		buf_add(&to, "%s\"%s\"", sep, cl->officers[m->to].login);
-		buf_add(&aids, "%s\"%s\"", sep, aid);
-	}
-	buf_add(&ids, "}");
-	buf_add(&from, "}");
-	buf_add(&to, "}");
-	buf_add(&aids, "}");
-	if (ids.failed || from.failed || to.failed || aids.failed) {
-		oom(err);
-		goto out;
-	}
-	p[0] = aids.s;
-	p[1] = ids.s;
-	p[2] = from.s;
-	p[3] = to.s;
-	/* Only a case still held by the officer the move was computed from,
-	 * and still open, moves; anything else fails the whole unit with
-	 * 40001, and cw_db_transaction starts again from what the database
-	 * holds then. */
-	ok = cw_db_exec(db, "SELECT api.case_assign($1::uuid[], $2::uuid[], $3::text[], $4::text[],"
-			" 'rebalance')", 4, p, err);
-out:
-	free(ids.s);
-	free(from.s);
-	free(to.s);
-	free(aids.s);
-	return ok;
-}
-
-static bool
-apply_work(struct cw_db *db, void *ctx, struct cw_error *err)
-{
-	struct apply_job *job = ctx;
-	/* A retry starts again from what the database holds now. */
-	cw_caseload_free(job->cl);
-	cw_suggestion_free(job->s);
-	if (!cw_db_exec(db, CW_ASSIGN_LOCK_SQL, 0, NULL, err) ||
-	    !cw_caseload_load(db, true, job->cl, err))
-		return false;
-	if (!cw_balance_suggest(job->cl->officers, job->cl->n_officers, job->cl->cases,
-				job->cl->n_cases, job->cl->weights, job->s, err))
-		return false;
-	return job->s->n_moves == 0 || apply_moves(db, job->cl, job->s, err);
-}
-
 bool
-cw_caseload_apply(struct cw_db *db, struct cw_caseload *cl, struct cw_suggestion *s,
-		  struct cw_error *err)
+cw_caseload_may_move(struct cw_db *db, struct cw_error *err)
 {
-	struct apply_job job = {cl, s};
 	char may[8];
 
-	memset(cl, 0, sizeof(*cl));
-	memset(s, 0, sizeof(*s));
-	if (!cw_db_value(db, "SELECT api.is_member('carewatch_manager')", 0,
-			 NULL, may, sizeof(may), NULL, err))
+	if (!cw_db_value(db, "SELECT api.is_member('carewatch_manager')", 0, NULL, may, sizeof(may),
+			 NULL, err))
 		return false;
 	if (may[0] != 't') {
 		cw_error_set(err, CW_EXIT_DENIED, "only a quality manager may move cases (role %.63s)",
@@ -457,18 +376,118 @@ cw_caseload_apply(struct cw_db *db, struct cw_caseload *cl, struct cw_suggestion
 		cw_error_hint(err, "'carewatch caseload --suggest' shows the moves without making them");
 		return false;
 	}
-	/* READ COMMITTED under the assignment lock: every statement after the
-	 * lock sees what was committed before it was granted (a SERIALIZABLE
-	 * snapshot would be taken before the wait, and go stale behind any
-	 * concern opened meanwhile).  A case closed or moved without the lock
-	 * (a close, a single assign) makes api.case_assign fail with 40001, and
-	 * cw_db_transaction runs the whole unit again on fresh data. */
-	if (!cw_db_transaction(db, "READ COMMITTED", apply_work, &job, NULL, err)) {
-		cw_caseload_free(cl);
-		cw_suggestion_free(s);
-		return false;
-	}
 	return true;
+}
+
+struct apply_job {
+	const char *params[5];         /* api.caseload_apply's, in its order */
+	struct cw_batch_result *out;
+};
+
+/* One attempt: a retry after a lost connection sends the same request id,
+ * and the function answers it with the batch it made the first time. */
+static bool
+apply_work(struct cw_db *db, void *ctx, struct cw_error *err)
+{
+	struct apply_job *job = ctx;
+	PGresult *r = cw_db_query(db, "SELECT batch_no, moved, already FROM api.caseload_apply($1::uuid,"
+				  " $2::uuid[], $3::text[], $4::text[], $5)", 5, job->params, err);
+
+	if (r == NULL)
+		return false;
+	if (PQntuples(r) == 1) {
+		job->out->batch = atol(PQgetvalue(r, 0, 0));
+		job->out->moved = atol(PQgetvalue(r, 0, 1));
+		job->out->already = PQgetvalue(r, 0, 2)[0] == 't';
+	}
+	PQclear(r);
+	return true;
+}
+
+/* Array literals for unnest(): every element double-quoted (a login could
+ * be "null"), a missing officer written as an unquoted NULL.  Logins and
+ * UUIDs hold no quote or backslash (CHECK constraints), so nothing needs
+ * escaping; the values still travel as parameters. */
+bool
+cw_caseload_apply(struct cw_db *db, const struct cw_caseload *cl, const struct cw_suggestion *s,
+		  const char *request, const char *note, struct cw_batch_result *out,
+		  struct cw_error *err)
+{
+	struct buf ids = {0}, from = {0}, to = {0};
+	struct apply_job job = {{NULL}, out};
+	bool ok = false;
+
+	memset(out, 0, sizeof(*out));
+	buf_add(&ids, "{");
+	buf_add(&from, "{");
+	buf_add(&to, "{");
+	for (size_t i = 0; i < s->n_moves; i++) {
+		const struct cw_move *m = &s->moves[i];
+		const char *sep = i ? "," : "";
+
+		buf_add(&ids, "%s\"%s\"", sep, m->case_id);
+		if (m->from >= 0)
+			buf_add(&from, "%s\"%s\"", sep, cl->officers[m->from].login);
+		else
+			buf_add(&from, "%sNULL", sep);
+		buf_add(&to, "%s\"%s\"", sep, cl->officers[m->to].login);
+	}
+	buf_add(&ids, "}");
+	buf_add(&from, "}");
+	buf_add(&to, "}");
+	if (ids.failed || from.failed || to.failed) {
+		oom(err);
+		goto done;
+	}
+	job.params[0] = request;
+	job.params[1] = ids.s;
+	job.params[2] = from.s;
+	job.params[3] = to.s;
+	job.params[4] = note;
+	/* The function takes the assignment lock, then checks every case is
+	 * still open and held by the officer the preview showed: if one is
+	 * not, it refuses (55000) and nothing is retried, since the moves
+	 * shown are no longer the moves to make. */
+	ok = cw_db_transaction(db, "READ COMMITTED", apply_work, &job, NULL, err);
+done:
+	free(ids.s);
+	free(from.s);
+	free(to.s);
+	return ok;
+}
+
+struct undo_job {
+	const char *params[4];
+	PGresult *moves;
+};
+
+static bool
+undo_work(struct cw_db *db, void *ctx, struct cw_error *err)
+{
+	struct undo_job *job = ctx;
+	PGresult *r = cw_db_query(db, "SELECT coalesce(batch_no::text, ''), case_no, provider_name,"
+				  " coalesce(move_from, ''), coalesce(move_to, ''), already"
+				  " FROM api.caseload_undo($1::uuid, $2::bigint, $3, $4::boolean)",
+				  4, job->params, err);
+
+	if (r == NULL)
+		return false;
+	PQclear(job->moves);            /* an earlier attempt's, when retried */
+	job->moves = r;
+	return true;
+}
+
+PGresult *
+cw_caseload_undo(struct cw_db *db, const char *batch, const char *request, const char *note,
+		 bool dry_run, struct cw_error *err)
+{
+	struct undo_job job = {{request, batch, note, dry_run ? "t" : "f"}, NULL};
+
+	if (!cw_db_transaction(db, "READ COMMITTED", undo_work, &job, NULL, err)) {
+		PQclear(job.moves);
+		return NULL;
+	}
+	return job.moves;
 }
 
 /* ---- response-time report ---- */

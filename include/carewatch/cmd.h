@@ -119,6 +119,15 @@ struct cw_opt cw_cmd_opt(const struct cw_cmd *cmd, int i);
 /* Print an error and return its exit code (convenience for handlers). */
 int cw_fail(const struct cw_error *err);
 
+/* Whether to go ahead with a step whose exact effect was just printed:
+ * yes (--yes given) goes ahead; on a terminal (ctx->interactive) question
+ * is asked with " [y/N] " and only y or yes (any case) goes ahead; anywhere
+ * else it is a usage error (exit 2) saying that --yes is needed, so a
+ * script never changes data it did not ask for.  Returns 1 to go ahead, 0
+ * when the person answered no (or stdin ended), -1 with err filled. */
+int cw_confirm(const struct cw_ctx *ctx, bool yes, const char *question, struct cw_error *err)
+	__attribute__((warn_unused_result));
+
 /* Print a table in the context's format (fitted to ctx->width unless
  * ctx->wide), free it, and return 0. */
 int cw_emit(struct cw_ctx *ctx, struct cw_table *t);

@@ -1,7 +1,7 @@
 /*
  * worklist.h - the database side of the team's casework figures: the
- * caseload (who holds what, weighted by risk), rebalancing moves carried out
- * in one audited transaction, the response-time report against the target,
+ * caseload (who holds what, weighted by risk), rebalancing moves made as
+ * numbered batches that can be undone, the response-time report against the target,
  * and the month-end active case counts kept for the dashboards.
  *
  * The decisions are made by the pure cores: balance.h (figures and moves)
@@ -86,19 +86,61 @@ void cw_caseload_free(struct cw_caseload *cl);
 /* Index of login in cl->officers, or -1.  Never fails. */
 int cw_caseload_find(const struct cw_caseload *cl, const char *login);
 
+/* ---- moving cases in batches (schema/029_caseload_batch.sql) ---- */
+
+/* Whether the caller may move cases (a quality manager): false with err
+ * filled (CW_EXIT_DENIED, saying who may) when not, or on a database error.
+ * `caseload --apply` asks before reading anything.  The api functions
+ * below check again: they are the boundary. */
+bool cw_caseload_may_move(struct cw_db *db, struct cw_error *err) __attribute__((warn_unused_result));
+
+/* What one batch did. */
+struct cw_batch_result {
+	long batch;                    /* the batch's number, as people type it */
+	long moved;                    /* cases moved */
+	bool already;                  /* a retry of a recorded request: nothing written now */
+};
+
 /*
- * `caseload --apply`: in ONE transaction, under the lock that new-case
- * assignment takes (so no case is assigned meanwhile), load the caseload
- * with its cases, compute cw_balance_suggest and carry out every move: each
- * case's assigned_to is updated and one case_assignment row with reason
- * 'rebalance' is appended (both audited by their triggers).  A move whose
- * case changed hands or closed since it was read fails the whole unit, which
- * is retried; nothing is half-applied.  Needs the manager's grant (CW_EXIT_DENIED
- * otherwise, checked before anything is read).  On success cl and s hold what
- * was applied (caller frees both); on failure both are empty.
+ * `caseload --apply`'s last step: make exactly the moves s proposes for cl
+ * (what the manager was shown, s->n_moves > 0) as one batch with note,
+ * through api.caseload_apply: all or none, and none when any case has
+ * closed or changed hands since cl was loaded (CW_EXIT_CONFLICT, naming
+ * the first such case: the command is run again, for a fresh preview).
+ * Each move is an ordinary reassignment (a case_assignment row, reason
+ * 'rebalance', with the note; its case_event; audit rows).  request is the
+ * client-made UUID that makes a retry after a lost connection write once
+ * (out->already).  Needs the manager's grant (CW_EXIT_DENIED).  Returns
+ * false with err filled.
  */
-bool cw_caseload_apply(struct cw_db *db, struct cw_caseload *cl, struct cw_suggestion *s,
+bool cw_caseload_apply(struct cw_db *db, const struct cw_caseload *cl, const struct cw_suggestion *s,
+		       const char *request, const char *note, struct cw_batch_result *out,
 		       struct cw_error *err) __attribute__((warn_unused_result));
+
+/* Columns of cw_caseload_undo's rows, all text. */
+enum {
+	CW_UNDO_COL_BATCH,             /* the new batch's number, "" for a dry run */
+	CW_UNDO_COL_CASE,              /* case number */
+	CW_UNDO_COL_PROVIDER,
+	CW_UNDO_COL_FROM,              /* the officer who holds the case now */
+	CW_UNDO_COL_TO,                /* the officer it goes back to, "" for the queue */
+	CW_UNDO_COL_ALREADY,           /* "t" for a retry of a recorded request */
+	CW_UNDO__COLS
+};
+
+/*
+ * `caseload --undo BATCH`: move every case of batch (its number, as text)
+ * back to the officer it came from, as a new batch with note that names
+ * it, through api.caseload_undo: all or none, and none when any case has
+ * closed or moved since (CW_EXIT_CONFLICT, naming the first), when the
+ * batch was undone already (CW_EXIT_CONFLICT, naming the batch that undid
+ * it) or when it does not exist (CW_EXIT_NOTFOUND).  dry_run makes every
+ * check and writes nothing: the preview.  request as for cw_caseload_apply.
+ * Returns one row per case, by case number (columns above); caller
+ * PQclear()s.  NULL with err filled.
+ */
+PGresult *cw_caseload_undo(struct cw_db *db, const char *batch, const char *request, const char *note,
+			   bool dry_run, struct cw_error *err) __attribute__((warn_unused_result));
 
 /* ---- response-time report ---- */
 
