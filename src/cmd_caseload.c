@@ -452,15 +452,6 @@ outcome(const struct cw_ctx *ctx, const char *fmt, ...)
 	fputc('\n', f);
 }
 
-/* A 55000 refusal of the api functions is answered by a fresh look. */
-static int
-batch_fail(struct cw_error *err, const char *again)
-{
-	if (strcmp(err->sqlstate, "55000") == 0 && err->hint[0] == '\0')
-		cw_error_hint(err, "%s", again);
-	return cw_fail(err);
-}
-
 /*
  * --apply: the preview (the caseload with After and Moves, then the moves
  * themselves), the confirmation, then exactly those moves as one batch.
@@ -520,7 +511,7 @@ run_apply(struct cw_ctx *ctx, const struct cw_args *a)
 		goto out;
 	}
 	if (!cw_caseload_apply(ctx->db, &cl, &s, request, cw_arg(a, "note"), &done, &err)) {
-		rc = batch_fail(&err, "run 'carewatch caseload --apply' again to see the moves as they are now");
+		rc = cw_fail(&err);
 		goto out;
 	}
 	if (done.already)
@@ -568,7 +559,7 @@ run_undo(struct cw_ctx *ctx, const struct cw_args *a, const char *batch)
 	if (!batch_args(a, "why the moves are undone", request, &err))
 		return cw_fail(&err);
 	if ((r = cw_caseload_undo(ctx->db, batch, request, note, true, &err)) == NULL)
-		return batch_fail(&err, "'carewatch case show N' shows what happened to the case");
+		return cw_fail(&err);
 	n = PQntuples(r);
 	if (n > 0 && PQgetvalue(r, 0, CW_UNDO_COL_ALREADY)[0] == 't') {
 		outcome(ctx, "already recorded: batch %s moved the %ld case%s of batch %s back (nothing written)",
@@ -598,7 +589,7 @@ run_undo(struct cw_ctx *ctx, const struct cw_args *a, const char *batch)
 		return CW_EXIT_OK;
 	}
 	if ((r = cw_caseload_undo(ctx->db, batch, request, note, false, &err)) == NULL)
-		return batch_fail(&err, "run 'carewatch caseload --undo' again to see the moves as they are now");
+		return cw_fail(&err);
 	n = PQntuples(r);
 	if (n > 0 && PQgetvalue(r, 0, CW_UNDO_COL_ALREADY)[0] == 't')
 		outcome(ctx, "already recorded: batch %s moved the %ld case%s of batch %s back (nothing written)",

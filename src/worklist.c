@@ -483,6 +483,9 @@ cw_caseload_undo(struct cw_db *db, const char *batch, const char *request, const
 {
 	struct undo_job job = {{request, batch, note, dry_run ? "t" : "f"}, NULL};
 
+	/* A dry run writes nothing: one statement, nothing to retry. */
+	if (dry_run)
+		return undo_work(db, &job, err) ? job.moves : NULL;
 	if (!cw_db_transaction(db, "READ COMMITTED", undo_work, &job, NULL, err)) {
 		PQclear(job.moves);
 		return NULL;
