@@ -4,7 +4,8 @@
  * nobody eligible); deadlines that explain themselves across a bank holiday
  * and a closure day; the response report's exact percentage; `caseload`
  * figures, `--suggest` reaching the 15% band or saying why not, `--apply`
- * moving the cases with audit rows; the month-end counts, recomputed in
+ * moving the cases with audit rows (its batches and --undo:
+ * test_caseload_batch.c); the month-end counts, recomputed in
  * place and joining a caller's transaction.
  *
  * Each test has a database of its own (cloned from the migrated template).
@@ -509,22 +510,23 @@ test_worklist_caseload_suggest_and_apply(void **state)
 	contains(out, "Suggested moves (6)");
 	contains(out, "after these moves the imbalance is 1.00 and every available officer is within"
 		      " 15% of the mean (5.10 to 6.90 per FTE)");
-	contains(out, "'carewatch caseload --apply' makes these moves");
+	contains(out, "'carewatch caseload --apply --note TEXT' makes these moves, after showing them again");
 	free(out);
 	/* Nothing moved by suggesting. */
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_file WHERE assigned_to = 'amy'"), 12);
 
 	/* An officer may look but not move. */
-	assert_int_equal(tl_run(TL_ARGV("caseload", "--apply"), NULL, &out, &err, OLLY), 4);
+	assert_int_equal(tl_run(TL_ARGV("caseload", "--apply", "--yes", "--note", "Balancing"), NULL, &out, &err,
+				OLLY), 4);
 	contains(err, "carewatch: error: only a quality manager may move cases (role cww_olly)\n");
 	free(out);
 	free(err);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_assignment"), 0);
 
 	sql("TRUNCATE audit_log");
-	out = output(TL_ARGV("caseload", "--apply"), MARY);
-	contains(out, "Moves made (6)");
-	contains(out, "moved 6 cases in one transaction; each is in its case's history as 'rebalance'");
+	out = output(TL_ARGV("caseload", "--apply", "--yes", "--note", "Balancing"), MARY);
+	contains(out, "Moves to make (6)");
+	contains(out, "moved 6 cases as batch 1; each is in its case's history as 'rebalance'");
 	free(out);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_file WHERE assigned_to = 'amy'"), 6);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_file WHERE assigned_to = 'ben'"), 6);
@@ -544,14 +546,14 @@ test_worklist_caseload_suggest_and_apply(void **state)
 			 tl_query1(owner, "SELECT c.number FROM case_file c JOIN case_assignment a"
 					  " ON a.case_id = c.id LIMIT 1"));
 		show = output(TL_ARGV("case", "show", number), NULL);
-		contains(show, "(rebalance, by cww_mary)");
+		contains(show, "(rebalance, by cww_mary): Balancing");
 		free(show);
 	}
 	/* Balanced now: nothing more to do, and applying again moves nothing. */
 	out = output(TL_ARGV("caseload", "--suggest"), NULL);
 	contains(out, "no moves needed: every available officer is within 15% of the mean");
 	free(out);
-	out = output(TL_ARGV("caseload", "--apply"), MARY);
+	out = output(TL_ARGV("caseload", "--apply", "--yes", "--note", "Balancing"), MARY);
 	contains(out, "no moves needed");
 	free(out);
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_assignment"), 6);
