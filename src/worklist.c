@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "carewatch/cases.h"
 #include "carewatch/record.h"
 #include "carewatch/rules.h"
 #include "carewatch/scoring.h"

@@ -137,6 +137,22 @@ counts_are(long batches, long moves)
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM case_event WHERE kind = 'assigned'"), moves);
 }
 
+/* Run q as role over raw libpq (as psql would) and check it is refused
+ * with SQLSTATE state and primary message msg. */
+static void
+sql_refused(const char *role, const char *q, const char *state, const char *msg)
+{
+	PGconn *c = tl_connect(role);
+	PGresult *r = PQexec(c, q);
+	const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+
+	if (st == NULL || strcmp(st, state) != 0 || strcmp(m, msg) != 0)
+		fail_msg("%s: %s\nwant %s %s\ngot %s %s", role, q, state, msg, st ? st : "success", m ? m : "");
+	PQclear(r);
+	PQfinish(c);
+}
+
 /* Run the binary expecting exit want, with stderr exactly err_want (NULL:
  * not compared); returns stdout (caller frees). */
 static char *
@@ -305,34 +321,22 @@ static void
 test_caseload_batch_case_changed_since_the_preview_is_refused(void **state)
 {
 	char q[1024], number[24], *before, *screen;
-	PGconn *mary;
-	PGresult *r;
 
 	(void)state;
 	if (!tl_db_available())
 		skip();
-	before = holders();
-	mary = tl_connect("cwb_mary");
 	/* Case 1 is amy's; the client believes it is ben's. */
-	r = PQexec(mary, "SELECT * FROM api.caseload_apply(gen_random_uuid(),"
-			 " ARRAY[(SELECT id FROM case_file WHERE number = 2), (SELECT id FROM case_file WHERE number = 1)],"
-			 " ARRAY['amy', 'ben'], ARRAY['cat', 'cat'], '" SECRET "')");
-	assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "55000");
-	assert_string_equal(PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY),
-			    "case 1 is now held by 'amy', not by 'ben' as shown; nothing was moved");
-	PQclear(r);
+	sql_refused("cwb_mary", "SELECT * FROM api.caseload_apply(gen_random_uuid(),"
+		    " ARRAY[(SELECT id FROM case_file WHERE number = 2), (SELECT id FROM case_file WHERE number = 1)],"
+		    " ARRAY['amy', 'ben'], ARRAY['cat', 'cat'], '" SECRET "')",
+		    "55000", "case 1 is now held by 'amy', not by 'ben' as shown; nothing was moved");
 	/* Case 3 closed. */
 	sql("UPDATE case_file SET state = 'closed', closed_at = now() WHERE number = 3");
-	free(before);
 	before = holders();
-	r = PQexec(mary, "SELECT * FROM api.caseload_apply(gen_random_uuid(),"
-			 " ARRAY[(SELECT id FROM case_file WHERE number = 2), (SELECT id FROM case_file WHERE number = 3)],"
-			 " ARRAY['amy', 'amy'], ARRAY['cat', 'cat'], '" SECRET "')");
-	assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "55000");
-	assert_string_equal(PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY),
-			    "case 3 was closed after the moves were shown; nothing was moved");
-	PQclear(r);
-	PQfinish(mary);
+	sql_refused("cwb_mary", "SELECT * FROM api.caseload_apply(gen_random_uuid(),"
+		    " ARRAY[(SELECT id FROM case_file WHERE number = 2), (SELECT id FROM case_file WHERE number = 3)],"
+		    " ARRAY['amy', 'amy'], ARRAY['cat', 'cat'], '" SECRET "')",
+		    "55000", "case 3 was closed after the moves were shown; nothing was moved");
 	nothing_written(before);
 
 	/* On a terminal: the question waits while a colleague reassigns the
@@ -618,18 +622,8 @@ test_caseload_batch_only_the_manager_moves_cases(void **state)
 	out = expect(TL_ARGV("caseload", "--undo", "1", "--yes", "--note", SECRET), RITA, 4,
 		     "carewatch: error: undoing moved cases is for the quality manager\n");
 	free(out);
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		PGconn *c = tl_connect(refused[i].role);
-		PGresult *r = PQexec(c, refused[i].sql);
-		const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-		const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-
-		if (st == NULL || strcmp(st, refused[i].state) != 0 || strcmp(msg, refused[i].msg) != 0)
-			fail_msg("%s: %s\nwant %s %s\ngot %s %s", refused[i].role, refused[i].sql, refused[i].state,
-				 refused[i].msg, st ? st : "success", msg ? msg : "");
-		PQclear(r);
-		PQfinish(c);
-	}
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		sql_refused(refused[i].role, refused[i].sql, refused[i].state, refused[i].msg);
 	nothing_written(before);
 	/* What readonly may read of a batch: all but the note. */
 	free(tl_run_out(TL_ARGV("caseload", "--apply", "--yes", "--note", "Balancing"), MARY, 0));
