@@ -246,7 +246,21 @@ test_attack_readonly_reads_no_free_text(void **state)
 		"SELECT note FROM case_response",
 		"SELECT reason FROM restriction",
 		"SELECT * FROM audit_log",
+		"SELECT note FROM closure_day_removal",
+		"SELECT note FROM caseload_batch",
 	};
+	/* Every column a readonly login can read whose name says it holds
+	 * what a person wrote, and why each is not a person's words: the rules
+	 * files (configuration), an assignment's reason (a vocabulary word:
+	 * 'rebalance', 'leave', ...), and a closure day's reason ("Christmas
+	 * Day"), which the council publishes. */
+	static const char free_text[] =
+		"SELECT coalesce(string_agg(table_name || '.' || column_name, ' '"
+		"                           ORDER BY table_name, column_name), '')"
+		"  FROM information_schema.columns"
+		" WHERE table_schema = 'public' AND data_type = 'text'"
+		"   AND column_name ~ '(^|_)(note|notes|summary|reason|comment|text|body)$'"
+		"   AND has_column_privilege('cwt_atk_ro', format('%I', table_name), column_name, 'SELECT')";
 
 	(void)state;
 	if (!tl_db_available())
@@ -255,6 +269,9 @@ test_attack_readonly_reads_no_free_text(void **state)
 		assert_string_equal(attempt("cwt_atk_ro", sql[i]), "42501");
 		assert_string_equal(attempt("cwt_atk_bat", sql[i]), "42501");
 	}
+	assert_string_equal(tl_query1(owner, free_text),
+			    "active_ruleset.body case_assignment.reason closure_day.reason"
+			    " closure_day_removal.reason ruleset.body");
 	/* What reports need stays readable. */
 	assert_string_equal(attempt("cwt_atk_ro", "SELECT number, state, band, decided_by FROM restriction_flag"), "");
 }
