@@ -6,33 +6,57 @@
 -- of thousands of notes: each was fetched, its text parsed again for
 -- ts_rank, and the lot sorted and counted, 2 to 12 seconds for a one-word
 -- search across the country.  An officer searching notes wants the latest
--- ones first (as `git log --grep` does), so now:
+-- ones first (as `git log --grep` lists), so now the search is newest
+-- first, with no ranking and no full count ("more notes match" is what a
+-- cut list says), and it reads only as far back as it must:
 --
---   * Newest first.  Each table gives its newest limit+1 matches, read
---     along a date index and stopped as soon as it has them (or through the
---     text index and sorted, when the planner expects few matches); the
---     union's newest limit+1 decide whether more notes match than are
---     shown.  No full count: "more notes match" is what a cut list says.
---   * A stored tsvector per note column, kept by PostgreSQL (a generated
---     column), so testing a row is a lookup in its parsed words instead of
---     parsing the note again; the GIN indexes are on those columns.
---     readonly and the batch read these tables column by column (grants.tsv),
---     and the new columns are not listed: a note's words stay as private as
---     the note.
---   * A date index on each table's noted rows, for the newest-first reads.
+--   * Each note column has a stored copy of its words (a generated
+--     tsvector column), so a row is tested by a lookup instead of by
+--     parsing the note again.  readonly and the batch read these tables
+--     column by column (grants.tsv) and the new columns are not listed: a
+--     note's words stay as private as the note.
+--   * Those words include one made-up word for the month the record is
+--     dated in ('~' and a month number, api.search_month below; no English
+--     word can parse to it), so the GIN index alone answers "the notes
+--     with these words in these months": search_hits asks for the newest
+--     month, then the two before it, then four, and so on, and stops once
+--     it has enough.  A common word is answered from the last month or
+--     two; a rare or absent one from a few index reads over all months,
+--     never by walking the table.  (The planner cannot choose this by
+--     itself: for a word its statistics do not hold it guessed 5,000
+--     case notes for a word in none, and walked two million rows along
+--     the date index looking for them.)
 --
--- The statement is still built from fixed fragments only (never the search
--- text, which is $1), and planned afresh on each call with its own values;
--- for one provider the rows are read through the provider's indexes.
+-- The statement is still built from fixed fragments only (never the
+-- search text, which is a parameter).
+
+-- The month a record is dated in, as a number (UTC, so that it is fixed;
+-- months only need to be the same for the words and the search).
+CREATE FUNCTION api.search_month(t timestamptz) RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN (extract(year FROM t AT TIME ZONE 'UTC') * 12
+        + extract(month FROM t AT TIME ZONE 'UTC') - 1)::int;
+
+-- A note's words, with its month's made-up word.
+CREATE FUNCTION api.search_words(note text, t timestamptz) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN to_tsvector('english', note) || array_to_tsvector(ARRAY['~' || api.search_month(t)]);
+-- Every role that writes notes computes them (a generated column's
+-- functions are called as the writer); they read nothing.
+ALTER FUNCTION api.search_month(timestamptz) OWNER TO carewatch_api;
+ALTER FUNCTION api.search_words(text, timestamptz) OWNER TO carewatch_api;
+REVOKE ALL ON FUNCTION api.search_month(timestamptz), api.search_words(text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.search_month(timestamptz), api.search_words(text, timestamptz)
+  TO carewatch_readonly;
 
 ALTER TABLE concern ADD COLUMN summary_tsv tsvector
-  GENERATED ALWAYS AS (to_tsvector('english', summary)) STORED;
+  GENERATED ALWAYS AS (api.search_words(summary, received_at)) STORED;
 ALTER TABLE visit ADD COLUMN notes_tsv tsvector
-  GENERATED ALWAYS AS (to_tsvector('english', notes)) STORED;
+  GENERATED ALWAYS AS (api.search_words(notes, visited_at)) STORED;
 ALTER TABLE case_event ADD COLUMN note_tsv tsvector
-  GENERATED ALWAYS AS (to_tsvector('english', note)) STORED;
+  GENERATED ALWAYS AS (api.search_words(note, at)) STORED;
 ALTER TABLE restriction_flag ADD COLUMN decision_note_tsv tsvector
-  GENERATED ALWAYS AS (to_tsvector('english', decision_note)) STORED;
+  GENERATED ALWAYS AS (api.search_words(decision_note, decided_at)) STORED;
 
 DROP INDEX concern_summary_search;
 DROP INDEX visit_notes_search;
@@ -43,11 +67,93 @@ CREATE INDEX visit_notes_search ON visit USING gin (notes_tsv) WHERE notes IS NO
 CREATE INDEX case_event_note_search ON case_event USING gin (note_tsv) WHERE note IS NOT NULL;
 CREATE INDEX restriction_flag_note_search ON restriction_flag USING gin (decision_note_tsv)
   WHERE decision_note IS NOT NULL;
--- Newest first across the country (concern_received, 001, serves concerns).
+-- The first and last month of each table's notes (concern_received, 001,
+-- serves concerns).
 CREATE INDEX visit_noted_at ON visit (visited_at) WHERE notes IS NOT NULL;
 CREATE INDEX case_event_noted_at ON case_event (at) WHERE note IS NOT NULL;
+CREATE INDEX restriction_flag_noted_at ON restriction_flag (decided_at)
+  WHERE decision_note IS NOT NULL;
 
 DROP FUNCTION api.search(text, uuid, date, int);
+
+-- The newest lim matches of q in each table (all of them when lim is
+-- NULL), as hits.  For one provider, its own records are read through its
+-- index (a few thousand at most, fewer than a month of the country's).
+-- Across the country, months are read newest first, 1, 2, 4, 8 ... at a
+-- time, until lim matches are found or the table's first month is passed.
+-- Internal: only api.search (owned by the same role) calls it.
+CREATE FUNCTION api.search_hits(q tsquery, p_provider uuid, p_since timestamptz, lim int)
+RETURNS TABLE (provider_id uuid, kind text, at timestamptz, number bigint, record_id uuid,
+               body text, seq bigint)
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+DECLARE
+  t record;
+  cond text;
+  pick text;
+  first_m int;
+  hi int;
+  span int;
+  got bigint;
+  n bigint;
+  months tsquery;
+BEGIN
+  -- Each table: its name, date column, words column, the provider
+  -- condition, the conditions always applied, the hit's columns and what
+  -- the hit joins.
+  FOR t IN SELECT * FROM (VALUES
+    ('concern', 'received_at', 'summary_tsv', 'r.provider_id = $2',
+     'NOT EXISTS (SELECT 1 FROM concern s WHERE s.supersedes = r.id)', 'true',
+     'r.provider_id, ''concern''::text, r.received_at, NULL::bigint, r.id, r.summary, 0::bigint',
+     ''),
+    ('visit', 'visited_at', 'notes_tsv', 'r.provider_id = $2',
+     'NOT EXISTS (SELECT 1 FROM visit s WHERE s.supersedes = r.id)', 'r.notes IS NOT NULL',
+     'r.provider_id, ''visit''::text, r.visited_at, NULL::bigint, r.id, r.notes, 0::bigint', ''),
+    ('case_event', 'at', 'note_tsv',
+     'r.case_id IN (SELECT k.id FROM case_file k WHERE k.provider_id = $2)', 'true',
+     'r.note IS NOT NULL',
+     'k.provider_id, CASE r.kind WHEN ''responded'' THEN ''response'' WHEN ''closed'' THEN'
+     ' ''closure'' WHEN ''reopened'' THEN ''reopening'' ELSE ''assignment'' END, r.at, k.number,'
+     ' k.id, r.note, r.id',
+     ' JOIN case_file k ON k.id = r.case_id'),
+    ('restriction_flag', 'decided_at', 'decision_note_tsv', 'r.provider_id = $2', 'true',
+     'r.decision_note IS NOT NULL',
+     'r.provider_id, ''flag''::text, r.decided_at, NULL::bigint, r.id, r.decision_note, 0::bigint',
+     '')
+  ) AS s (tab, at, words, by_provider, current, noted, cols, joins)
+  LOOP
+    cond := t.noted || ' AND ' || t.current
+         || CASE WHEN p_since IS NULL THEN '' ELSE format(' AND r.%I >= $3', t.at) END;
+    pick := format('SELECT %s FROM %I r%s WHERE %s', t.cols, t.tab, t.joins, cond);
+    IF p_provider IS NOT NULL THEN
+      RETURN QUERY EXECUTE format('%s AND %s AND r.%I @@ $1 ORDER BY r.%I DESC, r.id LIMIT $4',
+                                  pick, t.by_provider, t.words, t.at)
+        USING q, p_provider, p_since, lim;
+      CONTINUE;
+    END IF;
+    EXECUTE format('SELECT api.search_month(min(r.%1$I)), api.search_month(max(r.%1$I)) FROM %2$I r'
+                   ' WHERE %3$s', t.at, t.tab, t.noted)
+      INTO first_m, hi;
+    CONTINUE WHEN hi IS NULL;
+    first_m := greatest(first_m, api.search_month(p_since));
+    got := 0;
+    span := 1;
+    WHILE hi >= first_m AND (lim IS NULL OR got < lim) LOOP
+      SELECT string_agg(quote_literal('~' || m), ' | ')::tsquery INTO months
+        FROM generate_series(greatest(hi - span + 1, first_m), hi) m;
+      -- Ordered by an expression, so that the planner reads the matches
+      -- through the word index rather than walking the date index.
+      RETURN QUERY EXECUTE format('%s AND r.%I @@ ($1 && $5) ORDER BY r.%I + interval ''0 s'' DESC,'
+                                  ' r.id LIMIT $4', pick, t.words, t.at)
+        USING q, p_provider, p_since, lim - got, months;
+      GET DIAGNOSTICS n = ROW_COUNT;
+      got := got + n;
+      hi := hi - span;
+      span := span * 2;
+    END LOOP;
+  END LOOP;
+END $$;
+ALTER FUNCTION api.search_hits(tsquery, uuid, timestamptz, int) OWNER TO carewatch_api;
+REVOKE ALL ON FUNCTION api.search_hits(tsquery, uuid, timestamptz, int) FROM PUBLIC;
 
 -- The hits for q (websearch syntax: words, "a phrase", -not, or), newest
 -- first.  p_provider, p_since (London date, on or after) narrow it; p_limit
@@ -66,12 +172,7 @@ RETURNS TABLE (provider_id uuid, provider text, kind text, at timestamptz, case_
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   q tsquery;
-  since timestamptz;
   lim int;
-  -- The narrowing conditions of each table, from fixed fragments: %1$s the
-  -- provider's column, %2$s the date column.
-  cond text := CASE WHEN p_provider IS NULL THEN '' ELSE ' AND %1$s = $2' END
-            || CASE WHEN p_since IS NULL THEN '' ELSE ' AND %2$s >= $3' END;
 BEGIN
   PERFORM api.require('carewatch_officer',
                       'searching notes is for QA officers and the quality manager');
@@ -89,59 +190,26 @@ BEGIN
     RAISE EXCEPTION 'the search text has no words to search for (only common words such as '
                     '"the" or punctuation)' USING ERRCODE = '22023';
   END IF;
-  since := p_since::timestamp AT TIME ZONE 'Europe/London';
   lim := nullif(p_limit, 0) + 1;
-  RETURN QUERY EXECUTE format($q$
-  WITH hit AS (
-    (SELECT c.provider_id, 'concern'::text AS kind, c.received_at AS at, NULL::bigint AS number,
-            c.id AS record_id, c.summary AS body
-       FROM concern c
-      WHERE c.summary_tsv @@ $1 %s
-        AND NOT EXISTS (SELECT 1 FROM concern s WHERE s.supersedes = c.id)
-      ORDER BY c.received_at DESC, c.id LIMIT $4)
-    UNION ALL
-    (SELECT v.provider_id, 'visit', v.visited_at, NULL, v.id, v.notes
-       FROM visit v
-      WHERE v.notes IS NOT NULL AND v.notes_tsv @@ $1 %s
-        AND NOT EXISTS (SELECT 1 FROM visit s WHERE s.supersedes = v.id)
-      ORDER BY v.visited_at DESC, v.id LIMIT $4)
-    UNION ALL
-    (SELECT k.provider_id,
-            CASE e.kind WHEN 'responded' THEN 'response' WHEN 'closed' THEN 'closure'
-                        WHEN 'reopened' THEN 'reopening' ELSE 'assignment' END,
-            e.at, k.number, k.id, e.note
-       FROM case_event e JOIN case_file k ON k.id = e.case_id
-      WHERE e.note IS NOT NULL AND e.note_tsv @@ $1 %s
-      ORDER BY e.at DESC, e.id LIMIT $4)
-    UNION ALL
-    (SELECT f.provider_id, 'flag', f.decided_at, NULL, f.id, f.decision_note
-       FROM restriction_flag f
-      WHERE f.decision_note IS NOT NULL AND f.decision_note_tsv @@ $1 %s
-      ORDER BY f.decided_at DESC, f.id LIMIT $4)
-  ), newest AS (
-    SELECT h.*, coalesce(count(*) OVER () > $4 - 1, false) AS more
-      FROM hit h
-     ORDER BY h.at DESC, h.record_id, h.kind
-     LIMIT $4
+  RETURN QUERY
+  WITH newest AS (
+    SELECT h.*, coalesce(count(*) OVER () >= lim, false) AS more
+      FROM api.search_hits(q, p_provider, p_since::timestamp AT TIME ZONE 'Europe/London', lim) h
+     ORDER BY h.at DESC, h.record_id, h.seq
+     LIMIT lim
   )
   -- The snippet and a concern's case number are found for the rows
   -- returned only (ts_headline parses the whole note again).
   SELECT x.provider_id, p.name, x.kind, x.at,
          coalesce(x.number, (SELECT k.number FROM case_file k
                               WHERE x.kind = 'concern' AND k.concern_id = x.record_id)),
-         regexp_replace(ts_headline('english', x.body, $1,
+         regexp_replace(ts_headline('english', x.body, q,
                                     'MaxFragments=1, MaxWords=14, MinWords=5, StartSel=*, StopSel=*'),
                         '\s+', ' ', 'g'),
          x.record_id, x.more
     FROM newest x JOIN provider p ON p.id = x.provider_id
-   ORDER BY x.at DESC, x.record_id, x.kind
-   LIMIT $4 - 1
-  $q$,
-    format(cond, 'c.provider_id', 'c.received_at'),
-    format(cond, 'v.provider_id', 'v.visited_at'),
-    format(cond, 'k.provider_id', 'e.at'),
-    format(cond, 'f.provider_id', 'f.decided_at'))
-  USING q, p_provider, since, lim;
+   ORDER BY x.at DESC, x.record_id, x.seq
+   LIMIT lim - 1;
 END $$;
 ALTER FUNCTION api.search(text, uuid, date, int) OWNER TO carewatch_api;
 REVOKE ALL ON FUNCTION api.search(text, uuid, date, int) FROM PUBLIC;
