@@ -15,38 +15,44 @@
 --     parsing the note again.  readonly and the batch read these tables
 --     column by column (grants.tsv) and the new columns are not listed: a
 --     note's words stay as private as the note.
---   * Those words include one made-up word for the month the record is
---     dated in ('~' and a month number, api.search_month below; no English
+--   * Those words include one made-up word for the week the record is
+--     dated in ('~' and a week number, api.search_week below; no English
 --     word can parse to it), so the GIN index alone answers "the notes
---     with these words in these months": search_hits asks for the newest
---     month, then the two before it, then four, and so on, and stops once
---     it has enough.  A common word is answered from the last month or
---     two; a rare or absent one from a few index reads over all months,
---     never by walking the table.  (The planner cannot choose this by
---     itself: for a word its statistics do not hold it guessed 5,000
---     case notes for a word in none, and walked two million rows along
---     the date index looking for them.)
---
+--     with these words in these weeks": search_hits asks for the newest
+--     week, then the 4 before it, then 16, then all older notes at once,
+--     and stops once it has enough.  A common word is answered from the
+--     last week or few, fetching only those weeks' matches; a rare or
+--     absent one from a few index reads, never by walking the table.
+--     (The planner cannot choose this by itself: for a word its
+--     statistics do not hold it guessed 5,000 case notes for a word in
+--     none, and walked two million rows along the date index looking for
+--     them; given the whole table it fetches every match to sort them.)
+--   * One provider's notes are read through an index of its rows that
+--     holds their words (a few thousand entries at most, together),
+--     newest first, never by intersecting the word index with the
+--     provider index (which reads a common word's whole posting list,
+--     186,000 entries, to keep a hundred).
+
 -- The statement is still built from fixed fragments only (never the
 -- search text, which is a parameter).
 
--- The month a record is dated in, as a number (UTC, so that it is fixed;
--- months only need to be the same for the words and the search).
-CREATE FUNCTION api.search_month(t timestamptz) RETURNS int
+-- The week a record is dated in, as a number (weeks since 1970-01-01 UTC;
+-- UTC so that it is fixed: weeks only need to be the same for the words
+-- and the search).
+CREATE FUNCTION api.search_week(t timestamptz) RETURNS int
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN (extract(year FROM t AT TIME ZONE 'UTC') * 12
-        + extract(month FROM t AT TIME ZONE 'UTC') - 1)::int;
+RETURN floor(extract(epoch FROM t AT TIME ZONE 'UTC') / 604800)::int;
 
--- A note's words, with its month's made-up word.
+-- A note's words, with its week's made-up word.
 CREATE FUNCTION api.search_words(note text, t timestamptz) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN to_tsvector('english', note) || array_to_tsvector(ARRAY['~' || api.search_month(t)]);
+RETURN to_tsvector('english', note) || array_to_tsvector(ARRAY['~' || api.search_week(t)]);
 -- Every role that writes notes computes them (a generated column's
 -- functions are called as the writer); they read nothing.
-ALTER FUNCTION api.search_month(timestamptz) OWNER TO carewatch_api;
+ALTER FUNCTION api.search_week(timestamptz) OWNER TO carewatch_api;
 ALTER FUNCTION api.search_words(text, timestamptz) OWNER TO carewatch_api;
-REVOKE ALL ON FUNCTION api.search_month(timestamptz), api.search_words(text, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api.search_month(timestamptz), api.search_words(text, timestamptz)
+REVOKE ALL ON FUNCTION api.search_week(timestamptz), api.search_words(text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.search_week(timestamptz), api.search_words(text, timestamptz)
   TO carewatch_readonly;
 
 ALTER TABLE concern ADD COLUMN summary_tsv tsvector
@@ -67,39 +73,50 @@ CREATE INDEX visit_notes_search ON visit USING gin (notes_tsv) WHERE notes IS NO
 CREATE INDEX case_event_note_search ON case_event USING gin (note_tsv) WHERE note IS NOT NULL;
 CREATE INDEX restriction_flag_note_search ON restriction_flag USING gin (decision_note_tsv)
   WHERE decision_note IS NOT NULL;
--- The first and last month of each table's notes (concern_received, 001,
--- serves concerns).
+-- The newest week of each table's notes (concern_received, 001, serves
+-- concerns).
 CREATE INDEX visit_noted_at ON visit (visited_at) WHERE notes IS NOT NULL;
 CREATE INDEX case_event_noted_at ON case_event (at) WHERE note IS NOT NULL;
 CREATE INDEX restriction_flag_noted_at ON restriction_flag (decided_at)
   WHERE decision_note IS NOT NULL;
+-- One provider's notes newest first, with their words in the index: the
+-- provider's few thousand entries lie together and are tested there
+-- (an index-only scan), and only the matches are fetched.  Scattered
+-- over the table, the busiest provider's 4,000 concerns were 4,000 page
+-- reads.
+CREATE INDEX concern_provider_words ON concern (provider_id, received_at) INCLUDE (id, summary_tsv);
+CREATE INDEX visit_provider_words ON visit (provider_id, visited_at) INCLUDE (id, notes_tsv)
+  WHERE notes IS NOT NULL;
+CREATE INDEX case_event_case_words ON case_event (case_id, at) INCLUDE (id, note_tsv)
+  WHERE note IS NOT NULL;
+DROP INDEX case_file_provider;
+CREATE INDEX case_file_provider ON case_file (provider_id) INCLUDE (id);
 
 DROP FUNCTION api.search(text, uuid, date, int);
 
 -- The newest lim matches of q in each table (all of them when lim is
--- NULL), as hits.  For one provider, its own records are read through its
--- index (a few thousand at most, fewer than a month of the country's).
--- Across the country, months are read newest first, 1, 2, 4, 8 ... at a
--- time, until lim matches are found or the table's first month is passed.
--- Internal: only api.search (owned by the same role) calls it.
+-- NULL), as hits.  For one provider, its own records newest first, until
+-- lim match.  Across the country, by weeks as above.  No parallel workers:
+-- starting them costs more than these reads.  Internal: only api.search
+-- (owned by the same role) calls it.
 CREATE FUNCTION api.search_hits(q tsquery, p_provider uuid, p_since timestamptz, lim int)
 RETURNS TABLE (provider_id uuid, kind text, at timestamptz, number bigint, record_id uuid,
                body text, seq bigint)
-LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = public, pg_temp SET max_parallel_workers_per_gather = 0
+AS $$
 DECLARE
+  spans constant int[] := '{1,4,16}';
   t record;
   cond text;
   pick text;
-  first_m int;
   hi int;
-  span int;
   got bigint;
   n bigint;
-  months tsquery;
+  weeks tsquery;
 BEGIN
-  -- Each table: its name, date column, words column, the provider
-  -- condition, the conditions always applied, the hit's columns and what
-  -- the hit joins.
+  -- Each table: its name, date column, words column, the provider's rows,
+  -- the conditions always applied, the hit's columns and what the hit
+  -- joins.
   FOR t IN SELECT * FROM (VALUES
     ('concern', 'received_at', 'summary_tsv', 'r.provider_id = $2',
      'NOT EXISTS (SELECT 1 FROM concern s WHERE s.supersedes = r.id)', 'true',
@@ -123,32 +140,43 @@ BEGIN
   LOOP
     cond := t.noted || ' AND ' || t.current
          || CASE WHEN p_since IS NULL THEN '' ELSE format(' AND r.%I >= $3', t.at) END;
-    pick := format('SELECT %s FROM %I r%s WHERE %s', t.cols, t.tab, t.joins, cond);
     IF p_provider IS NOT NULL THEN
-      RETURN QUERY EXECUTE format('%s AND %s AND r.%I @@ $1 ORDER BY r.%I DESC, r.id LIMIT $4',
-                                  pick, t.by_provider, t.words, t.at)
+      -- The provider's matches, newest first, found in the *_words
+      -- indexes (ids only); then the rows.
+      RETURN QUERY EXECUTE format(
+        'SELECT %1$s FROM (SELECT r.id FROM %2$I r WHERE %3$s AND %4$s AND r.%5$I @@ $1'
+        ' ORDER BY r.%6$I DESC, r.id LIMIT $4) w JOIN %2$I r ON r.id = w.id%7$s'
+        ' ORDER BY r.%6$I DESC, r.id',
+        t.cols, t.tab, t.by_provider, cond, t.words, t.at, t.joins)
         USING q, p_provider, p_since, lim;
       CONTINUE;
     END IF;
-    EXECUTE format('SELECT api.search_month(min(r.%1$I)), api.search_month(max(r.%1$I)) FROM %2$I r'
-                   ' WHERE %3$s', t.at, t.tab, t.noted)
-      INTO first_m, hi;
+    pick := format('SELECT %s FROM %I r%s WHERE %s', t.cols, t.tab, t.joins, cond);
+    EXECUTE format('SELECT api.search_week(max(r.%I)) FROM %I r WHERE %s', t.at, t.tab, t.noted)
+      INTO hi;
     CONTINUE WHEN hi IS NULL;
-    first_m := greatest(first_m, api.search_month(p_since));
     got := 0;
-    span := 1;
-    WHILE hi >= first_m AND (lim IS NULL OR got < lim) LOOP
-      SELECT string_agg(quote_literal('~' || m), ' | ')::tsquery INTO months
-        FROM generate_series(greatest(hi - span + 1, first_m), hi) m;
+    FOR i IN 1 .. array_length(spans, 1) + 1 LOOP
+      EXIT WHEN lim IS NOT NULL AND got >= lim;
+      EXIT WHEN p_since IS NOT NULL AND hi < api.search_week(p_since);
       -- Ordered by an expression, so that the planner reads the matches
       -- through the word index rather than walking the date index.
-      RETURN QUERY EXECUTE format('%s AND r.%I @@ ($1 && $5) ORDER BY r.%I + interval ''0 s'' DESC,'
-                                  ' r.id LIMIT $4', pick, t.words, t.at)
-        USING q, p_provider, p_since, lim - got, months;
+      IF i <= array_length(spans, 1) THEN
+        SELECT string_agg(quote_literal('~' || w), ' | ')::tsquery INTO weeks
+          FROM generate_series(hi - spans[i] + 1, hi) w;
+        RETURN QUERY EXECUTE format('%s AND r.%I @@ ($1 && $5) ORDER BY r.%I + interval ''0 s'''
+                                    ' DESC, r.id LIMIT $4', pick, t.words, t.at)
+          USING q, p_provider, p_since, lim - got, weeks;
+        hi := hi - spans[i];
+      ELSE
+        -- Older than every week asked for so far: few matches were found
+        -- in recent notes, so the words are rare; the rest at once.
+        RETURN QUERY EXECUTE format('%s AND r.%I @@ $1 AND r.%I < $5 ORDER BY r.%I + interval'
+                                    ' ''0 s'' DESC, r.id LIMIT $4', pick, t.words, t.at, t.at)
+          USING q, p_provider, p_since, lim - got, to_timestamp((hi + 1)::float8 * 604800);
+      END IF;
       GET DIAGNOSTICS n = ROW_COUNT;
       got := got + n;
-      hi := hi - span;
-      span := span * 2;
     END LOOP;
   END LOOP;
 END $$;
