@@ -524,7 +524,7 @@ cw_confirm(const struct cw_ctx *ctx, bool yes, const char *question, struct cw_e
 int
 cw_emit(struct cw_ctx *ctx, struct cw_table *t)
 {
-	cw_table_print(t, stdout, ctx->format, ctx->wide ? 0 : ctx->width, ctx->colour);
+	cw_table_print(t, stdout, ctx->format, ctx->wide ? CW_WIDTH_ALL : ctx->width, ctx->colour);
 	cw_table_free(t);
 	return CW_EXIT_OK;
 }
@@ -570,17 +570,40 @@ cw_ctx_connect(struct cw_ctx *ctx, struct cw_error *err)
 int
 cw_cmd_run_line(struct cw_ctx *ctx, int argc, char **argv)
 {
+	return cw_cmd_run_with(ctx, 0, NULL, argc, argv);
+}
+
+int
+cw_cmd_run_with(struct cw_ctx *ctx, int nglobal, char **global, int argc, char **argv)
+{
 	struct cw_error err;
 	struct cw_args args;
 	const struct cw_cmd *cmd;
 	struct cw_pager pager;
+	char **all;
 	int used, rc;
+	bool parsed;
 
 	cw_error_clear(&err);
 	cmd = cw_cmd_find(argc, argv, &used, &err);
 	if (cmd == NULL)
 		return cw_fail(&err);
-	if (!cw_cmd_parse(cmd, argc - used, argv + used, &args, ctx, &err))
+	/* Options given before the command word are the command's own, read
+	 * by the same rules: `carewatch --format html provider list` is
+	 * refused as `provider list --format html` is. */
+	all = malloc(sizeof(char *) * (size_t)(nglobal + argc - used + 1));
+	if (all == NULL) {
+		fprintf(stderr, "carewatch: error: out of memory\n");
+		return CW_EXIT_FAIL;
+	}
+	for (int i = 0; i < nglobal; i++)
+		all[i] = global[i];
+	for (int i = used; i < argc; i++)
+		all[nglobal + i - used] = argv[i];
+	all[nglobal + argc - used] = NULL;
+	parsed = cw_cmd_parse(cmd, nglobal + argc - used, all, &args, ctx, &err);
+	free(all);
+	if (!parsed)
 		return cw_fail(&err);
 	if (cw_flag(&args, "help")) {
 		cw_cmd_usage(cmd, stdout);

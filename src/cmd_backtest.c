@@ -510,7 +510,7 @@ print_results(struct cw_ctx *ctx, const struct bt_input *in, const struct cw_bac
 		cw_report_free(rep);
 		return cw_fail(&err);
 	}
-	ok = cw_report_print(rep, stdout, ctx->format, ctx->wide ? 0 : ctx->width, ctx->colour);
+	ok = cw_report_print(rep, stdout, ctx->format, ctx->wide ? CW_WIDTH_ALL : ctx->width, ctx->colour);
 	cw_report_free(rep);
 	if (!ok) {
 		cw_error_set(&err, CW_EXIT_FAIL, "could not write the backtest");

@@ -33,7 +33,7 @@ print_man(FILE *f)
 {
 	fputs(".TH CAREWATCH 1 \"\" \"carewatch " CW_VERSION "\" \"carewatch manual\"\n"
 	      ".SH NAME\ncarewatch \\- provider risk scoring and case management for adult social care QA\n"
-	      ".SH SYNOPSIS\n.B carewatch\n[\\-\\-db \\fICONNINFO\\fR] [\\-\\-format \\fIF\\fR] [\\-\\-no\\-pager] "
+	      ".SH SYNOPSIS\n.B carewatch\n[\\-\\-db \\fICONNINFO\\fR] [\\-\\-format \\fIF\\fR] [\\-\\-wide] [\\-\\-no\\-pager] "
 	      "\\fICOMMAND\\fR [\\fIARGS\\fR] [\\fIOPTIONS\\fR]\n"
 	      ".SH DESCRIPTION\ncarewatch holds every piece of intelligence about every care provider, "
 	      "keeps each provider's risk score current with configurable weightings, and runs the QA "
@@ -128,7 +128,7 @@ run_help(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_cmd_usage(c, stdout);
 		return CW_EXIT_OK;
 	}
-	puts("usage: carewatch [--db CONNINFO] [--format table|csv|json] [--no-pager] COMMAND [ARGS] [OPTIONS]\n\n"
+	puts("usage: carewatch [--db CONNINFO] [--format F] [--wide] [--no-pager] COMMAND [ARGS] [OPTIONS]\n\n"
 	     "Provider risk scoring and case management for an adult social care QA team.\n");
 	for (int i = 0; cw_commands[i]; i++) {
 		const struct cw_cmd *c = cw_commands[i];

@@ -120,7 +120,7 @@ read_inputs(struct cw_ctx *ctx, const struct cw_args *a, struct inputs *in, stru
 static int
 emit(struct cw_ctx *ctx, struct cw_report *rep)
 {
-	bool ok = cw_report_print(rep, stdout, ctx->format, ctx->wide ? 0 : ctx->width, ctx->colour);
+	bool ok = cw_report_print(rep, stdout, ctx->format, ctx->wide ? CW_WIDTH_ALL : ctx->width, ctx->colour);
 
 	cw_report_free(rep);
 	if (!ok) {

@@ -4,7 +4,7 @@
  *
  * The search itself is api.search (schema/021_search.sql): PostgreSQL text
  * search with the 'english' configuration over concern summaries, visit
- * notes, case notes and flag decision notes, best match first.  The
+ * notes, case notes and flag decision notes, newest first (028).  The
  * function decides who may search (officers and managers, who may read the
  * free text anyway), so psql gets the same answer and the same refusal as
  * this command.  Here: the options are checked, the provider resolved, and
@@ -41,7 +41,7 @@ run_search(struct cw_ctx *ctx, const struct cw_args *a)
 	struct cw_error err;
 	struct cw_table *t;
 	bool is_null;
-	long total;
+	bool more;
 	PGresult *r;
 
 	cw_error_clear(&err);
@@ -60,7 +60,7 @@ run_search(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	r = cw_db_query(ctx->db,
 			"SELECT to_char(s.at, 'YYYY-MM-DD'), s.provider, s.kind, s.case_number::text,"
-			" s.snippet, s.provider_id::text, s.record_id::text, s.total"
+			" s.snippet, s.provider_id::text, s.record_id::text, s.more"
 			" FROM api.search($1, $2::uuid, $3::date, $4::int) s",
 			4, p, &err);
 	if (r == NULL) {
@@ -69,8 +69,8 @@ run_search(struct cw_ctx *ctx, const struct cw_args *a)
 					    " notes with a word, or 'or' between alternatives");
 		return cw_fail(&err);
 	}
-	total = PQntuples(r) ? atol(PQgetvalue(r, 0, 7)) : 0;
-	snprintf(title, sizeof(title), "Notes matching '%s', best match first",
+	more = PQntuples(r) && PQgetvalue(r, 0, 7)[0] == 't';
+	snprintf(title, sizeof(title), "Notes matching '%s', newest first",
 		 cw_text_escape(text, shown, sizeof(shown)));
 	t = cw_table_new(title, search_cols, ncols);
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -79,10 +79,11 @@ run_search(struct cw_ctx *ctx, const struct cw_args *a)
 			cells[c] = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
 		cw_table_add(t, cells);
 	}
-	if (total > PQntuples(r)) {
-		char footer[128];
-		snprintf(footer, sizeof(footer), "(showing %d of %ld; --limit 0 for all)", PQntuples(r),
-			 total);
+	if (more) {
+		char footer[160];
+		snprintf(footer, sizeof(footer),
+			 "(showing the %d newest; more notes match: --limit 0 for all, or narrow with"
+			 " --provider or --since)", PQntuples(r));
 		cw_table_footer(t, footer);
 	}
 	PQclear(r);
@@ -92,7 +93,7 @@ run_search(struct cw_ctx *ctx, const struct cw_args *a)
 static const struct cw_opt search_opts[] = {
 	{"provider", "P", "only this provider's notes (name, CQC location ID or id)", NULL},
 	{"since", "DATE", "only notes of records on or after DATE", NULL},
-	{"limit", "N", "at most N hits, best first (default 50; 0 for all)", NULL},
+	{"limit", "N", "at most N hits, newest first (default 50; 0 for all)", NULL},
 	{NULL, NULL, NULL, NULL},
 };
 
@@ -103,8 +104,8 @@ const struct cw_cmd cw_cmd_search = {
 		" reopenings, forced assignments) and flag decision notes with PostgreSQL's English"
 		" text search: words match by their stem (\"falling\" finds \"falls\"), common words"
 		" such as \"the\" are ignored, \"a phrase\" matches words in order, -word leaves out"
-		" notes with that word and 'or' between words finds either.  Best match first, then"
-		" newest; matched words are shown between asterisks.  For QA officers and the"
+		" notes with that word and 'or' between words finds either.  Newest first; matched"
+		" words are shown between asterisks.  For QA officers and the"
 		" quality manager: readonly and batch logins cannot read notes, so cannot search them.",
 	.opts = search_opts, .min_pos = 1, .max_pos = 1,
 	.flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT, .run = run_search,

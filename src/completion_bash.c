@@ -213,7 +213,7 @@ static const char walk[] =
 	"\t\tcur=${cur#*=}\n"
 	"\telif [ -z \"$cmd\" ]; then\n"
 	"\t\tif [ -z \"$path\" ] && [[ $cur == -* ]]; then\n"
-	"\t\t\tr='--db --format --help --no-pager --version'\n"
+	"\t\t\tr='--db --format --help --no-pager --version --wide'\n"
 	"\t\telse\n"
 	"\t\t\t_carewatch_words \"$path\"\n"
 	"\t\tfi\n"

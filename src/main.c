@@ -1,7 +1,7 @@
 /*
  * main.c - carewatch's entry point: global options, then the command table.
  *
- *   carewatch [--db CONNINFO] [--format F] [--no-pager] COMMAND [ARGS] [OPTIONS]
+ *   carewatch [--db CONNINFO] [--format F] [--wide] [--no-pager] COMMAND [ARGS] [OPTIONS]
  *
  * Everything else (finding the command, parsing, connecting, checking that
  * stdout was written) is in cmd.c so that the shell runs lines the same way.
@@ -18,8 +18,14 @@ int
 main(int argc, char **argv)
 {
 	struct cw_ctx ctx = {0};
-	int i = 1, rc;
+	/* --format and --wide before the command word: checked by the
+	 * command's parser with its own options (cw_cmd_run_with).  Each may
+	 * come more than once; the last wins, as after the command. */
+	char **global = calloc((size_t)argc + 1, sizeof(char *));
+	int i = 1, nglobal = 0, rc;
 
+	if (global == NULL)
+		cw_die_usage("out of memory");
 	setlocale(LC_CTYPE, "");
 	ctx.format = CW_FMT_TABLE;
 	ctx.width = cw_output_width();
@@ -33,14 +39,11 @@ main(int argc, char **argv)
 		} else if (strncmp(argv[i], "--db=", 5) == 0) {
 			ctx.conninfo = argv[i] + 5;
 			i++;
-		} else if ((strcmp(argv[i], "--format") == 0 && i + 1 < argc) ||
-			   strncmp(argv[i], "--format=", 9) == 0) {
-			const char *v = argv[i][8] == '=' ? argv[i] + 9 : argv[i + 1];
-			int f = cw_format_parse(v, true);
-			if (f < 0)
-				cw_die_usage("invalid output format '%.20s' (expected table, csv, json or html)", v);
-			ctx.format = (enum cw_format)f;
-			i += argv[i][8] == '=' ? 1 : 2;
+		} else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+			global[nglobal++] = argv[i++];
+			global[nglobal++] = argv[i++];
+		} else if (strncmp(argv[i], "--format=", 9) == 0 || strcmp(argv[i], "--wide") == 0) {
+			global[nglobal++] = argv[i++];
 		} else if (strcmp(argv[i], "--no-pager") == 0) {
 			ctx.no_pager = true;
 			i++;
@@ -57,9 +60,11 @@ main(int argc, char **argv)
 	if (i >= argc) {
 		char *help[] = {(char *)"help", NULL};
 		(void)cw_cmd_run_line(&ctx, 1, help);
+		free(global);
 		return CW_EXIT_USAGE;     /* no command is a usage error, after the help */
 	}
-	rc = cw_cmd_run_line(&ctx, argc - i, argv + i);
+	rc = cw_cmd_run_with(&ctx, nglobal, global, argc - i, argv + i);
 	cw_db_close(ctx.db);
+	free(global);
 	return rc;
 }

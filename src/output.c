@@ -431,8 +431,8 @@ hidden_note(const struct cw_table *t, FILE *f, const bool *show, int hidden, int
 			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s", n++ ? ", " : ": ",
 						 cw_text_escape(label, one, sizeof(one)));
 		}
-	if (used < sizeof(names) &&
-	    cw_display_width(count) + cw_display_width(names) + (int)strlen(tail) - 1 <= width)
+	if (used < sizeof(names) && (width <= 0 ||
+	    cw_display_width(count) + cw_display_width(names) + (int)strlen(tail) - 1 <= width))
 		fprintf(f, "%s%s%s", count, names, tail);
 	else
 		fprintf(f, "%s%s", count, tail);
@@ -466,6 +466,9 @@ print_table(const struct cw_table *t, FILE *f, int width, bool colour)
 	}
 	if (width > 0)
 		fit_columns(t, w, show, marks, width);
+	else if (width == 0)      /* no width to fit, but UUIDs are still for --wide */
+		for (int c = 0; c < t->ncols; c++)
+			show[c] = !(t->cols[c].flags & CW_COL_UUID);
 	for (int c = 0; c < t->ncols; c++) {
 		if (show[c])
 			last = c;

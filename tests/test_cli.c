@@ -91,6 +91,17 @@ static const struct {
 	{{"provider", "list", "--format", "CSV", NULL}, 3, "carewatch: error: "},
 	{{"--format", "JSON", "officer", "list", NULL}, 3, "carewatch: error: "},
 	{{"report", "shift", "--format", "HTML", NULL}, 3, "carewatch: error: "},
+	/* One parser: an option before the command word is read by the
+	 * command's rules, exactly as after it. */
+	{{"--format", "html", "provider", "list", NULL}, 2,
+	 "carewatch: error: invalid output format 'html' (expected table, csv or json)\n"},
+	{{"provider", "list", "--format", "html", NULL}, 2,
+	 "carewatch: error: invalid output format 'html' (expected table, csv or json)\n"},
+	{{"--format", "csv", "provider", "show", "X", NULL}, 2,
+	 "carewatch: error: invalid output format 'csv' for 'carewatch provider show'"},
+	{{"--wide", "version", NULL}, 2,
+	 "carewatch: error: unknown option '--wide' for 'carewatch version'\n"},
+	{{"--wide", "provider", "list", NULL}, 3, "carewatch: error: "},
 	{{"concern", "add", NULL}, 2, "carewatch: error: 'carewatch concern add' needs P\n"},
 	{{"concern", "add", "X", "--risk", NULL}, 2, "carewatch: error: option '--risk' needs a value (R)\n"},
 	{{"concern", "add", "X", "--urgent", NULL}, 2,

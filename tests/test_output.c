@@ -337,8 +337,17 @@ test_output_fitting_never_cuts_an_id_or_a_date(void **state)
 		}
 		free(out);
 	}
-	/* Width 0 (--wide, or not a terminal): every column, nothing cut. */
+	/* Width 0 (not a terminal): nothing cut, but the UUID is still for
+	 * --wide, and the note says so. */
 	out = render(t, CW_FMT_TABLE, 0, false);
+	for (int c = 0; c < 5; c++)
+		assert_non_null(strstr(out, fit_rows[0][c]));
+	assert_null(strstr(out, fit_rows[0][5]));
+	assert_non_null(strstr(out, "(1 column hidden: ID; --wide or --format csv for all)\n"));
+	assert_null(strstr(out, "\xE2\x80\xA6"));
+	free(out);
+	/* CW_WIDTH_ALL (--wide): every column, nothing cut. */
+	out = render(t, CW_FMT_TABLE, CW_WIDTH_ALL, false);
 	for (int c = 0; c < 6; c++)
 		assert_non_null(strstr(out, fit_rows[0][c]));
 	assert_null(strstr(out, "hidden"));

@@ -1,5 +1,6 @@
 /*
- * test_search.c - `carewatch search` and api.search (schema/021_search.sql).
+ * test_search.c - `carewatch search` and api.search (schema/021_search.sql,
+ * 028_search_fast.sql).
  *
  * A few concerns, a visit and a case closure at two providers, then:
  * English stemming ("falling" finds "falls"), case notes found with their
@@ -178,7 +179,18 @@ test_search_provider_since_and_limit(void **state)
 	free(out);
 	/* A cut list says so. */
 	out = tl_run_out(TL_ARGV("search", "falls", "--limit", "1"), OFFICER, 0);
-	assert_non_null(strstr(out, "(showing 1 of 3; --limit 0 for all)"));
+	assert_non_null(strstr(out, "(showing the 1 newest; more notes match: --limit 0 for all,"
+				    " or narrow with --provider or --since)"));
+	assert_non_null(strstr(out, "2026-11-15"));
+	free(out);
+	/* Exactly as many as the limit: nothing more to say. */
+	out = tl_run_out(TL_ARGV("search", "falls", "--limit", "3"), OFFICER, 0);
+	assert_null(strstr(out, "more notes match"));
+	assert_non_null(strstr(out, "(3 rows)"));
+	free(out);
+	out = tl_run_out(TL_ARGV("search", "falls", "--limit", "2"), OFFICER, 0);
+	assert_non_null(strstr(out, "(showing the 2 newest; more notes match"));
+	assert_null(strstr(out, "2025-03-01"));
 	free(out);
 	out = tl_run_out(TL_ARGV("search", "falls", "--limit", "0"), OFFICER, 0);
 	assert_non_null(strstr(out, "(3 rows)"));
@@ -232,6 +244,9 @@ test_search_refused_for_readonly_and_batch(void **state)
 		"SELECT summary FROM concern", "SELECT notes FROM visit", "SELECT note FROM case_event",
 		"SELECT closure_note FROM case_file", "SELECT decision_note FROM restriction_flag",
 		"SELECT count(*) FROM concern WHERE to_tsvector('english', summary) @@ 'fall'",
+		/* 028's parsed words are as private as the notes. */
+		"SELECT summary_tsv FROM concern", "SELECT notes_tsv FROM visit",
+		"SELECT note_tsv FROM case_event", "SELECT decision_note_tsv FROM restriction_flag",
 	};
 	static const char *const who[] = {"cwt_srch_ro", "cwt_srch_batch"};
 	char *out, *err;
@@ -272,12 +287,22 @@ test_search_refused_for_readonly_and_batch(void **state)
 	}
 	/* An officer over raw libpq gets the rows the binary shows. */
 	c = tl_connect("cwt_srch_off");
-	r = PQexec(c, "SELECT kind, provider, total FROM api.search('falling', NULL, NULL, 0)"
+	r = PQexec(c, "SELECT kind, provider, more FROM api.search('falling', NULL, NULL, 0)"
 		      " ORDER BY kind, provider");
 	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
 	assert_int_equal(PQntuples(r), 3);
 	assert_string_equal(PQgetvalue(r, 2, 0), "visit");
-	assert_string_equal(PQgetvalue(r, 0, 2), "3");
+	assert_string_equal(PQgetvalue(r, 0, 2), "f");
+	PQclear(r);
+	/* Newest first; with a limit, more says whether the rest was cut. */
+	r = PQexec(c, "SELECT to_char(at, 'YYYY-MM-DD'), kind, more"
+		      " FROM api.search('falling', NULL, NULL, 2)");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	assert_int_equal(PQntuples(r), 2);
+	assert_string_equal(PQgetvalue(r, 0, 0), "2026-11-15");
+	assert_string_equal(PQgetvalue(r, 0, 1), "visit");
+	assert_string_equal(PQgetvalue(r, 1, 0), "2026-11-01");
+	assert_string_equal(PQgetvalue(r, 1, 2), "t");
 	PQclear(r);
 	PQfinish(c);
 }

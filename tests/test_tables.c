@@ -185,9 +185,16 @@ test_tables_wide_shows_every_column_whole(void **state)
 	assert_null(strstr(out, "hidden"));
 	assert_null(strstr(out, "\xE2\x80\xA6"));
 	free(out);
-	/* Not a terminal and no COLUMNS: nothing to fit to, everything shown. */
+	/* Not a terminal and no COLUMNS: nothing to fit to, so nothing cut, but
+	 * the UUID is still for --wide (given before the command word too). */
 	out = run_at(0, TL_ARGV("provider", "list"), TINA, 0);
+	assert_null(strstr(out, LONG_UUID));
+	assert_contains(out, LONG_NAME, 0);
+	assert_contains(out, "(1 column hidden: ID; --wide or --format csv for all)\n", 0);
+	free(out);
+	out = run_at(0, TL_ARGV("--wide", "provider", "list"), TINA, 0);
 	assert_contains(out, LONG_UUID, 0);
+	assert_null(strstr(out, "hidden"));
 	free(out);
 	/* CSV always has the UUID, whatever the width. */
 	out = run_at(60, TL_ARGV("provider", "list", "--format", "csv"), TINA, 0);

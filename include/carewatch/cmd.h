@@ -109,6 +109,11 @@ bool cw_cmd_parse(const struct cw_cmd *cmd, int argc, char **argv, struct cw_arg
  * having printed any error.  Used by main and by the shell. */
 int cw_cmd_run_line(struct cw_ctx *ctx, int argc, char **argv);
 
+/* The same, with options the user gave before the command word (global,
+ * nglobal words: --format F, --wide), parsed with the command's own as if
+ * they followed the command words: one parser, one set of rules. */
+int cw_cmd_run_with(struct cw_ctx *ctx, int nglobal, char **global, int argc, char **argv);
+
 /* Print usage and options of cmd (for --help). */
 void cw_cmd_usage(const struct cw_cmd *cmd, FILE *f);
 

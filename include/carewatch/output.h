@@ -79,8 +79,12 @@ const char *cw_table_cell(const struct cw_table *t, size_t row, int col);
 const char *cw_table_title(const struct cw_table *t);
 const char *cw_table_footer_text(const struct cw_table *t);
 
-/* Print in format to f.  width: terminal columns (0: unlimited, as for
- * output that is not a terminal, or --wide).  colour: use ANSI colour
+/* The width that prints a table whole: every column, none cut (--wide). */
+#define CW_WIDTH_ALL (-1)
+
+/* Print in format to f.  width: terminal columns; 0 for no limit (output
+ * that is not a terminal): nothing is cut but UUID columns are still left
+ * out; CW_WIDTH_ALL (--wide) for every column.  colour: use ANSI colour
  * (callers pass cw_output_colour()).
  *
  * Fitting a table to width: UUID columns are left out; then, if the rows
