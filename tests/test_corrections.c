@@ -1,6 +1,13 @@
 /*
  * test_corrections.c - correcting and withdrawing intelligence (issue 14).
  *
+ * Through the real binary: a withdrawal takes the record out of the score
+ * (to the figure a hand computation from rules/default.rules gives), a
+ * withdrawn concern's case leaves the worklist and the response-time
+ * figures, a retried --id writes once, and every refusal (unknown or
+ * malformed id, no reason, a record withdrawn already, a read-only or batch
+ * login) has its exact message and exit code and writes nothing.
+ *
  * Over raw libpq: api.record_correct and api.record_withdraw refuse
  * read-only and batch logins, people cannot write a correction or a
  * withdrawal behind the functions' backs, a retry writes once, a record
@@ -28,6 +35,10 @@ static PGconn *owner;
 #define ALDER "a1a1a1a1-0000-4000-8000-000000000001"
 #define BIRCH "b2b2b2b2-0000-4000-8000-000000000002"
 
+/* One provider per scoring test, so each hand computation starts from 0. */
+static const char *const homes[] = {"Cedar Lodge", "Damson Court", "Elm Grange", "Fir Tree House",
+				    "Gorse Hall"};
+
 static int
 setup(void **state)
 {
@@ -46,6 +57,9 @@ setup(void **state)
 				"--locality", "north", "--beds", "40", "--id", ALDER), NULL, 0));
 	free(tl_run_out(TL_ARGV("provider", "add", "Birch Court", "--care-type", "nursing",
 				"--locality", "north", "--beds", "30", "--id", BIRCH), NULL, 0));
+	for (size_t i = 0; i < sizeof(homes) / sizeof(homes[0]); i++)
+		free(tl_run_out(TL_ARGV("provider", "add", homes[i], "--care-type", "residential", "--locality",
+					"north", "--beds", "20"), NULL, 0));
 	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
 	tl_scorer_drain();
 	owner = tl_connect(NULL);
@@ -119,6 +133,104 @@ static long
 count_of(const char *sql)
 {
 	return tl_count(owner, sql);
+}
+
+/* The case number a concern add printed ("case N opened"), or 0. */
+static long
+case_number_in(const char *out)
+{
+	const char *p = strstr(out, "\ncase ");
+
+	return p ? atol(p + 6) : 0;
+}
+
+static json_t *
+json_run(const char *const argv[], const char *env)
+{
+	char *out = tl_run_out(argv, env, 0);
+	json_error_t je;
+	json_t *j = json_loads(out, 0, &je);
+
+	if (j == NULL)
+		fail_msg("not JSON (%s):\n%s", je.text, out);
+	free(out);
+	return j;
+}
+
+static double
+number_in(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_number(v))
+		return json_number_value(v);
+	if (json_is_string(v))
+		return atof(json_string_value(v));
+	if (json_is_null(v))
+		return 0;
+	fail_msg("no number '%s' in the JSON", key);
+	return NAN;
+}
+
+/* The provider's stored score once the scorer has run, checked against
+ * `provider explain`'s fresh total (the two must agree: test_agreement). */
+static double
+score_of(const char *provider)
+{
+	json_t *show, *explain;
+	double s, e;
+
+	tl_scorer_drain();
+	show = json_run(TL_ARGV("provider", "show", provider, "--format", "json"), OFFICER);
+	explain = json_run(TL_ARGV("provider", "explain", provider, "--format", "json"), OFFICER);
+	s = number_in(show, "score");
+	e = number_in(explain, "total");
+	json_decref(show);
+	json_decref(explain);
+	if (fabs(s - e) > 0.005)
+		fail_msg("%s: provider show says %.2f, provider explain %.2f", provider, s, e);
+	return s;
+}
+
+/* One figure of `response --month M`'s "all" row. */
+static long
+response_all(const char *month, const char *key)
+{
+	json_t *j = json_run(TL_ARGV("response", "--month", month, "--format", "json"), MANAGER);
+	long v = -1;
+
+	for (size_t i = 0; i < json_array_size(j); i++) {
+		json_t *row = json_array_get(j, i);
+		if (strcmp(json_string_value(json_object_get(row, "risk")), "all") == 0)
+			v = (long)number_in(row, key);
+	}
+	json_decref(j);
+	return v;
+}
+
+/* Run the binary expecting exit want, stdout empty and stderr exactly msg. */
+static void
+refused(const char *const argv[], const char *env, int want, const char *msg)
+{
+	char *out, *err;
+	int rc = tl_run(argv, NULL, &out, &err, env);
+
+	if (rc != want || strcmp(err, msg) != 0 || out[0] != '\0')
+		fail_msg("want exit %d and stderr:\n%s\ngot exit %d\nstdout: %s\nstderr: %s", want, msg, rc,
+			 out, err);
+	free(out);
+	free(err);
+}
+
+/* Run the binary expecting exit 0 and stdout exactly want. */
+static void
+succeeds(const char *const argv[], const char *env, const char *want)
+{
+	char *out = tl_run_out(argv, env, 0);
+
+	if (strcmp(out, want) != 0)
+		fail_msg("want stdout:\n%s\ngot:\n%s", want, out);
+	free(out);
 }
 
 /* Over raw libpq the functions refuse read-only and batch logins with
@@ -283,6 +395,171 @@ test_corrections_api_steps_over_libpq(void **state)
 	assert_false(tl_server_log_contains("Kumquat"));
 }
 
+
+/* A withdrawn concern leaves the score (8, a high-risk concern received
+ * now, to 0), its case leaves the worklist and the month's response-time
+ * figures (an on-time case fewer), and a retry writes once. */
+static void
+test_corrections_withdrawn_concern_leaves_score_case_and_response(void **state)
+{
+	char id[37], sql[256], month[8], want[1024], *out;
+	long number, due, on_time;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	out = tl_run_out(TL_ARGV("concern", "add", "Cedar Lodge", "--risk", "high", "--category", "staffing",
+				 "--source", "family", "--note", "Night staffing"), OFFICER, 0);
+	recorded_id(out, id);
+	number = case_number_in(out);
+	free(out);
+	assert_true(number > 0);
+	snprintf(sql, sizeof(sql), "%ld", number);
+	free(tl_run_out(TL_ARGV("case", "respond", sql, "--kind", "phone", "--note", "Called the manager"),
+			OFFICER, 0));
+	/* high = 8, received seconds ago: 8 x 2^(-age / 90 days) = 8.00. */
+	assert_true(fabs(score_of("Cedar Lodge") - 8.0) < 0.01);
+	snprintf(sql, sizeof(sql), "SELECT to_char(due_at AT TIME ZONE 'Europe/London', 'YYYY-MM')"
+		 " FROM case_file WHERE number = %ld", number);
+	snprintf(month, sizeof(month), "%s", tl_query1(owner, sql));
+	due = response_all(month, "due");
+	on_time = response_all(month, "on_time");
+	assert_true(on_time >= 1);
+	out = tl_run_out(TL_ARGV("worklist", "--format", "json"), OFFICER, 0);
+	assert_non_null(strstr(out, "Cedar Lodge"));
+	free(out);
+
+	snprintf(want, sizeof(want),
+		 "withdrew concern %s for Cedar Lodge: scores, cases and reports leave it out; its history keeps"
+		 " it ('carewatch concern show %s')\n"
+		 "case %ld is withdrawn with it: closed, off the worklist and out of the response-time figures\n",
+		 id, id, number);
+	/* Named by its first 8 characters. */
+	snprintf(sql, sizeof(sql), "%.8s", id);
+	succeeds(TL_ARGV("concern", "withdraw", sql, "--because", "Entered against the wrong home (Persimmon)",
+			 "--id", "d0d0d0d0-0000-4000-8000-000000000001"), OFFICER, want);
+	/* The write queued the provider; the scorer stores 0: nothing else is recorded at Cedar Lodge. */
+	assert_true(count_of("SELECT count(*) FROM score_queue") >= 1);
+	assert_true(fabs(score_of("Cedar Lodge") - 0.0) < 0.005);
+	assert_int_equal(response_all(month, "due"), due - 1);
+	assert_int_equal(response_all(month, "on_time"), on_time - 1);
+	out = tl_run_out(TL_ARGV("worklist", "--format", "json"), OFFICER, 0);
+	assert_null(strstr(out, "Cedar Lodge"));
+	free(out);
+	snprintf(sql, sizeof(sql), "SELECT state || ' ' || (withdrawn_at IS NOT NULL) FROM case_file"
+		 " WHERE number = %ld", number);
+	assert_string_equal(tl_query1(owner, sql), "closed true");
+
+	/* A retry with the same --id writes nothing more. */
+	snprintf(want, sizeof(want), "already withdrawn: concern %s for Cedar Lodge (nothing written)\n", id);
+	succeeds(TL_ARGV("concern", "withdraw", id, "--because", "Entered against the wrong home (Persimmon)",
+			 "--id", "d0d0d0d0-0000-4000-8000-000000000001"), OFFICER, want);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM record_withdrawal WHERE record_id = '%s'", id);
+	assert_int_equal(count_of(sql), 1);
+	/* Without it, a second withdrawal is refused. */
+	{
+		char *err;
+		int rc = tl_run(TL_ARGV("concern", "withdraw", id, "--because", "Again"), NULL, &out, &err, OTHER);
+
+		snprintf(want, sizeof(want), "carewatch: error: concern %s was already withdrawn (by cwt_cor_olive, ", id);
+		assert_int_equal(rc, 7);
+		assert_string_equal(out, "");
+		if (strncmp(err, want, strlen(want)) != 0)
+			fail_msg("stderr: %s", err);
+		free(out);
+		free(err);
+	}
+	assert_int_equal(count_of(sql), 1);
+	assert_false(tl_server_log_contains("Persimmon"));
+}
+
+/* Every kind withdraws the same way; a CQC record by the id `cqc add`
+ * printed takes all its domain ratings with it.  Scores by hand: a
+ * default notice is 20, an all-placements restriction 30 (neither fades). */
+static void
+test_corrections_withdraw_every_kind(void **state)
+{
+	static const struct {
+		const char *argv[16];
+	} adds[] = {
+		{{"visit", "add", "Damson Court", "--kind", "routine", "--outcome", "minor_concerns", NULL}},
+		{{"safeguarding", "add", "Damson Court", "--category", "neglect", NULL}},
+		{{"cqc", "add", "Damson Court", "--published", "yesterday", "--safe", "inadequate", "--overall",
+		  "inadequate", NULL}},
+		{{"ipc", "add", "Damson Court", "--result", "non_compliant", NULL}},
+		{{"survey", "add", "Damson Court", "--satisfaction", "40", "--respondents", "25", NULL}},
+		{{"loss", "add", "Damson Court", "--kind", "beds_lost", "--beds", "2", NULL}},
+		{{"notice", "add", "Damson Court", "--kind", "default", "--note", "Care plans", NULL}},
+		{{"restriction", "add", "Damson Court", "--kind", "all", "--note", "Staffing", NULL}},
+	};
+	char id[37], want[512];
+	long before = count_of("SELECT count(*) FROM record_withdrawal");
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	for (size_t i = 0; i < sizeof(adds) / sizeof(adds[0]); i++) {
+		char *out = tl_run_out(adds[i].argv, OFFICER, 0);
+		const char *kind = adds[i].argv[0];
+		double score;
+
+		recorded_id(out, id);
+		free(out);
+		score = score_of("Damson Court");
+		if (strcmp(kind, "notice") == 0)
+			assert_true(fabs(score - 20.0) < 0.005);
+		if (strcmp(kind, "restriction") == 0)
+			assert_true(fabs(score - 30.0) < 0.005);
+		out = tl_run_out(TL_ARGV(kind, "withdraw", id, "--because", "Test entry"), OFFICER, 0);
+		if (strncmp(out, "withdrew ", 9) != 0 || !strstr(out, id))
+			fail_msg("%s withdraw: %s", kind, out);
+		free(out);
+		/* Nothing else stays at Damson Court: each withdrawal takes it back to 0. */
+		if (fabs(score_of("Damson Court")) > 0.005)
+			fail_msg("after the %s withdrawal Damson Court scores %.2f, not 0", kind,
+				 score_of("Damson Court"));
+	}
+	/* The CQC record had two rows: both withdrawn. */
+	assert_int_equal(count_of("SELECT count(*) FROM record_withdrawal") - before, 9);
+	assert_int_equal(count_of("SELECT count(*) FROM cqc_rating_current c JOIN provider p ON p.id ="
+				  " c.provider_id WHERE p.name = 'Damson Court'"), 0);
+	snprintf(want, sizeof(want), "carewatch: error: no performance notice deadbeef\n"
+		 "hint: 'carewatch notice list' shows the notice records and their ids\n");
+	refused(TL_ARGV("notice", "withdraw", "deadbeef", "--because", "x"), OFFICER, 5, want);
+}
+
+/* Refusals through the binary: each message and exit code, nothing written. */
+static void
+test_corrections_withdraw_refusals_write_nothing(void **state)
+{
+	char id[37];
+	long before;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	concern_add("medium", "Refusals", id);
+	before = count_of("SELECT count(*) FROM record_withdrawal");
+	refused(TL_ARGV("concern", "withdraw", "0000000a", "--because", "x"), OFFICER, 5,
+		"carewatch: error: no concern 0000000a\n"
+		"hint: 'carewatch concern list' shows the concern records and their ids\n");
+	refused(TL_ARGV("concern", "withdraw", "abc", "--because", "x"), OFFICER, 2,
+		"carewatch: error: invalid concern id 'abc' (expected its UUID, or its first 8 or more"
+		" characters)\n");
+	refused(TL_ARGV("concern", "withdraw", id), OFFICER, 2,
+		"carewatch: error: missing --because TEXT (why the record is withdrawn)\n");
+	refused(TL_ARGV("concern", "withdraw", id, "--because", "x", "--id", "nope"), OFFICER, 2,
+		"carewatch: error: invalid --id 'nope' (expected a UUID)\n");
+	refused(TL_ARGV("concern", "withdraw", id, "--because", "Read-only try"), READONLY, 4,
+		"carewatch: error: withdrawing records is for QA officers and managers\n");
+	refused(TL_ARGV("concern", "withdraw", id, "--because", "Batch try"), BATCH, 4,
+		"carewatch: error: withdrawing records is for QA officers and managers\n");
+	refused(TL_ARGV("concern", "withdraw"), OFFICER, 2,
+		"carewatch: error: 'carewatch concern withdraw' needs ID\n"
+		"hint: usage: carewatch concern withdraw ID\n");
+	assert_int_equal(count_of("SELECT count(*) FROM record_withdrawal"), before);
+}
+
 int
 main(void)
 {
@@ -290,6 +567,9 @@ main(void)
 		cmocka_unit_test(test_corrections_api_refuses_readonly_and_batch),
 		cmocka_unit_test(test_corrections_people_cannot_write_around_the_functions),
 		cmocka_unit_test(test_corrections_api_steps_over_libpq),
+		cmocka_unit_test(test_corrections_withdrawn_concern_leaves_score_case_and_response),
+		cmocka_unit_test(test_corrections_withdraw_every_kind),
+		cmocka_unit_test(test_corrections_withdraw_refusals_write_nothing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
