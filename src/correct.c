@@ -136,7 +136,9 @@ cw_record_find(struct cw_db *db, const struct cw_kind *kind, const char *ref, st
 	r = cw_db_query(db, range_sql[k], 2, p, err);
 	if (r == NULL)
 		return false;
-	if (PQntuples(r) == 0 && cqc && strcmp(lo, hi) == 0) {
+	bool derived = PQntuples(r) == 0 && cqc && strcmp(lo, hi) == 0;
+
+	if (derived) {
 		/* The id `cqc add` printed: its rows' ids are derived from it. */
 		char arr[6 * (CW_UUID_LEN + 1) + 3] = "{";
 		const char *ap[1] = {arr};
@@ -168,7 +170,7 @@ cw_record_find(struct cw_db *db, const struct cw_kind *kind, const char *ref, st
 		cw_error_hint(err, "give more of the id (or all of it)");
 		return false;
 	}
-	snprintf(out->id, sizeof(out->id), "%s", n == 1 ? PQgetvalue(r, 0, 0) : lo);
+	snprintf(out->id, sizeof(out->id), "%s", derived ? lo : PQgetvalue(r, 0, 0));
 	for (int i = 0; i < n && i < CW_FOUND_MAX_ROWS; i++) {
 		snprintf(out->rows[i].id, sizeof(out->rows[i].id), "%s", PQgetvalue(r, i, 0));
 		snprintf(out->rows[i].domain, sizeof(out->rows[i].domain), "%s", PQgetvalue(r, i, 1));

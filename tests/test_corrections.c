@@ -560,6 +560,209 @@ test_corrections_withdraw_refusals_write_nothing(void **state)
 	assert_int_equal(count_of("SELECT count(*) FROM record_withdrawal"), before);
 }
 
+/* A concern corrected from high to very high with a safeguarding element:
+ * the score goes from 8 to 15 + 3 = 18 (rules/default.rules, received
+ * now), and its case takes the new risk and the due time a very high
+ * concern received at the same time gets (1 working day instead of 5),
+ * saying so. */
+static void
+test_corrections_corrected_concern_moves_its_case(void **state)
+{
+	char id[37], sql[400], received[32], due_was[32], due_now[32], other_due[32], want[1024], *out;
+	const char *nid = "e0e0e0e0-0000-4000-8000-000000000001";
+	long number;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	out = tl_run_out(TL_ARGV("concern", "add", "Elm Grange", "--risk", "high", "--category", "care_practice",
+				 "--source", "professional", "--note", "Bruising noticed"), OFFICER, 0);
+	recorded_id(out, id);
+	number = case_number_in(out);
+	free(out);
+	assert_true(fabs(score_of("Elm Grange") - 8.0) < 0.01);
+	snprintf(sql, sizeof(sql), "SELECT to_char(received_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD HH24:MI')"
+		 " FROM concern WHERE id = '%s'", id);
+	snprintf(received, sizeof(received), "%s", tl_query1(owner, sql));
+	/* The due time as carewatch prints it: London time and its zone. */
+	snprintf(sql, sizeof(sql), "SELECT to_char(due_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD HH24:MI')"
+		 " || CASE WHEN (due_at AT TIME ZONE 'Europe/London') - (due_at AT TIME ZONE 'UTC')"
+		 " = interval '1 hour' THEN ' BST' ELSE ' GMT' END FROM case_file WHERE number = %ld", number);
+	snprintf(due_was, sizeof(due_was), "%s", tl_query1(owner, sql));
+
+	out = tl_run_out(TL_ARGV("concern", "correct", id, "--risk", "very_high", "--safeguarding", "--because",
+				 "The GP confirmed a safeguarding referral (Quince)", "--id", nid), OFFICER, 0);
+	snprintf(due_now, sizeof(due_now), "%s", tl_query1(owner, sql));
+	snprintf(want, sizeof(want),
+		 "corrected concern %s for Elm Grange: risk high -> very_high, safeguarding false -> true\n"
+		 "the correction is concern %s; the record it replaces stays in its history"
+		 " ('carewatch concern show %s')\n"
+		 "case %ld is now due %s (was %s)\n", id, nid, nid, number, due_now, due_was);
+	if (strcmp(out, want) != 0)
+		fail_msg("want:\n%s\ngot:\n%s", want, out);
+	free(out);
+	assert_true(strcmp(due_now, due_was) < 0);
+	/* The same rule as a very high concern received at the same time. */
+	out = tl_run_out(TL_ARGV("concern", "add", "Fir Tree House", "--risk", "very_high", "--category", "other",
+				 "--source", "public", "--received", received, "--note", "Same minute"), OFFICER, 0);
+	snprintf(sql, sizeof(sql), "SELECT to_char(due_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD HH24:MI')"
+		 " || CASE WHEN (due_at AT TIME ZONE 'Europe/London') - (due_at AT TIME ZONE 'UTC')"
+		 " = interval '1 hour' THEN ' BST' ELSE ' GMT' END FROM case_file WHERE number = %ld",
+		 case_number_in(out));
+	snprintf(other_due, sizeof(other_due), "%s", tl_query1(owner, sql));
+	free(out);
+	assert_string_equal(due_now, other_due);
+	/* The case follows the correction. */
+	snprintf(sql, sizeof(sql), "SELECT risk || ' ' || concern_id || ' ' || title FROM case_file WHERE number = %ld",
+		 number);
+	snprintf(want, sizeof(want), "very_high %s Very high risk concern", nid);
+	assert_string_equal(tl_query1(owner, sql), want);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM case_event e JOIN case_file c ON c.id = e.case_id"
+		 " WHERE c.number = %ld AND e.kind = 'corrected'", number);
+	assert_int_equal(count_of(sql), 1);
+	/* very high 15 + safeguarding 3, received seconds ago. */
+	assert_true(fabs(score_of("Elm Grange") - 18.0) < 0.01);
+	/* A retry writes once. */
+	snprintf(want, sizeof(want), "already corrected: concern %s corrects %s for Elm Grange (nothing written)\n",
+		 nid, id);
+	succeeds(TL_ARGV("concern", "correct", id, "--risk", "very_high", "--safeguarding", "--because",
+			 "The GP confirmed a safeguarding referral (Quince)", "--id", nid), OFFICER, want);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM concern WHERE supersedes = '%s'", id);
+	assert_int_equal(count_of(sql), 1);
+	/* Back to no safeguarding element: 15. */
+	free(tl_run_out(TL_ARGV("concern", "correct", nid, "--no-safeguarding", "--because", "Referral was for"
+				" another home"), OFFICER, 0));
+	assert_true(fabs(score_of("Elm Grange") - 15.0) < 0.01);
+	assert_false(tl_server_log_contains("Quince"));
+}
+
+/* A notice corrected twice, the original then refused naming the
+ * correction; by hand: default 20, performance 10, improvement 5; the last
+ * withdrawn: 0.  A corrected restriction that was lifted stays lifted. */
+static void
+test_corrections_correct_notice_and_restriction(void **state)
+{
+	char id[37], rid[37], want[600], *out;
+	const char *n1 = "f0f0f0f0-0000-4000-8000-000000000001", *n2 = "f0f0f0f0-0000-4000-8000-000000000002";
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	out = tl_run_out(TL_ARGV("notice", "add", "Gorse Hall", "--kind", "default", "--note", "Late returns"),
+			 OFFICER, 0);
+	recorded_id(out, id);
+	free(out);
+	assert_true(fabs(score_of("Gorse Hall") - 20.0) < 0.005);
+	snprintf(want, sizeof(want),
+		 "corrected performance notice %s for Gorse Hall: kind default -> performance\n"
+		 "the correction is performance notice %s; the record it replaces stays in its history"
+		 " ('carewatch notice show %s')\n", id, n1, n1);
+	succeeds(TL_ARGV("notice", "correct", id, "--kind", "performance", "--because", "Typed the wrong kind",
+			 "--id", n1), OFFICER, want);
+	assert_true(fabs(score_of("Gorse Hall") - 10.0) < 0.005);
+	snprintf(want, sizeof(want), "carewatch: error: performance notice %s was already corrected by %s;"
+		 " correct %s instead\n", id, n1, n1);
+	refused(TL_ARGV("notice", "correct", id, "--kind", "improvement", "--because", "Again"), OFFICER, 7, want);
+	free(tl_run_out(TL_ARGV("notice", "correct", n1, "--kind", "improvement", "--note", "Late returns, first"
+				" notice", "--because", "It was the first", "--id", n2), OFFICER, 0));
+	assert_true(fabs(score_of("Gorse Hall") - 5.0) < 0.005);
+	/* The text carried over unless given: the second correction's is new. */
+	assert_string_equal(tl_query1(owner, "SELECT reason FROM performance_notice WHERE id = '"
+				      "f0f0f0f0-0000-4000-8000-000000000001'"), "Late returns");
+	assert_string_equal(tl_query1(owner, "SELECT reason FROM performance_notice WHERE id = '"
+				      "f0f0f0f0-0000-4000-8000-000000000002'"), "Late returns, first notice");
+	snprintf(want, sizeof(want), "carewatch: error: performance notice %s was already corrected by %s;"
+		 " withdraw %s instead\n", n1, n2, n2);
+	refused(TL_ARGV("notice", "withdraw", n1, "--because", "x"), OFFICER, 7, want);
+	free(tl_run_out(TL_ARGV("notice", "withdraw", n2, "--because", "Never issued"), OFFICER, 0));
+	assert_true(fabs(score_of("Gorse Hall") - 0.0) < 0.005);
+
+	out = tl_run_out(TL_ARGV("restriction", "add", "Gorse Hall", "--kind", "all", "--note", "Staffing",
+				 "--from", "yesterday"), OFFICER, 0);
+	recorded_id(out, rid);
+	free(out);
+	assert_true(fabs(score_of("Gorse Hall") - 30.0) < 0.005);
+	free(tl_run_out(TL_ARGV("restriction", "lift", rid, "--note", "Staff back"), OFFICER, 0));
+	assert_true(fabs(score_of("Gorse Hall") - 0.0) < 0.005);
+	free(tl_run_out(TL_ARGV("restriction", "correct", rid, "--kind", "partial", "--because", "Only nursing"
+				" beds were closed"), OFFICER, 0));
+	/* partial would be 12 if the lift were lost */
+	assert_true(fabs(score_of("Gorse Hall") - 0.0) < 0.005);
+	assert_int_equal(count_of("SELECT count(*) FROM restriction_current r JOIN restriction_lift l"
+				  " ON l.restriction_id = r.id JOIN provider p ON p.id = r.provider_id"
+				  " WHERE p.name = 'Gorse Hall' AND r.kind = 'partial'"), 1);
+}
+
+/* Refused corrections: each message and exit code, nothing written. */
+static void
+test_corrections_correct_refusals_write_nothing(void **state)
+{
+	char id[37], rid[37], cid[37], want[600], *out;
+	long concerns, corrections;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	concern_add("medium", "Correct refusals", id);
+	out = tl_run_out(TL_ARGV("restriction", "add", "Birch Court", "--kind", "partial", "--note", "Beds",
+				 "--from", "2026-01-10"), OFFICER, 0);
+	recorded_id(out, rid);
+	free(out);
+	out = tl_run_out(TL_ARGV("cqc", "add", "Birch Court", "--published", "2026-01-05", "--overall", "good"),
+			 OFFICER, 0);
+	recorded_id(out, cid);
+	free(out);
+	concerns = count_of("SELECT count(*) FROM concern");
+	corrections = count_of("SELECT count(*) FROM record_correction");
+	refused(TL_ARGV("concern", "correct", id, "--because", "x"), OFFICER, 2,
+		"carewatch: error: nothing to correct: give the fields to change\n"
+		"hint: 'carewatch concern correct --help' lists them; fields not given keep their recorded"
+		" values\n");
+	snprintf(want, sizeof(want), "carewatch: error: nothing to correct: concern %s already holds those"
+		 " values\n", id);
+	refused(TL_ARGV("concern", "correct", id, "--risk", "medium", "--because", "x"), OFFICER, 2, want);
+	refused(TL_ARGV("concern", "correct", id, "--received", "2099-12-25 09:00", "--because", "x"), OFFICER, 2,
+		"carewatch: error: received 2099-12-25 09:00 GMT is in the future (at the latest now)\n");
+	refused(TL_ARGV("concern", "correct", id, "--risk", "urgent", "--because", "x"), OFFICER, 2,
+		"carewatch: error: invalid risk level 'urgent' (expected low, medium, high or very_high)\n");
+	refused(TL_ARGV("concern", "correct", id, "--risk", "high"), OFFICER, 2,
+		"carewatch: error: missing --because TEXT (why the record is corrected)\n");
+	refused(TL_ARGV("concern", "correct", id, "--note", "", "--because", "x"), OFFICER, 2,
+		"carewatch: error: --note cannot be cleared (give the value it should have)\n");
+	refused(TL_ARGV("concern", "correct", id, "--safeguarding", "--no-safeguarding", "--because", "x"), OFFICER,
+		2, "carewatch: error: --safeguarding and --no-safeguarding contradict each other\n");
+	refused(TL_ARGV("concern", "correct", "feedface", "--risk", "high", "--because", "x"), OFFICER, 5,
+		"carewatch: error: no concern feedface\n"
+		"hint: 'carewatch concern list' shows the concern records and their ids\n");
+	refused(TL_ARGV("concern", "correct", id, "--risk", "high", "--because", "Read-only try"), READONLY, 4,
+		"carewatch: error: correcting records is for QA officers and managers\n");
+	refused(TL_ARGV("concern", "correct", id, "--risk", "high", "--because", "Batch try"), BATCH, 4,
+		"carewatch: error: correcting records is for QA officers and managers\n");
+	/* The record as corrected is checked whole: the new end before the kept start. */
+	refused(TL_ARGV("restriction", "correct", rid, "--to", "2026-01-02", "--because", "x"), OFFICER, 2,
+		"carewatch: error: --to 2026-01-02 is before --from 2026-01-10\n");
+	refused(TL_ARGV("cqc", "correct", cid, "--inspected", "2026-02-01", "--because", "x"), OFFICER, 2,
+		"carewatch: error: --inspected 2026-02-01 is after --published 2026-01-05\n");
+	snprintf(want, sizeof(want), "carewatch: error: CQC rating %s has no Caring rating to correct\n"
+		 "hint: a correction changes the ratings the record holds; 'carewatch cqc add' records a new"
+		 " one\n", cid);
+	refused(TL_ARGV("cqc", "correct", cid, "--caring", "good", "--because", "x"), OFFICER, 2, want);
+	assert_int_equal(count_of("SELECT count(*) FROM concern"), concerns);
+	assert_int_equal(count_of("SELECT count(*) FROM record_correction"), corrections);
+	/* An optional field cleared, and a CQC record corrected by its id. */
+	free(tl_run_out(TL_ARGV("restriction", "correct", rid, "--to", "2026-03-01", "--because", "Planned end"),
+			OFFICER, 0));
+	out = tl_run_out(TL_ARGV("cqc", "correct", cid, "--overall", "requires_improvement", "--because",
+				 "Misread the report"), OFFICER, 0);
+	snprintf(want, sizeof(want), "corrected CQC rating %s for Birch Court: overall good ->"
+		 " requires_improvement\n", cid);
+	if (strncmp(out, want, strlen(want)) != 0)
+		fail_msg("want:\n%s\ngot:\n%s", want, out);
+	free(out);
+	assert_string_equal(tl_query1(owner, "SELECT rating FROM cqc_rating_current c JOIN provider p ON"
+				      " p.id = c.provider_id WHERE p.name = 'Birch Court'"), "requires_improvement");
+}
+
 int
 main(void)
 {
@@ -570,6 +773,9 @@ main(void)
 		cmocka_unit_test(test_corrections_withdrawn_concern_leaves_score_case_and_response),
 		cmocka_unit_test(test_corrections_withdraw_every_kind),
 		cmocka_unit_test(test_corrections_withdraw_refusals_write_nothing),
+		cmocka_unit_test(test_corrections_corrected_concern_moves_its_case),
+		cmocka_unit_test(test_corrections_correct_notice_and_restriction),
+		cmocka_unit_test(test_corrections_correct_refusals_write_nothing),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
