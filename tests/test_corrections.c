@@ -6,7 +6,11 @@
  * withdrawn concern's case leaves the worklist and the response-time
  * figures, a retried --id writes once, and every refusal (unknown or
  * malformed id, no reason, a record withdrawn already, a read-only or batch
- * login) has its exact message and exit code and writes nothing.
+ * login) has its exact message and exit code and writes nothing.  A
+ * correction moves the score as the rules say and a concern's case due
+ * time as the calendar says.  KIND list, KIND show and recent show what is
+ * current, each record's history and what I recorded, cut only with a
+ * footer that says so.
  *
  * Over raw libpq: api.record_correct and api.record_withdraw refuse
  * read-only and batch logins, people cannot write a correction or a
@@ -763,6 +767,107 @@ test_corrections_correct_refusals_write_nothing(void **state)
 				      " p.id = c.provider_id WHERE p.name = 'Birch Court'"), "requires_improvement");
 }
 
+/* KIND list holds current records only (a correction names what it
+ * corrects), cuts with a footer that says so, --mine and --provider
+ * narrow it; KIND show has the whole history, reasons for officers only;
+ * recent is what I recorded. */
+static void
+test_corrections_list_show_and_recent(void **state)
+{
+	char a[37], b[37], want[400], *out, *err;
+	const char *nid = "a0a0a0a0-0000-4000-8000-0000000000c1";
+	json_t *j, *hist;
+	int rc;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	out = tl_run_out(TL_ARGV("visit", "add", "Birch Court", "--kind", "pamms", "--outcome", "no_concerns",
+				 "--note", "Audit fine"), OTHER, 0);
+	recorded_id(out, a);
+	free(out);
+	out = tl_run_out(TL_ARGV("visit", "add", "Birch Court", "--kind", "routine", "--outcome", "minor_concerns"),
+			 OTHER, 0);
+	recorded_id(out, b);
+	free(out);
+	free(tl_run_out(TL_ARGV("visit", "correct", a, "--outcome", "minor_concerns", "--because", "Two actions"
+				" were agreed (Loquat)", "--id", nid), OTHER, 0));
+	free(tl_run_out(TL_ARGV("visit", "withdraw", b, "--because", "Duplicate of the audit"), OTHER, 0));
+	/* Only the correction is current; it names what it corrects. */
+	j = json_run(TL_ARGV("visit", "list", "--provider", "Birch Court", "--format", "json"), OFFICER);
+	assert_int_equal(json_array_size(j), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "uuid")), nid);
+	snprintf(want, sizeof(want), "%.8s", a);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "corrects")), want);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "note")), "Audit fine");
+	json_decref(j);
+	/* --mine: Omar's only; read-only logins list without the notes. */
+	j = json_run(TL_ARGV("visit", "list", "--mine", "--format", "json"), OTHER);
+	assert_int_equal(json_array_size(j), 1);
+	json_decref(j);
+	j = json_run(TL_ARGV("visit", "list", "--mine", "--format", "json"), OFFICER);
+	assert_int_equal(json_array_size(j), 0);
+	json_decref(j);
+	j = json_run(TL_ARGV("visit", "list", "--provider", "Birch Court", "--format", "json"), READONLY);
+	assert_int_equal(json_array_size(j), 1);
+	assert_null(json_object_get(json_array_get(j, 0), "note"));
+	json_decref(j);
+	j = json_run(TL_ARGV("visit", "list", "--since", "2099-01-01", "--format", "json"), OFFICER);
+	assert_int_equal(json_array_size(j), 0);
+	json_decref(j);
+	/* No silent cut. */
+	out = tl_run_out(TL_ARGV("concern", "list", "--limit", "1"), OFFICER, 0);
+	snprintf(want, sizeof(want), "(showing 1 of %ld; --limit 0 for all)\n",
+		 count_of("SELECT count(*) FROM concern_current"));
+	if (strstr(out, want) == NULL)
+		fail_msg("no '%s' in:\n%s", want, out);
+	free(out);
+	refused(TL_ARGV("visit", "list", "--provider", "Nowhere Hall"), OFFICER, 5,
+		"carewatch: error: no provider matches 'Nowhere Hall'\nhint: try 'carewatch provider find TEXT'\n");
+
+	/* show: the original, with its correction and why. */
+	j = json_run(TL_ARGV("visit", "show", a, "--format", "json"), OFFICER);
+	snprintf(want, sizeof(want), "corrected by %s", nid);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), want);
+	hist = json_object_get(j, "history");
+	assert_int_equal(json_array_size(hist), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(hist, 0), "step")), "recorded");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(hist, 1), "because")),
+			    "Two actions were agreed (Loquat)");
+	json_decref(j);
+	/* ... and the same from the correction; a read-only login sees no reason. */
+	j = json_run(TL_ARGV("visit", "show", nid, "--format", "json"), READONLY);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "current");
+	hist = json_object_get(j, "history");
+	assert_int_equal(json_array_size(hist), 2);
+	assert_true(json_is_null(json_object_get(json_array_get(hist, 1), "because")));
+	json_decref(j);
+	/* The withdrawn one, as a table. */
+	out = tl_run_out(TL_ARGV("visit", "show", b), OFFICER, 0);
+	assert_non_null(strstr(out, "Status: withdrawn "));
+	assert_non_null(strstr(out, " by cwt_cor_omar\n"));
+	assert_non_null(strstr(out, "withdrawn"));
+	assert_non_null(strstr(out, "Duplicate of the audit"));
+	free(out);
+	rc = tl_run(TL_ARGV("visit", "show", b, "--format", "csv"), NULL, &out, &err, OFFICER);
+	assert_int_equal(rc, 2);
+	free(out);
+	free(err);
+
+	/* recent: what Omar recorded, newest first, the withdrawal too. */
+	j = json_run(TL_ARGV("recent", "--format", "json"), OTHER);
+	assert_int_equal(json_array_size(j), 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "what")), "visit withdrew");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 1), "what")), "visit corrected");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 1), "now")), "current");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 3), "now")), "corrected");
+	json_decref(j);
+	out = tl_run_out(TL_ARGV("recent", "--limit", "2"), OTHER, 0);
+	assert_non_null(strstr(out, "(showing 2 of 4; --limit 0 for all)\n"));
+	free(out);
+	assert_false(tl_server_log_contains("Loquat"));
+}
+
 int
 main(void)
 {
@@ -776,6 +881,7 @@ main(void)
 		cmocka_unit_test(test_corrections_corrected_concern_moves_its_case),
 		cmocka_unit_test(test_corrections_correct_notice_and_restriction),
 		cmocka_unit_test(test_corrections_correct_refusals_write_nothing),
+		cmocka_unit_test(test_corrections_list_show_and_recent),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
