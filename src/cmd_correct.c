@@ -15,16 +15,6 @@
 #include "carewatch/cmd.h"
 #include "carewatch/correct.h"
 
-/* The kind of a `KIND correct|withdraw` command: its first word. */
-static const struct cw_kind *
-kind_of(const struct cw_cmd *cmd)
-{
-	char name[32];
-
-	snprintf(name, sizeof(name), "%.*s", (int)strcspn(cmd->name, " "), cmd->name);
-	return cw_kind_named(name);
-}
-
 /* "2026-12-09 23:59 GMT" from stored UTC text ("" stays ""). */
 static const char *
 london(const char *utc, char *buf, size_t size)
@@ -54,8 +44,8 @@ rows_said(const struct cw_found *f, char *buf, size_t size)
 static int
 run_withdraw(struct cw_ctx *ctx, const struct cw_args *a)
 {
-	const struct cw_kind *kind = kind_of(a->cmd);
-	struct cw_change_result res;
+	const struct cw_kind *kind = cw_kind_named(a->cmd->name);
+	struct cw_change_result res = {0};
 	struct cw_error err;
 	char rows[160];
 
@@ -83,7 +73,7 @@ run_correct(struct cw_ctx *ctx, const struct cw_args *a)
 	const struct cw_kind *kind = a->cmd->kind;
 	const char *values[CW_KIND_MAX_FIELDS] = {0};
 	bool clear[CW_KIND_MAX_FIELDS] = {0};
-	struct cw_change_result res;
+	struct cw_change_result res = {0};
 	struct cw_error err;
 	char rows[160], now[CW_DATETIME_LEN + 8], was[CW_DATETIME_LEN + 8];
 

@@ -45,12 +45,6 @@ struct list_spec {
 	int slot;                      /* the kind's index in cw_kinds */
 };
 
-static bool
-free_text(const struct cw_field *f)
-{
-	return f->type == CW_F_TEXT && f->metavar && strcmp(f->metavar, "TEXT") == 0;
-}
-
 /* "mash-ref" as a JSON key (mash_ref) and a heading (Mash ref). */
 static void
 names_of(const char *name, char *key, char *label, size_t size)
@@ -99,7 +93,7 @@ flags_of(const struct cw_field *f)
 	case CW_F_INT:
 		return CW_COL_NUMBER;
 	default:
-		return free_text(f) ? CW_COL_HIDE(1) : 0;
+		return cw_field_free_text(f) ? CW_COL_HIDE(1) : 0;
 	}
 }
 
@@ -153,7 +147,7 @@ spec_of(const struct cw_kind *kind)
 		shown(&fields[date], cols[2 + date], col, sizeof(col));
 		len = (size_t)snprintf(sql, size, "SELECT left(r.id::text, 8), %s, p.name", col);
 		for (int i = 0; i < nfields; i++) {
-			if (i == date || free_text(&fields[i]))
+			if (i == date || cw_field_free_text(&fields[i]))
 				continue;
 			names_of(fields[i].name, s->keys[n], s->labels[n], sizeof(s->keys[n]));
 			s->cols[with][n] = (struct cw_col){s->keys[n], s->labels[n], flags_of(&fields[i])};
@@ -162,7 +156,7 @@ spec_of(const struct cw_kind *kind)
 			len += (size_t)snprintf(sql + len, size - len, ", %s", col);
 		}
 		for (int i = 0; i < nfields; i++)
-			if (free_text(&fields[i])) {
+			if (cw_field_free_text(&fields[i])) {
 				snprintf(s->text_column, sizeof(s->text_column), "%s", cols[2 + i]);
 				text = i;
 			}
@@ -248,13 +242,42 @@ rows_table(const struct list_spec *s, bool with, bool skip_text, const char *tit
 	return t;
 }
 
-static const struct cw_kind *
-kind_of(const struct cw_cmd *cmd)
+/* Print t (NULL: out of memory), saying when total rows matched and fewer
+ * are shown: nothing is cut silently. */
+static int
+emit_counted(struct cw_ctx *ctx, struct cw_table *t, long total)
 {
-	char name[32];
+	struct cw_error err;
 
-	snprintf(name, sizeof(name), "%.*s", (int)strcspn(cmd->name, " "), cmd->name);
-	return cw_kind_named(name);
+	if (t == NULL) {
+		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+		return cw_fail(&err);
+	}
+	if (total > (long)cw_table_rows(t)) {
+		char footer[128];
+		snprintf(footer, sizeof(footer), "(showing %zu of %ld; --limit 0 for all)", cw_table_rows(t),
+			 total);
+		cw_table_footer(t, footer);
+	}
+	return cw_emit(ctx, t);
+}
+
+/* Rows of r, columns 0..n-1, as a table of cols (NULL when out of memory). */
+static struct cw_table *
+table_from(const char *title, const struct cw_col *cols, int n, const PGresult *r)
+{
+	struct cw_table *t = cw_table_new(title, cols, n);
+
+	for (int i = 0; t && i < PQntuples(r); i++) {
+		const char *cells[MAX_COLS];
+		for (int c = 0; c < n && c < MAX_COLS; c++)
+			cells[c] = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
+		if (!cw_table_add(t, cells)) {
+			cw_table_free(t);
+			return NULL;
+		}
+	}
+	return t;
 }
 
 static int
@@ -263,7 +286,7 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 	static const struct cw_field limit_f = {"limit", CW_F_INT, NULL, false, 0, 1000000, "N", "", "50"};
 	static const struct cw_field since_f = {"since", CW_F_DATE, NULL, false, 0, CW_F_ANY_DAY, "DATE", "",
 						NULL};
-	const struct cw_kind *kind = kind_of(a->cmd);
+	const struct cw_kind *kind = cw_kind_named(a->cmd->name);
 	const struct list_spec *s = spec_of(kind);
 	char limit[16], since[16], pid[CW_UUID_LEN], pname[304], title[400], q[320];
 	const char *p[5] = {NULL, cw_flag(a, "mine") ? "t" : "f", NULL, NULL, limit};
@@ -307,17 +330,7 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 	total = PQntuples(r) ? atol(PQgetvalue(r, 0, s->ncols[with])) : 0;
 	t = rows_table(s, with, false, title, r);
 	PQclear(r);
-	if (t == NULL) {
-		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
-		return cw_fail(&err);
-	}
-	if (total > (long)cw_table_rows(t)) {
-		char footer[128];
-		snprintf(footer, sizeof(footer), "(showing %zu of %ld; --limit 0 for all)", cw_table_rows(t),
-			 total);
-		cw_table_footer(t, footer);
-	}
-	return cw_emit(ctx, t);
+	return emit_counted(ctx, t, total);
 }
 
 /* ---- show ---- */
@@ -367,16 +380,7 @@ history_of(struct cw_ctx *ctx, const struct list_spec *s, const char *rows, bool
 	r = cw_db_query(ctx->db, slot[with], 1, p, err);
 	if (r == NULL)
 		return NULL;
-	t = cw_table_new(title, history_cols, 6);
-	for (int i = 0; t && i < PQntuples(r); i++) {
-		const char *cells[6];
-		for (int c = 0; c < 6; c++)
-			cells[c] = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
-		if (!cw_table_add(t, cells)) {
-			cw_table_free(t);
-			t = NULL;
-		}
-	}
+	t = table_from(title, history_cols, 6, r);
 	PQclear(r);
 	if (t == NULL)
 		cw_error_set(err, CW_EXIT_FAIL, "out of memory");
@@ -419,9 +423,9 @@ status_of(struct cw_ctx *ctx, const struct list_spec *s, const char *rows, char 
 static int
 run_show(struct cw_ctx *ctx, const struct cw_args *a)
 {
-	const struct cw_kind *kind = kind_of(a->cmd);
+	const struct cw_kind *kind = cw_kind_named(a->cmd->name);
 	const struct list_spec *s = spec_of(kind);
-	char rows[CW_FOUND_MAX_ROWS * (CW_UUID_LEN + 1) + 3] = "{", status[512], cases[256], title[400], q[320];
+	char rows[CW_FOUND_ARRAY_LEN], status[512], cases[256], title[400], q[320];
 	const char *p[5] = {NULL, "f", NULL, rows, NULL};
 	struct cw_found f;
 	struct cw_error err;
@@ -442,9 +446,7 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	if (!cw_record_find(ctx->db, kind, a->pos[0], &f, &err))
 		return cw_fail(&err);
-	for (int i = 0; i < f.nrows; i++)
-		snprintf(rows + strlen(rows), sizeof(rows) - strlen(rows), "%s%s", i ? "," : "", f.rows[i].id);
-	strcat(rows, "}");
+	cw_found_array(&f, rows, sizeof(rows));
 	if (!reads_text(ctx, s, &with, &reasons, &err))
 		return cw_fail(&err);
 	if ((r = cw_db_query(ctx->db, s->sql[with], 5, p, &err)) == NULL)
@@ -562,29 +564,10 @@ run_recent(struct cw_ctx *ctx, const struct cw_args *a)
 	if ((r = cw_db_query(ctx->db, RECENT_SQL, 1, p, &err)) == NULL)
 		return cw_fail(&err);
 	snprintf(title, sizeof(title), "Recorded by %s, newest first", cw_db_user(ctx->db));
-	t = cw_table_new(title, recent_cols, 7);
-	for (int i = 0; t && i < PQntuples(r); i++) {
-		const char *cells[7];
-		for (int c = 0; c < 7; c++)
-			cells[c] = PQgetvalue(r, i, c);
-		if (!cw_table_add(t, cells)) {
-			cw_table_free(t);
-			t = NULL;
-		}
-	}
+	t = table_from(title, recent_cols, 7, r);
 	total = PQntuples(r) ? atol(PQgetvalue(r, 0, 7)) : 0;
 	PQclear(r);
-	if (t == NULL) {
-		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
-		return cw_fail(&err);
-	}
-	if (total > (long)cw_table_rows(t)) {
-		char footer[128];
-		snprintf(footer, sizeof(footer), "(showing %zu of %ld; --limit 0 for all)", cw_table_rows(t),
-			 total);
-		cw_table_footer(t, footer);
-	}
-	return cw_emit(ctx, t);
+	return emit_counted(ctx, t, total);
 }
 
 static const struct cw_opt list_opts[] = {

@@ -31,8 +31,10 @@ static const char *const domains[] = {"safe", "effective", "caring", "responsive
 const struct cw_kind *
 cw_kind_named(const char *name)
 {
+	size_t len = strcspn(name, " ");
+
 	for (int i = 0; i < cw_kinds_n; i++)
-		if (strcmp(cw_kinds[i]->name, name) == 0)
+		if (strlen(cw_kinds[i]->name) == len && strncmp(cw_kinds[i]->name, name, len) == 0)
 			return cw_kinds[i];
 	return NULL;
 }
@@ -61,14 +63,6 @@ kind_table(const struct cw_kind *kind)
 	    cw_kind_columns(kind, buf, sizeof(buf), &table, cols, 2 + CW_KIND_MAX_FIELDS) > 0)
 		snprintf(tables[k], sizeof(tables[k]), "%s", table);
 	return tables[k];
-}
-
-/* A free-text field (what people write: kept from readonly, never read
- * here, never in a message). */
-static bool
-free_text(const struct cw_field *f)
-{
-	return f->type == CW_F_TEXT && f->metavar && strcmp(f->metavar, "TEXT") == 0;
 }
 
 /* "a1b2c3d4" or a whole UUID into the range of ids it names. */
@@ -146,9 +140,9 @@ cw_record_find(struct cw_db *db, const struct cw_kind *kind, const char *ref, st
 		for (int d = 0; d < 6; d++) {
 			char rowid[CW_UUID_LEN];
 			cw_uuid_derive(lo, domains[d], rowid);
-			snprintf(arr + strlen(arr), sizeof(arr) - strlen(arr), "%s%s", d ? "," : "", rowid);
+			snprintf(arr + strlen(arr), sizeof(arr) - strlen(arr), "%s%s%s", d ? "," : "", rowid,
+				 d == 5 ? "}" : "");
 		}
-		strcat(arr, "}");
 		PQclear(r);
 		r = cw_db_query(db, cqc_any_sql, 1, ap, err);
 		if (r == NULL)
@@ -180,6 +174,17 @@ cw_record_find(struct cw_db *db, const struct cw_kind *kind, const char *ref, st
 	snprintf(out->provider_name, sizeof(out->provider_name), "%s", PQgetvalue(r, 0, 3));
 	PQclear(r);
 	return true;
+}
+
+void
+cw_found_array(const struct cw_found *f, char *buf, size_t size)
+{
+	size_t len = (size_t)snprintf(buf, size, "{");
+
+	for (int i = 0; i < f->nrows && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? "," : "", f->rows[i].id);
+	if (len < size)
+		snprintf(buf + len, size - len, "}");
 }
 
 /* The reason: required, one to 20000 characters of text. */
@@ -301,7 +306,7 @@ read_old(struct cw_db *db, const struct cw_found *f, struct old_values *o, struc
 	const struct cw_kind *kind = f->kind;
 	const bool cqc = kind == &cw_kind_cqc, concern = kind == &cw_kind_concern;
 	int k = kind_index(kind);
-	char arr[CW_FOUND_MAX_ROWS * (CW_UUID_LEN + 1) + 3] = "{";
+	char arr[CW_FOUND_ARRAY_LEN];
 	const char *p[1] = {arr};
 	PGresult *r;
 
@@ -325,7 +330,7 @@ read_old(struct cw_db *db, const struct cw_found *f, struct old_values *o, struc
 				return cw_error_set(err, CW_EXIT_FAIL, "the %s INSERT does not parse", kind->name);
 			len = (size_t)snprintf(sql[k], sizeof(sql[k]), "SELECT r.id::text");
 			for (int i = 0; i < kind->nfields; i++) {
-				if (free_text(&kind->fields[i]))
+				if (cw_field_free_text(&kind->fields[i]))
 					snprintf(col, sizeof(col), "NULL");
 				else
 					column_text(&kind->fields[i], cols[2 + i], col, sizeof(col));
@@ -347,9 +352,7 @@ read_old(struct cw_db *db, const struct cw_found *f, struct old_values *o, struc
 			return cw_error_set(err, CW_EXIT_FAIL, "the %s query is too long", kind->name);
 		}
 	}
-	for (int i = 0; i < f->nrows; i++)
-		snprintf(arr + strlen(arr), sizeof(arr) - strlen(arr), "%s%s", i ? "," : "", f->rows[i].id);
-	strcat(arr, "}");
+	cw_found_array(f, arr, sizeof(arr));
 	r = cw_db_query(db, sql[k], 1, p, err);
 	if (r == NULL)
 		return false;
@@ -370,7 +373,7 @@ read_old(struct cw_db *db, const struct cw_found *f, struct old_values *o, struc
 			continue;
 		}
 		for (int j = 0; j < kind->nfields; j++) {
-			o->known[j] = !free_text(&kind->fields[j]);
+			o->known[j] = !cw_field_free_text(&kind->fields[j]);
 			snprintf(o->v[i][j], sizeof(o->v[i][j]), "%s", PQgetvalue(r, row, 1 + j));
 		}
 		if (concern) {
@@ -577,7 +580,7 @@ cw_record_correct(struct cw_db *db, const struct cw_kind *kind, const char *ref,
 		given[i] = true;
 		norm[i] = is_null ? NULL : vals[i];
 		any = true;
-		text_given = text_given || free_text(f);
+		text_given = text_given || cw_field_free_text(f);
 	}
 	if (!check_because(because, "corrected", err))
 		goto out;
@@ -643,7 +646,7 @@ cw_record_correct(struct cw_db *db, const struct cw_kind *kind, const char *ref,
 				rvals[n] = norm[i];
 				rgiven[n] = true;
 				n++;
-				if (free_text(&kind->fields[i]))
+				if (cw_field_free_text(&kind->fields[i]))
 					note_change(res->changed, sizeof(res->changed), kind->fields[i].name, NULL, NULL);
 				else if (strcmp(o->v[row][i], norm[i] ? norm[i] : "") != 0)
 					note_change(res->changed, sizeof(res->changed), kind->fields[i].name,
@@ -681,8 +684,8 @@ cw_record_correct(struct cw_db *db, const struct cw_kind *kind, const char *ref,
 		goto out;
 	}
 	/* 4. A concern's case: a new risk or received time, a new due time. */
-	if (concern && o->case_number > 0 && ((given[0] && strcmp(o->v[0][0], norm[0]) != 0) ||
-					      (given[4] && strcmp(o->v[0][4], norm[4]) != 0))) {
+	if (concern && o->case_number > 0 && ((given[0] && norm[0] && strcmp(o->v[0][0], norm[0]) != 0) ||
+					      (given[4] && norm[4] && strcmp(o->v[0][4], norm[4]) != 0))) {
 		const char *risk = given[0] ? norm[0] : o->v[0][0], *received = given[4] ? norm[4] : o->v[0][4];
 
 		if (!concern_due(db, o, o->v[0][0], risk, received, due, sizeof(due), title, sizeof(title), err))

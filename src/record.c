@@ -158,6 +158,12 @@ const struct cw_kind *const cw_kinds[] = {
 };
 const int cw_kinds_n = (int)(sizeof(cw_kinds) / sizeof(cw_kinds[0]));
 
+bool
+cw_field_free_text(const struct cw_field *f)
+{
+	return f->type == CW_F_TEXT && f->metavar && strcmp(f->metavar, "TEXT") == 0;
+}
+
 void
 cw_uuid_new(char out[CW_UUID_LEN])
 {

@@ -18,6 +18,7 @@
 #define CAREWATCH_CORRECT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "carewatch/db.h"
 #include "carewatch/record.h"
@@ -36,6 +37,11 @@ struct cw_found {
 	char provider_id[CW_UUID_LEN];
 	char provider_name[304];
 };
+
+/* f's row ids as a PostgreSQL uuid[] literal ("{id,id}") into buf, which
+ * CW_FOUND_ARRAY_LEN always holds.  Never fails. */
+#define CW_FOUND_ARRAY_LEN (CW_FOUND_MAX_ROWS * (CW_UUID_LEN + 1) + 3)
+void cw_found_array(const struct cw_found *f, char *buf, size_t size);
 
 /* Find the record ref of kind.  Not found, or a prefix shared by several
  * records: CW_EXIT_NOTFOUND; a malformed reference: CW_EXIT_USAGE.  Reads
@@ -75,7 +81,8 @@ bool cw_record_correct(struct cw_db *db, const struct cw_kind *kind, const char 
 		       const char *id, struct cw_change_result *res, struct cw_error *err)
 	__attribute__((warn_unused_result));
 
-/* The kind whose command group is name ("concern"), or NULL. */
+/* The kind whose command group is name's first word ("concern", or
+ * "concern list"), or NULL. */
 const struct cw_kind *cw_kind_named(const char *name);
 
 #endif
