@@ -287,6 +287,9 @@ cw_cmd_find(int argc, char **argv, int *used, struct cw_error *err)
 static const struct {
 	const char *old, *now;
 } renamed_opts[] = {
+	/* Why a record is corrected or withdrawn is --because (cmd_correct.c);
+	 * first, so those commands suggest it rather than their --note. */
+	{"reason", "because"}, {"why", "because"},
 	{"summary", "note"}, {"notes", "note"}, {"reason", "note"}, {"comment", "note"},
 	{"text", "note"}, {"role", "officer"}, {"user", "officer"}, {"login", "officer"},
 };

@@ -291,7 +291,8 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 	if (ctx->format == CW_FMT_JSON)
 		return show_json(ctx, id);
 	r = cw_db_query(ctx->db,
-			"SELECT c.number, p.name, c.risk, c.state, c.title,"
+			"SELECT c.number, p.name, c.risk, c.state || CASE WHEN c.withdrawn_at IS NOT NULL"
+			"   THEN ' (its concern was withdrawn)' ELSE '' END, c.title,"
 			" to_char(c.opened_at, 'YYYY-MM-DD HH24:MI TZ'),"
 			" coalesce(to_char(c.due_at, 'YYYY-MM-DD HH24:MI TZ'), 'no response target'),"
 			" coalesce(to_char(c.responded_at, 'YYYY-MM-DD HH24:MI TZ'), '-'),"

@@ -158,6 +158,12 @@ const struct cw_kind *const cw_kinds[] = {
 };
 const int cw_kinds_n = (int)(sizeof(cw_kinds) / sizeof(cw_kinds[0]));
 
+bool
+cw_field_free_text(const struct cw_field *f)
+{
+	return f->type == CW_F_TEXT && f->metavar && strcmp(f->metavar, "TEXT") == 0;
+}
+
 void
 cw_uuid_new(char out[CW_UUID_LEN])
 {
@@ -486,10 +492,8 @@ queue_cqc(struct cw_db_batch *b, struct record_job *job, int *first)
 	return given;
 }
 
-/* The column list of kind's INSERT ("INSERT INTO t (c0, c1, ...) VALUES"):
- * the table into table, the columns into cols (pointing into buf). */
-static int
-insert_columns(const struct cw_kind *kind, char *buf, size_t size, const char **table,
+int
+cw_kind_columns(const struct cw_kind *kind, char *buf, size_t size, const char **table,
 	       const char **cols, int max)
 {
 	static const char insert_into[] = "INSERT INTO ";
@@ -524,7 +528,7 @@ record_same(struct cw_db *db, const struct record_job *job, struct cw_error *err
 	static char compare[sizeof(cw_kinds) / sizeof(cw_kinds[0])][2048];
 	char buf[512], differ[256] = "", *sql = NULL;
 	const char *table = "", *cols[2 + CW_KIND_MAX_FIELDS] = {0};
-	int n = insert_columns(kind, buf, sizeof(buf), &table, cols, 2 + CW_KIND_MAX_FIELDS);
+	int n = cw_kind_columns(kind, buf, sizeof(buf), &table, cols, 2 + CW_KIND_MAX_FIELDS);
 	size_t len;
 	PGresult *r;
 

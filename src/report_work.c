@@ -343,7 +343,8 @@ cw_report_response(struct cw_db *db, struct cw_report *rep, const struct cw_repo
 			"WITH" CUTS_SQL ","
 			" c AS ("
 			" SELECT width_bucket(f.due_at, t.cut) AS i,"
-			"   CASE WHEN f.responded_at IS NOT NULL AND f.responded_at <= f.due_at THEN 'on_time'"
+			"   CASE WHEN f.withdrawn_at IS NOT NULL THEN NULL"
+			"        WHEN f.responded_at IS NOT NULL AND f.responded_at <= f.due_at THEN 'on_time'"
 			"        WHEN f.responded_at IS NOT NULL THEN 'late'"
 			"        WHEN f.closed_at IS NOT NULL AND f.closed_at <= f.due_at THEN NULL"
 			"        WHEN f.due_at < now() THEN 'open_past_due'"
@@ -375,7 +376,8 @@ cw_report_response(struct cw_db *db, struct cw_report *rep, const struct cw_repo
 		 "case opened. On time: the first response recorded on the case was at or before the due "
 		 "time; late: after it; open past due: no response and the due time has passed; not yet "
 		 "due: no response and still time. A case closed before its due time without a response "
-		 "is not counted. On time %% = on time / (on time + late + open past due).");
+		 "is not counted, nor is the case of a withdrawn concern. On time %% = on time / (on time "
+		 "+ late + open past due).");
 	if (n > 0) {
 		double due = cw_report_num(s->table, n - 1, 1), on = cw_report_num(s->table, n - 1, 2);
 		double late = cw_report_num(s->table, n - 1, 3), open = cw_report_num(s->table, n - 1, 4);
@@ -436,7 +438,8 @@ cw_report_active_cases(struct cw_db *db, struct cw_report *rep, const struct cw_
 			"     (CASE WHEN f.closed_at IS NOT NULL THEN greatest(f.opened_at, f.closed_at) END, -1))"
 			"     e(at, d)"
 			"  WHERE coalesce(f.closed_at, 'infinity'::timestamptz) >=" PERIOD_START
-			"    AND f.opened_at <" PERIOD_END " AND e.at <" PERIOD_END FILTER(3, 4) "),"
+			"    AND f.opened_at <" PERIOD_END " AND e.at <" PERIOD_END " AND f.withdrawn_at IS NULL"
+			FILTER(3, 4) "),"
 			" b AS (SELECT key, i, sum(d) AS d FROM ev GROUP BY key, i)"
 			" SELECT m.month, k.key,"
 			"        sum(coalesce(b.d, 0)) OVER (PARTITION BY k.key ORDER BY m.i)"

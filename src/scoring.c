@@ -18,9 +18,10 @@
  *
  * For every provider they come from the *_current views.  For one provider
  * they come from the tables with the views' own test ("no row supersedes
- * it") written out: the same rows, but a new connection plans it faster,
- * since nothing has to open and expand nine view definitions first, and a
- * one-shot command is always on a new connection. */
+ * it and it is not withdrawn", schema/030_corrections.sql) written out:
+ * the same rows, but a new connection plans it faster, since nothing has
+ * to open and expand nine view definitions first, and a one-shot command
+ * is always on a new connection. */
 #define INTEL_ROWS(FROM, WHERE)                                                                   \
 	"SELECT x.provider_id, 'concern', x.id, extract(epoch FROM x.received_at)::bigint, x.risk,"    \
 	"  x.category, x.safeguarding::text FROM " FROM("concern") WHERE("concern")                   \
@@ -51,10 +52,11 @@
 #define FROM_VIEW(t) t "_current x"
 #define WHERE_ALL(t) ""
 #define FROM_TABLE(t) t " x"
+#define NOT_WITHDRAWN " AND NOT EXISTS (SELECT 1 FROM record_withdrawal w WHERE w.record_id = x.id)"
 #define WHERE_ONE(t) " WHERE x.provider_id = $1 AND NOT EXISTS (SELECT 1 FROM " t " s" \
-	" WHERE s.supersedes = x.id)"
+	" WHERE s.supersedes = x.id)" NOT_WITHDRAWN
 #define WHERE_SOME(t) " WHERE x.provider_id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM " t " s" \
-	" WHERE s.supersedes = x.id)"
+	" WHERE s.supersedes = x.id)" NOT_WITHDRAWN
 
 const char cw_intel_rows_one_sql[] = INTEL_ROWS(FROM_TABLE, WHERE_ONE);
 const char cw_intel_rows_some_sql[] = "SELECT * FROM (" INTEL_ROWS(FROM_TABLE, WHERE_SOME) ") i ORDER BY 1";

@@ -531,10 +531,13 @@ cw_worklist_month_period(struct cw_date first, cw_time *from, cw_time *to)
 }
 
 /* How a case due in the period fared, judged at $3 (worklist.h); NULL for a
- * case closed by its due time without a response, which is not counted
- * (the same rule as the dashboards' response compliance, report_work.c). */
+ * case closed by its due time without a response, and for the case of a
+ * withdrawn concern (schema/030_corrections.sql), neither of which is
+ * counted (the same rule as the dashboards' response compliance,
+ * report_work.c). */
 #define OUTCOME_SQL                                                                         \
-	"CASE WHEN c.responded_at IS NOT NULL AND c.responded_at <= c.due_at THEN 'on_time'"  \
+	"CASE WHEN c.withdrawn_at IS NOT NULL THEN NULL"                                      \
+	"     WHEN c.responded_at IS NOT NULL AND c.responded_at <= c.due_at THEN 'on_time'"  \
 	"     WHEN c.responded_at IS NOT NULL THEN 'late'"                                    \
 	"     WHEN c.closed_at IS NOT NULL AND c.closed_at <= c.due_at THEN NULL"             \
 	"     WHEN c.state = 'closed' THEN 'closed_unanswered'"                               \
@@ -614,7 +617,7 @@ cw_response_breaches(struct cw_db *db, cw_time from, cw_time to, cw_time now,
 			   "SELECT" LIST_COLUMNS
 			   " FROM case_file c JOIN provider p ON p.id = c.provider_id"
 			   " WHERE c.due_at >= $1::timestamptz AND c.due_at < $2::timestamptz"
-			   " AND ($4::text IS NULL OR p.locality = $4)"
+			   " AND ($4::text IS NULL OR p.locality = $4) AND c.withdrawn_at IS NULL"
 			   " AND (c.responded_at > c.due_at OR (c.responded_at IS NULL"
 			   "      AND (c.closed_at > c.due_at OR (c.state <> 'closed' AND c.due_at < $3::timestamptz))))"
 			   " ORDER BY c.due_at, c.number",

@@ -7,7 +7,8 @@
  * scorer writes once a write has queued the provider (013's triggers);
  * `provider explain` evaluates the rules afresh.  After each kind of write
  * and one pass of the scorer (`scorer --once`, as the running scorer does
- * within a second), all three must give the same total and band.
+ * within a second), all three must give the same total and band; the
+ * same after a correction and a withdrawal.
  */
 #include <math.h>
 #include <stdio.h>
@@ -190,6 +191,32 @@ test_agreement_show_list_and_explain_after_every_kind_of_write(void **state)
 	/* Most writes move the score: the screens agreed on new figures, not
 	 * on one that never changed. */
 	assert_true(moved >= 6);
+	/* A correction and a withdrawal (030) rescore too. */
+	{
+		char concern[40], notice[40];
+		const struct {
+			const char *what;
+			const char *argv[12];
+		} changes[] = {
+			{"a correction", {"concern", "correct", concern, "--risk", "very_high", "--because",
+					  "Rated too low", NULL}},
+			{"a withdrawal", {"notice", "withdraw", notice, "--because", "Entered in error", NULL}},
+		};
+
+		snprintf(concern, sizeof(concern), "%s", tl_query1(owner, "SELECT id FROM concern_current"));
+		snprintf(notice, sizeof(notice), "%s",
+			 tl_query1(owner, "SELECT id FROM performance_notice_current"));
+		for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+			double stored, fresh;
+
+			free(tl_run_out(changes[i].argv, OFFICER, 0));
+			assert_true(tl_count(owner, "SELECT count(*) FROM score_queue") >= 1);
+			show_and_explain(&stored, &fresh);
+			assert_true(fabs(stored - fresh) > 0.005);
+			tl_scorer_drain();
+			screens_agree(changes[i].what);
+		}
+	}
 }
 
 int

@@ -81,6 +81,14 @@ static const struct {
 	 "hint: did you mean '--note'?"},
 	{{"restriction", "add", "X", "--reason", "Why", NULL}, 2,
 	 "carewatch: error: unknown option '--reason' for 'carewatch restriction add'\nhint: did you mean '--note'?"},
+	/* Why a record is corrected or withdrawn is --because, on every kind. */
+	{{"concern", "withdraw", "X", "--reason", "Why", NULL}, 2,
+	 "carewatch: error: unknown option '--reason' for 'carewatch concern withdraw'\n"
+	 "hint: did you mean '--because'? (one name on every command: --because)\n"},
+	{{"restriction", "correct", "X", "--reason", "Why", NULL}, 2,
+	 "carewatch: error: unknown option '--reason' for 'carewatch restriction correct'\n"
+	 "hint: did you mean '--because'?"},
+	{{"concern", "correct", NULL}, 2, "carewatch: error: 'carewatch concern correct' needs ID\n"},
 	{{"audit", "--role", "alice", NULL}, 2,
 	 "carewatch: error: unknown option '--role' for 'carewatch audit'\nhint: did you mean '--officer'?"},
 	{{"worklist", "alice", NULL}, 2,
@@ -197,7 +205,10 @@ test_cli_help_noun_and_dash_h(void **state)
 }
 
 /* One name per concept: free text is --note and the officer --officer on
- * every command that takes them; the old spellings appear nowhere. */
+ * every command that takes them; the old spellings appear nowhere.  The
+ * one other free text is why a record is corrected or withdrawn: --because,
+ * on those two steps of every kind and nowhere else (a correction's --note
+ * is the record's own text, as in `KIND add`). */
 static void
 test_cli_one_option_name_per_concept(void **state)
 {
@@ -212,11 +223,21 @@ test_cli_one_option_name_per_concept(void **state)
 	assert_null(strstr(out, "\\-\\-notes\\fR"));
 	assert_null(strstr(out, "\\-\\-reason\\fR"));
 	assert_non_null(strstr(out, "\\-\\-note\\fR \\fITEXT"));
+	{
+		int because = 0;
+		for (const char *p = out; (p = strstr(p, "\\-\\-because\\fR \\fITEXT")) != NULL; p++)
+			because++;
+		/* correct and withdraw of the nine kinds */
+		assert_int_equal(because, 18);
+	}
 	free(out);
 	free(err);
 	for (const char *const *cmd = (const char *const[]){"concern add", "visit add", "safeguarding add",
 		 "notice add", "restriction add", "case close", "case reopen", "case assign", "case respond",
-		 "worklist", "audit", "case list", NULL}; *cmd; cmd++) {
+		 "worklist", "audit", "case list", "concern correct", "concern withdraw", "visit correct",
+		 "cqc correct", "cqc withdraw", "notice correct", "restriction withdraw", "survey correct",
+		 NULL}; *cmd; cmd++) {
+		const bool change = strstr(*cmd, " correct") || strstr(*cmd, " withdraw");
 		char line[64], *sp;
 		const char *argv[5] = {NULL};
 
@@ -232,8 +253,18 @@ test_cli_one_option_name_per_concept(void **state)
 		for (size_t i = 0; i < sizeof(retired) / sizeof(retired[0]); i++)
 			if (strstr(out, retired[i]))
 				fail_msg("'%s --help' still offers %s", *cmd, retired[i]);
-		if (strstr(out, "TEXT") && !strstr(out, "--note TEXT"))
+		if (change && !strstr(out, "--because TEXT"))
+			fail_msg("'%s --help' does not take the reason as --because", *cmd);
+		if (!change && strstr(out, "--because"))
+			fail_msg("'%s --help' offers --because, which is for correct and withdraw", *cmd);
+		if (strstr(out, "TEXT") && !strstr(out, "--note TEXT") && !change)
 			fail_msg("'%s --help' takes free text under another name than --note", *cmd);
+		if (change) {
+			/* Its free text is the record's --note and the step's --because only. */
+			for (const char *p = out + 9; (p = strstr(p, " TEXT")) != NULL; p++)
+				if (strncmp(p - 6, "--note", 6) != 0 && strncmp(p - 9, "--because", 9) != 0)
+					fail_msg("'%s --help' takes free text under another name", *cmd);
+		}
 		if (strstr(out, "LOGIN") && !strstr(out, "--officer LOGIN"))
 			fail_msg("'%s --help' chooses an officer other than with --officer", *cmd);
 		free(out);

@@ -68,6 +68,19 @@ extern const struct cw_kind cw_kind_concern, cw_kind_visit, cw_kind_safeguarding
 extern const struct cw_kind *const cw_kinds[];
 extern const int cw_kinds_n;
 
+/* True when f is free text people write (a summary, notes, a reason; its
+ * metavar is TEXT): kept from read-only logins, out of messages and logs.
+ * A reference such as a MASH number is not.  Never fails. */
+bool cw_field_free_text(const struct cw_field *f);
+
+/* The table and columns of kind's INSERT ("INSERT INTO t (c0, c1, ...)"):
+ * *table and cols[0..] point into buf (c0 is id, c1 provider_id, then one
+ * column per field in order; the CQC kind, which writes a row per domain,
+ * has its own).  Returns the number of columns, or -1 when the INSERT does
+ * not parse (a programming error). */
+int cw_kind_columns(const struct cw_kind *kind, char *buf, size_t size, const char **table,
+		    const char **cols, int max);
+
 /* Check text typed or imported for storing: valid UTF-8, no control
  * characters (C0, DEL or C1) other than tab and newline, and no newline
  * either when one_line (names, titles, references, logins); not blank; at
