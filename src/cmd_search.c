@@ -4,7 +4,7 @@
  *
  * The search itself is api.search (schema/021_search.sql): PostgreSQL text
  * search with the 'english' configuration over concern summaries, visit
- * notes, case notes and flag decision notes, newest first (028).  The
+ * notes, case notes and flag decision notes, newest first (032).  The
  * function decides who may search (officers and managers, who may read the
  * free text anyway), so psql gets the same answer and the same refusal as
  * this command.  Here: the options are checked, the provider resolved, and

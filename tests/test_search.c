@@ -1,6 +1,6 @@
 /*
  * test_search.c - `carewatch search` and api.search (schema/021_search.sql,
- * 028_search_fast.sql).
+ * 032_search_fast.sql).
  *
  * A few concerns, a visit and a case closure at two providers, then:
  * English stemming ("falling" finds "falls"), case notes found with their
@@ -244,7 +244,7 @@ test_search_refused_for_readonly_and_batch(void **state)
 		"SELECT summary FROM concern", "SELECT notes FROM visit", "SELECT note FROM case_event",
 		"SELECT closure_note FROM case_file", "SELECT decision_note FROM restriction_flag",
 		"SELECT count(*) FROM concern WHERE to_tsvector('english', summary) @@ 'fall'",
-		/* 028's parsed words are as private as the notes. */
+		/* 032's parsed words are as private as the notes. */
 		"SELECT summary_tsv FROM concern", "SELECT notes_tsv FROM visit",
 		"SELECT note_tsv FROM case_event", "SELECT decision_note_tsv FROM restriction_flag",
 	};

@@ -53,7 +53,7 @@ unset PGSERVICE PGOPTIONS PGPASSWORD
 export NO_COLOR=1
 t0=$(date +%s)
 "$bin" db migrate >/dev/null
-echo "db migrate: $(($(date +%s) - t0)) s (021 and 028_search_fast.sql's columns and indexes the first time)"
+echo "db migrate: $(($(date +%s) - t0)) s (021 and 032_search_fast.sql's columns and indexes the first time)"
 "$bin" db role add bench_officer --as officer >/dev/null
 pgc_psql -d "$PGDATABASE" -q -c "VACUUM (ANALYZE) concern, visit, case_event, restriction_flag" >/dev/null
 echo "data: $(pgc_psql -d "$PGDATABASE" -At -c \
@@ -124,7 +124,7 @@ printf 'for comparison: psql -c "SELECT 1" median %s ms; load average %s\n' "$(p
 echo "each search: median ms of $n runs, notes matched (the whole command: start, connect, search, output)"
 for i in $(seq 0 $((nq - 1))); do
 	IFS=$'\x1f' read -r -a a <<<"${args[$i]}"
-	# The search counts no further than it shows (028), so: how many of
+	# The search counts no further than it shows (032), so: how many of
 	# the first 1,000.
 	hits=$("$bin" search "${a[@]}" --limit 1000 --format csv | tail -n +2 | wc -l)
 	[ "$hits" -lt 1000 ] || hits=">=1000"

@@ -1,5 +1,6 @@
--- 028_search_fast.sql: `carewatch search` in milliseconds at national scale
--- (issue 17).
+-- 032_search_fast.sql: `carewatch search` in milliseconds at national scale
+-- (issue 17).  Withdrawn and corrected records (030) are left out, as in
+-- the *_current views.
 --
 -- 021 ranked every match and counted them all.  At national scale (5.6
 -- million concerns, 2 million case notes) a common word matches hundreds
@@ -43,10 +44,13 @@ CREATE FUNCTION api.search_week(t timestamptz) RETURNS int
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN floor(extract(epoch FROM t AT TIME ZONE 'UTC') / 604800)::int;
 
--- A note's words, with its week's made-up word.
+-- A note's words, with its week's made-up word (none without a date; no
+-- words without a note).
 CREATE FUNCTION api.search_words(note text, t timestamptz) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN to_tsvector('english', note) || array_to_tsvector(ARRAY['~' || api.search_week(t)]);
+RETURN to_tsvector('english', note)
+       || CASE WHEN t IS NULL THEN ''::tsvector
+               ELSE array_to_tsvector(ARRAY['~' || api.search_week(t)]) END;
 -- Every role that writes notes computes them (a generated column's
 -- functions are called as the writer); they read nothing.
 ALTER FUNCTION api.search_week(timestamptz) OWNER TO carewatch_api;
@@ -119,17 +123,21 @@ BEGIN
   -- joins.
   FOR t IN SELECT * FROM (VALUES
     ('concern', 'received_at', 'summary_tsv', 'r.provider_id = $2',
-     'NOT EXISTS (SELECT 1 FROM concern s WHERE s.supersedes = r.id)', 'true',
+     'NOT EXISTS (SELECT 1 FROM concern s WHERE s.supersedes = r.id)'
+     ' AND NOT EXISTS (SELECT 1 FROM record_withdrawal w WHERE w.record_id = r.id)', 'true',
      'r.provider_id, ''concern''::text, r.received_at, NULL::bigint, r.id, r.summary, 0::bigint',
      ''),
     ('visit', 'visited_at', 'notes_tsv', 'r.provider_id = $2',
-     'NOT EXISTS (SELECT 1 FROM visit s WHERE s.supersedes = r.id)', 'r.notes IS NOT NULL',
+     'NOT EXISTS (SELECT 1 FROM visit s WHERE s.supersedes = r.id)'
+     ' AND NOT EXISTS (SELECT 1 FROM record_withdrawal w WHERE w.record_id = r.id)',
+     'r.notes IS NOT NULL',
      'r.provider_id, ''visit''::text, r.visited_at, NULL::bigint, r.id, r.notes, 0::bigint', ''),
     ('case_event', 'at', 'note_tsv',
      'r.case_id IN (SELECT k.id FROM case_file k WHERE k.provider_id = $2)', 'true',
      'r.note IS NOT NULL',
      'k.provider_id, CASE r.kind WHEN ''responded'' THEN ''response'' WHEN ''closed'' THEN'
-     ' ''closure'' WHEN ''reopened'' THEN ''reopening'' ELSE ''assignment'' END, r.at, k.number,'
+     ' ''closure'' WHEN ''reopened'' THEN ''reopening'' WHEN ''assigned'' THEN ''assignment'''
+     ' ELSE r.kind END, r.at, k.number,'
      ' k.id, r.note, r.id',
      ' JOIN case_file k ON k.id = r.case_id'),
     ('restriction_flag', 'decided_at', 'decision_note_tsv', 'r.provider_id = $2', 'true',
