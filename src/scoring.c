@@ -434,6 +434,21 @@ store(struct cw_db *db, struct cw_db_batch *b, const char *provider_id, const st
 }
 
 bool
+cw_scoring_copy_fields(struct cw_copybuf *b, const struct cw_score *s, char last)
+{
+	char num[32];
+	char *json = cw_score_summary_json(s);
+	bool ok;
+
+	snprintf(num, sizeof(num), "%.2f", s->total);
+	ok = json != NULL && cw_copybuf_field(b, num, '\t') &&
+	     cw_copybuf_field(b, cw_vocab_word(&cw_vocab_risk, (int)s->band), '\t') &&
+	     cw_copybuf_field(b, s->flag ? "t" : "f", '\t') && cw_copybuf_field(b, json, last);
+	free(json);
+	return ok;
+}
+
+bool
 cw_scoring_store(struct cw_db *db, const char *provider_id, const struct cw_score *s,
 		 const char *cause, const char *run_id, struct cw_error *err)
 {

@@ -90,6 +90,15 @@ bool cw_scoring_store(struct cw_db *db, const char *provider_id, const struct cw
 		      const char *cause, const char *run_id, struct cw_error *err)
 	__attribute__((warn_unused_result));
 
+/* A score's stored fields as COPY text, appended to b after whatever the
+ * caller put first: score, band, flag ("t"/"f") and detail (the summary,
+ * cw_score_summary_json), tab-separated, the last followed by last ('\t'
+ * when the caller adds fields, '\n' to end the row): the nightly's and the
+ * score history's rows.  False only when out of memory. */
+struct cw_copybuf;
+bool cw_scoring_copy_fields(struct cw_copybuf *b, const struct cw_score *s, char last)
+	__attribute__((warn_unused_result));
+
 /* The same, queued on batch b (whose run reports any failure).  Returns
  * false only when the score cannot be encoded (out of memory). */
 bool cw_scoring_store_queue(struct cw_db_batch *b, const char *provider_id,
