@@ -195,7 +195,7 @@ cw_backfill_run(struct cw_db *db, const struct cw_backfill_opts *o, struct cw_ba
 	struct cw_db *rd = NULL;
 	struct timespec t0, t1;
 	char got[8];
-	bool none, ok = false;
+	bool ok = false;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(rep, 0, sizeof(*rep));
@@ -214,14 +214,9 @@ cw_backfill_run(struct cw_db *db, const struct cw_backfill_opts *o, struct cw_ba
 		cw_error_hint(err, "wait for it to finish; backfills never overlap");
 		goto done;
 	}
-	r.rs = cw_scoring_active(db, &none, err);
-	if (r.rs == NULL) {
-		if (none) {
-			cw_error_set(err, CW_EXIT_NOTFOUND, "no ruleset is active");
-			cw_error_hint(err, "activate one with 'carewatch rules activate rules/default.rules'");
-		}
+	r.rs = cw_scoring_active_required(db, err);
+	if (r.rs == NULL)
 		goto done;
-	}
 	snprintf(rep->ruleset, sizeof(rep->ruleset), "%s", cw_rules_name(r.rs));
 	snprintf(rep->hash, sizeof(rep->hash), "%s", cw_rules_hash(r.rs));
 	rd = cw_db_open(o->conninfo, err);

@@ -362,7 +362,7 @@ cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts, struct cw_n
 	struct run r;
 	struct timespec t0, t1;
 	char got[8], latest[32];
-	bool none, ok = false, logged = false, saved = false;
+	bool ok = false, logged = false, saved = false;
 
 	memset(rep, 0, sizeof(*rep));
 	memset(&r, 0, sizeof(r));
@@ -380,14 +380,9 @@ cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts, struct cw_n
 		busy_error(db, err);
 		goto done;
 	}
-	r.rs = cw_scoring_active(db, &none, err);
-	if (r.rs == NULL) {
-		if (none) {
-			cw_error_set(err, CW_EXIT_NOTFOUND, "no ruleset is active");
-			cw_error_hint(err, "activate one with 'carewatch rules activate rules/default.rules'");
-		}
+	r.rs = cw_scoring_active_required(db, err);
+	if (r.rs == NULL)
 		goto rollback;
-	}
 	snprintf(rep->ruleset, sizeof(rep->ruleset), "%s", cw_rules_name(r.rs));
 	snprintf(rep->hash, sizeof(rep->hash), "%s", cw_rules_hash(r.rs));
 	cw_uuid_new(rep->run_id);

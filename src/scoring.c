@@ -128,6 +128,19 @@ cw_scoring_active(struct cw_db *db, bool *none, struct cw_error *err)
 	return rs;
 }
 
+const struct cw_ruleset *
+cw_scoring_active_required(struct cw_db *db, struct cw_error *err)
+{
+	bool none;
+	const struct cw_ruleset *rs = cw_scoring_active(db, &none, err);
+
+	if (rs == NULL && none) {
+		cw_error_set(err, CW_EXIT_NOTFOUND, "no ruleset is active");
+		cw_error_hint(err, "activate one with 'carewatch rules activate rules/default.rules'");
+	}
+	return rs;
+}
+
 static cw_time
 num(const char *s)
 {

@@ -28,6 +28,11 @@
  * module (valid until the next call). */
 const struct cw_ruleset *cw_scoring_active(struct cw_db *db, bool *none, struct cw_error *err);
 
+/* The active ruleset for a run that cannot go without one: as
+ * cw_scoring_active, but no ruleset is an error (CW_EXIT_NOTFOUND, with the
+ * hint to activate one).  Owned by this module. */
+const struct cw_ruleset *cw_scoring_active_required(struct cw_db *db, struct cw_error *err);
+
 /* The same in halves: queue the query (returns its batch index), then take
  * the ruleset from the run batch (same results as cw_scoring_active). */
 int cw_scoring_active_queue(struct cw_db_batch *b);
