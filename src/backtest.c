@@ -25,13 +25,6 @@ static const char *const outcome_labels[] = {"Requires improvement or Inadequate
 	"Restriction on all placements", "Closure"};
 const struct cw_vocab cw_vocab_bt_outcome = {"outcome", outcome_words, outcome_labels, 3};
 
-struct bprov {
-	enum cw_care_type care;
-	int beds;
-	cw_time registered;             /* CW_TIME_NONE: not known */
-	cw_time closed;                 /* provider.closed_on, CW_TIME_NONE when open */
-};
-
 /* Observations, one per (provider, month end with a known outcome). */
 struct obs {
 	size_t n, cap;
@@ -47,7 +40,7 @@ struct obs {
 struct run {
 	const struct cw_backtest_opts *o;
 	struct cw_backtest *out;
-	struct bprov *provs;
+	struct cw_stream_provider *provs;
 	char (*ids)[CW_UUID_LEN];       /* the providers' ids, for the stream */
 	size_t nprovs;
 	struct obs obs;
@@ -141,18 +134,12 @@ each_provider(void *ctx, size_t i, struct cw_provider_intel *pi, struct cw_error
 	struct run *r = ctx;
 	const struct cw_backtest_opts *o = r->o;
 	struct cw_backtest *out = r->out;
-	const struct bprov *p = &r->provs[i];
-	cw_time closed = p->closed;
+	const struct cw_stream_provider *p = &r->provs[i];
+	cw_time closed = cw_intel_left_market(p, pi);
 	bool clustered = false;
 
 	pi->care_type = p->care;
 	pi->beds = p->beds;
-	/* The day it left the market: closed_on, or its first closure record,
-	 * whichever is earlier (as report_provider has it). */
-	for (size_t k = 0; k < pi->losses.n; k++)
-		if (pi->losses.v[k].kind == CW_LOSS_CLOSURE && pi->losses.v[k].at != CW_TIME_NONE &&
-		    (closed == CW_TIME_NONE || pi->losses.v[k].at < closed))
-			closed = pi->losses.v[k].at;
 	for (int m = 0; m < out->nmonths; m++) {
 		struct cw_bt_month *mo = &out->months[m];
 		double score[CW_BT_MAX_MODELS];
@@ -160,8 +147,7 @@ each_provider(void *ctx, size_t i, struct cw_provider_intel *pi, struct cw_error
 		bool flag[CW_BT_MAX_MODELS], adverse = false;
 		int rating;
 
-		if ((p->registered != CW_TIME_NONE && p->registered > mo->at) ||
-		    (closed != CW_TIME_NONE && closed <= mo->at))
+		if (!cw_intel_open_at(p, closed, mo->at))
 			continue;
 		for (int k = 0; k < o->nrules; k++) {
 			struct cw_score s;
@@ -214,78 +200,27 @@ each_provider(void *ctx, size_t i, struct cw_provider_intel *pi, struct cw_error
 }
 
 static bool
-load_providers(struct cw_db *db, struct run *r, struct cw_error *err)
-{
-	PGresult *res = cw_db_query(db,
-				    "SELECT id, care_type, coalesce(beds, -1),"
-				    " (registered_on - date '1970-01-01')::bigint * 86400,"
-				    " (closed_on - date '1970-01-01')::bigint * 86400"
-				    " FROM provider ORDER BY id",
-				    0, NULL, err);
-
-	if (res == NULL)
-		return false;
-	r->nprovs = (size_t)PQntuples(res);
-	r->provs = calloc(r->nprovs ? r->nprovs : 1, sizeof(*r->provs));
-	r->ids = calloc(r->nprovs ? r->nprovs : 1, sizeof(*r->ids));
-	if (r->provs == NULL || r->ids == NULL) {
-		PQclear(res);
-		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
-	}
-	for (size_t i = 0; i < r->nprovs; i++) {
-		struct bprov *p = &r->provs[i];
-		int ct = cw_vocab_parse(&cw_vocab_care_type, PQgetvalue(res, (int)i, 1));
-		snprintf(r->ids[i], sizeof(r->ids[i]), "%s", PQgetvalue(res, (int)i, 0));
-		p->care = ct < 0 ? CW_CARE_HOME_CARE : (enum cw_care_type)ct;
-		p->beds = atoi(PQgetvalue(res, (int)i, 2));
-		p->registered = PQgetisnull(res, (int)i, 3) ? CW_TIME_NONE
-							    : (cw_time)strtoll(PQgetvalue(res, (int)i, 3), NULL, 10);
-		p->closed = PQgetisnull(res, (int)i, 4) ? CW_TIME_NONE
-							: (cw_time)strtoll(PQgetvalue(res, (int)i, 4), NULL, 10);
-	}
-	PQclear(res);
-	return true;
-}
-
-static cw_time
-month_end(struct cw_date first, int add)
-{
-	int idx = first.y * 12 + (first.m - 1) + add;
-	struct cw_date d = {idx / 12, idx % 12 + 1, 1};
-
-	d.d = cw_days_in_month(d.y, d.m);
-	return cw_london_end_of_day(d);
-}
-
-static bool
 plan_months(const struct cw_backtest_opts *o, struct cw_backtest *out, struct cw_error *err)
 {
-	int n = (o->to.y * 12 + o->to.m) - (o->from.y * 12 + o->from.m) + 1;
-	char asof[40];
+	int n = cw_month_span(o->from, o->to, CW_BT_MAX_MONTHS, o->as_of, err);
 
-	if (n < 1)
-		return cw_error_field(err, "to", "--to %04d-%02d is before --from %04d-%02d", o->to.y, o->to.m,
-				      o->from.y, o->from.m);
-	if (n > CW_BT_MAX_MONTHS)
-		return cw_error_field(err, "to", "%d month ends from %04d-%02d to %04d-%02d is too many (at most %d)",
-				      n, o->from.y, o->from.m, o->to.y, o->to.m, CW_BT_MAX_MONTHS);
+	if (n == 0) {
+		/* The span was refused; when for a month not over, say which are. */
+		if (cw_date_cmp(o->from, o->to) <= 0 && cw_london_month_end(o->to, 0) > o->as_of)
+			cw_error_hint(err, "a backtest scores month ends that are over; --to names the last");
+		return false;
+	}
 	if (o->horizon < 1 || o->horizon > 60)
 		return cw_error_field(err, "horizon", "invalid horizon %d (expected 1 to 60 months)", o->horizon);
 	if (o->nrules < 1 || o->nrules > CW_BT_MAX_RULES || (o->outcomes & CW_BT_ALL) == 0)
 		return cw_error_set(err, CW_EXIT_FAIL, "nothing to backtest");
-	if (month_end(o->to, 0) > o->as_of) {
-		cw_date_format(cw_london_date(o->as_of), asof, sizeof(asof));
-		cw_error_field(err, "to", "month %04d-%02d has not ended by %s", o->to.y, o->to.m, asof);
-		cw_error_hint(err, "a backtest scores month ends that are over; --to names the last");
-		return false;
-	}
 	out->nmonths = n;
 	for (int m = 0; m < n; m++) {
 		struct cw_bt_month *mo = &out->months[m];
 		int idx = o->from.y * 12 + (o->from.m - 1) + m;
 		snprintf(mo->month, sizeof(mo->month), "%04d-%02d", idx / 12, idx % 12 + 1);
-		mo->at = month_end(o->from, m);
-		mo->until = month_end(o->from, m + o->horizon);
+		mo->at = cw_london_month_end(o->from, m);
+		mo->until = cw_london_month_end(o->from, m + o->horizon);
 		mo->complete = mo->until <= o->as_of;
 		out->ncomplete += mo->complete;
 	}
@@ -431,7 +366,7 @@ cw_backtest_run(struct cw_db *db, const struct cw_backtest_opts *o, struct cw_ba
 	/* One snapshot for the list and the stream; read only, so the run
 	 * cannot write even by mistake. */
 	ok = cw_db_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, err) &&
-	     cw_db_exec(db, "SET LOCAL work_mem = '256MB'", 0, NULL, err) && load_providers(db, &r, err);
+	     cw_db_exec(db, "SET LOCAL work_mem = '256MB'", 0, NULL, err) && cw_intel_providers_load(db, &r.provs, &r.ids, &r.nprovs, err);
 	if (ok)
 		ok = cw_intel_stream(db, (const char(*)[CW_UUID_LEN])r.ids, r.nprovs, each_provider, &r,
 				     &out->records, err);

@@ -252,6 +252,39 @@ cw_london_end_of_day(struct cw_date d)
 	return cw_london_to_time(l);
 }
 
+cw_time
+cw_london_month_end(struct cw_date month, int add)
+{
+	int idx = month.y * 12 + (month.m - 1) + add;
+	struct cw_date d = {idx / 12, idx % 12 + 1, 1};
+
+	d.d = cw_days_in_month(d.y, d.m);
+	return cw_london_end_of_day(d);
+}
+
+int
+cw_month_span(struct cw_date from, struct cw_date to, int max, cw_time as_of, struct cw_error *err)
+{
+	int n = (to.y * 12 + to.m) - (from.y * 12 + from.m) + 1;
+	char day[CW_DATE_LEN];
+
+	if (n < 1) {
+		cw_error_field(err, "to", "--to %04d-%02d is before --from %04d-%02d", to.y, to.m, from.y, from.m);
+		return 0;
+	}
+	if (n > max) {
+		cw_error_field(err, "to", "%d month ends from %04d-%02d to %04d-%02d is too many (at most %d)", n,
+			       from.y, from.m, to.y, to.m, max);
+		return 0;
+	}
+	if (cw_london_month_end(to, 0) > as_of) {
+		cw_date_format(cw_london_date(as_of), day, sizeof(day));
+		cw_error_field(err, "to", "month %04d-%02d has not ended by %s", to.y, to.m, day);
+		return 0;
+	}
+	return n;
+}
+
 char *
 cw_time_format(cw_time t, char *buf, size_t size)
 {

@@ -79,7 +79,7 @@ print_man(FILE *f)
 	      ".TP\n3\ncannot connect to the database, or the connection was lost\n"
 	      ".TP\n4\nthe database role may not do this\n"
 	      ".TP\n5\nno such provider, case or officer, or an ambiguous name\n"
-	      ".TP\n6\nanother nightly run is in progress\n"
+	      ".TP\n6\nanother nightly run or score backfill is in progress\n"
 	      ".TP\n7\nrefused because of the data's state (e.g. an applied migration changed)\n"
 	      ".SH ENVIRONMENT\n.TP\nPGHOST, PGPORT, PGDATABASE, PGUSER, PGSERVICE\nas for libpq\n"
 	      ".TP\nNO_COLOR\nwhen set and not empty, never colour the output\n"

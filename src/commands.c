@@ -28,7 +28,7 @@ extern const struct cw_cmd cw_cmd_concern_list, cw_cmd_concern_show, cw_cmd_visi
 extern const struct cw_cmd cw_cmd_rules_check, cw_cmd_rules_activate, cw_cmd_rules_show,
 	cw_cmd_rules_diff, cw_cmd_provider_explain;
 extern const struct cw_cmd cw_cmd_audit, cw_cmd_search;
-extern const struct cw_cmd cw_cmd_backtest;
+extern const struct cw_cmd cw_cmd_backtest, cw_cmd_scores_backfill;
 extern const struct cw_cmd cw_cmd_nightly, cw_cmd_flags, cw_cmd_flag_accept, cw_cmd_flag_dismiss,
 	cw_cmd_scorer;
 extern const struct cw_cmd cw_cmd_case_list, cw_cmd_case_show, cw_cmd_case_respond,
@@ -125,6 +125,7 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_rules_show,
 	&cw_cmd_rules_diff,
 	&cw_cmd_backtest,
+	&cw_cmd_scores_backfill,
 	&cw_cmd_import_directory,
 	&cw_cmd_import_ratings,
 	&cw_cmd_import_active,

@@ -173,6 +173,39 @@ code_for_sqlstate(const char *s)
 }
 
 bool
+cw_db_copy_put(struct cw_db *db, const char *data, size_t n, const char *what, struct cw_error *err)
+{
+	if (PQputCopyData(db->conn, data, (int)n) != 1)
+		return cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection while writing %s", what);
+	return true;
+}
+
+bool
+cw_db_copy_end(struct cw_db *db, const char *abort_msg, const char *what, struct cw_error *err)
+{
+	PGresult *res;
+	bool ok = abort_msg == NULL;
+
+	if (PQputCopyEnd(db->conn, abort_msg) != 1 && ok) {
+		ok = false;
+		cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection while writing %s", what);
+	}
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		if (ok && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+			cw_error_set(err, st ? code_for_sqlstate(st) : CW_EXIT_FAIL, "storing %s failed: %s", what,
+				     m ? m : "no message");
+			if (st)
+				snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", st);
+			ok = false;
+		}
+		PQclear(res);
+	}
+	return ok;
+}
+
+bool
 cw_db_error_is_connection(const struct cw_error *err)
 {
 	return err->code == CW_EXIT_UNAVAILABLE;
@@ -206,7 +239,7 @@ static const struct {
 	{(const char *const[]){"import_*", "cqc_*", "postcode_district", "compare_group", NULL},
 	 "importing CQC data", NULL, "the quality manager", "manager", NULL, NULL},
 	{(const char *const[]){"provider_score", "provider_current_score", "score_queue", "nightly_run",
-			       "caseload_count", "month_end_cases", NULL},
+			       "caseload_count", "month_end_cases", "score_history*", NULL},
 	 "writing scores and the nightly's figures", NULL, "the scorer and the nightly (the batch role)",
 	 "batch", NULL, NULL},
 	{(const char *const[]){"provider", "organisation", "locality", "care_type", NULL},

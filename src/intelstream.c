@@ -276,3 +276,58 @@ cw_intel_stream(struct cw_db *db, const char (*ids)[CW_UUID_LEN], size_t n, cw_i
 	free(s.bin);
 	return ok;
 }
+
+bool
+cw_intel_providers_load(struct cw_db *db, struct cw_stream_provider **provs, char (**ids)[CW_UUID_LEN],
+			size_t *n, struct cw_error *err)
+{
+	PGresult *res = cw_db_query(db,
+				    "SELECT id, care_type, coalesce(beds, -1),"
+				    " (registered_on - date '1970-01-01')::bigint * 86400,"
+				    " (closed_on - date '1970-01-01')::bigint * 86400"
+				    " FROM provider ORDER BY id",
+				    0, NULL, err);
+
+	*provs = NULL;
+	*ids = NULL;
+	*n = 0;
+	if (res == NULL)
+		return false;
+	*n = (size_t)PQntuples(res);
+	*provs = calloc(*n ? *n : 1, sizeof(**provs));
+	*ids = calloc(*n ? *n : 1, sizeof(**ids));
+	if (*provs == NULL || *ids == NULL) {
+		PQclear(res);
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	}
+	for (size_t i = 0; i < *n; i++) {
+		struct cw_stream_provider *p = &(*provs)[i];
+		int row = (int)i, ct = cw_vocab_parse(&cw_vocab_care_type, PQgetvalue(res, row, 1));
+		snprintf((*ids)[i], sizeof((*ids)[i]), "%s", PQgetvalue(res, row, 0));
+		p->care = ct < 0 ? CW_CARE_HOME_CARE : (enum cw_care_type)ct;
+		p->beds = atoi(PQgetvalue(res, row, 2));
+		p->registered = PQgetisnull(res, row, 3) ? CW_TIME_NONE
+							 : (cw_time)strtoll(PQgetvalue(res, row, 3), NULL, 10);
+		p->closed = PQgetisnull(res, row, 4) ? CW_TIME_NONE : (cw_time)strtoll(PQgetvalue(res, row, 4), NULL, 10);
+	}
+	PQclear(res);
+	return true;
+}
+
+cw_time
+cw_intel_left_market(const struct cw_stream_provider *p, const struct cw_provider_intel *pi)
+{
+	cw_time left = p->closed;
+
+	for (size_t k = 0; k < pi->losses.n; k++)
+		if (pi->losses.v[k].kind == CW_LOSS_CLOSURE && pi->losses.v[k].at != CW_TIME_NONE &&
+		    (left == CW_TIME_NONE || pi->losses.v[k].at < left))
+			left = pi->losses.v[k].at;
+	return left;
+}
+
+bool
+cw_intel_open_at(const struct cw_stream_provider *p, cw_time left, cw_time t)
+{
+	return (p->registered == CW_TIME_NONE || p->registered <= t) && (left == CW_TIME_NONE || left > t);
+}

@@ -56,9 +56,9 @@ struct run {
 static bool
 copy_put(struct run *r, struct cw_error *err)
 {
-	if (PQputCopyData(cw_db_conn(r->db), r->out.p, (int)r->out.n) != 1) {
+	if (!cw_db_copy_put(r->db, r->out.p, r->out.n, "scores", err)) {
 		r->failure = "storing";
-		return cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection while writing scores");
+		return false;
 	}
 	return true;
 }
@@ -71,8 +71,6 @@ emit(void *ctx, size_t i, struct cw_provider_intel *pi, struct cw_error *err)
 	struct run *r = ctx;
 	const struct prov *p = &r->provs[i];
 	struct cw_score s;
-	char num[32];
-	char *json;
 	bool ok;
 
 	memset(&s, 0, sizeof(s));
@@ -82,14 +80,9 @@ emit(void *ctx, size_t i, struct cw_provider_intel *pi, struct cw_error *err)
 		r->failure = "scoring";
 		return false;
 	}
-	json = cw_score_summary_json(&s);
-	snprintf(num, sizeof(num), "%.2f", s.total);
 	r->out.n = 0;
-	ok = json != NULL && cw_copybuf_field(&r->out, p->id, '\t') && cw_copybuf_field(&r->out, num, '\t') &&
-	     cw_copybuf_field(&r->out, cw_vocab_word(&cw_vocab_risk, (int)s.band), '\t') &&
-	     cw_copybuf_field(&r->out, s.flag ? "t" : "f", '\t') && cw_copybuf_field(&r->out, json, '\t') &&
+	ok = cw_copybuf_field(&r->out, p->id, '\t') && cw_scoring_copy_fields(&r->out, &s, '\t') &&
 	     cw_copybuf_field(&r->out, s.flag_reasons, '\n');
-	free(json);
 	cw_score_free(&s);
 	if (!ok)
 		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
@@ -176,7 +169,6 @@ static bool
 stage_scores(struct run *r, struct cw_error *err)
 {
 	PGresult *res;
-	bool copy_ok = true;
 
 	r->failure = "reading";
 	if (!load_providers(r, err))
@@ -192,30 +184,15 @@ stage_scores(struct run *r, struct cw_error *err)
 	PQclear(res);
 	r->failure = "reading";
 	if (!stream_and_score(r, err)) {
-		PQputCopyEnd(cw_db_conn(r->db), "aborted");
-		while ((res = PQgetResult(cw_db_conn(r->db))) != NULL)
-			PQclear(res);
+		(void)cw_db_copy_end(r->db, "aborted", "scores", err);
 		return false;
 	}
 	r->failure = "storing";
-	if (PQputCopyEnd(cw_db_conn(r->db), NULL) != 1)
-		return cw_error_set(err, CW_EXIT_UNAVAILABLE, "lost the connection while writing scores");
-	while ((res = PQgetResult(cw_db_conn(r->db))) != NULL) {
-		if (copy_ok && PQresultStatus(res) != PGRES_COMMAND_OK) {
-			const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-			/* The server's message, never its detail (which could quote a row). */
-			cw_error_set(err, CW_EXIT_FAIL, "storing scores failed: %s",
-				     PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-					     ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : "no message");
-			if (st)
-				snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", st);
-			copy_ok = false;
-		}
-		PQclear(res);
-	}
-	if (copy_ok && r->opts->progress && r->rep->providers >= 500)
+	if (!cw_db_copy_end(r->db, NULL, "scores", err))
+		return false;
+	if (r->opts->progress && r->rep->providers >= 500)
 		fputc('\n', r->opts->progress);
-	return copy_ok;
+	return true;
 }
 
 /* Publish the staged scores set-based; everything in the open transaction.
@@ -385,7 +362,7 @@ cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts, struct cw_n
 	struct run r;
 	struct timespec t0, t1;
 	char got[8], latest[32];
-	bool none, ok = false, logged = false, saved = false;
+	bool ok = false, logged = false, saved = false;
 
 	memset(rep, 0, sizeof(*rep));
 	memset(&r, 0, sizeof(r));
@@ -403,14 +380,9 @@ cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts, struct cw_n
 		busy_error(db, err);
 		goto done;
 	}
-	r.rs = cw_scoring_active(db, &none, err);
-	if (r.rs == NULL) {
-		if (none) {
-			cw_error_set(err, CW_EXIT_NOTFOUND, "no ruleset is active");
-			cw_error_hint(err, "activate one with 'carewatch rules activate rules/default.rules'");
-		}
+	r.rs = cw_scoring_active_required(db, err);
+	if (r.rs == NULL)
 		goto rollback;
-	}
 	snprintf(rep->ruleset, sizeof(rep->ruleset), "%s", cw_rules_name(r.rs));
 	snprintf(rep->hash, sizeof(rep->hash), "%s", cw_rules_hash(r.rs));
 	cw_uuid_new(rep->run_id);

@@ -588,17 +588,26 @@ cw_report_risk_bands(struct cw_db *db, struct cw_report *rep, const struct cw_re
 
 	if (!month_dim(rep, from, to, &months, mkeys, MAX_DIM, err))
 		return false;
+	/* A month end the score history covers (`scores backfill`) is read from
+	 * it alone: it scored exactly the providers open then.  Other months
+	 * take each provider's latest score made for a time before the cutoff. */
 	r = cw_db_query(db,
-			"WITH months AS ("
+			"WITH cut AS ("
 			" SELECT m::date AS first, (m + interval '1 month' - interval '1 day')::date AS month_end,"
 			"        ((m + interval '1 month')::timestamp AT TIME ZONE 'Europe/London') AS cutoff"
 			"   FROM" MONTHS_SQL "),"
+			" months AS ("
+			" SELECT c.*, EXISTS (SELECT 1 FROM score_history h"
+			"                      WHERE h.as_of = c.cutoff - interval '1 second') AS backfilled"
+			"   FROM cut c),"
 			" s AS ("
 			" SELECT m.first, p.care_type, sc.band"
 			"   FROM months m CROSS JOIN report_provider p"
-			"   CROSS JOIN LATERAL (SELECT x.band FROM provider_score x"
-			"      WHERE x.provider_id = p.id AND x.as_of < m.cutoff"
-			"      ORDER BY x.as_of DESC, x.id DESC LIMIT 1) sc"
+			"   CROSS JOIN LATERAL (SELECT h.band FROM score_history h"
+			"      WHERE m.backfilled AND h.provider_id = p.id AND h.as_of = m.cutoff - interval '1 second'"
+			"    UNION ALL (SELECT x.band FROM provider_score x"
+			"      WHERE NOT m.backfilled AND x.provider_id = p.id AND x.as_of < m.cutoff"
+			"      ORDER BY x.as_of DESC, x.id DESC LIMIT 1)) sc"
 			"  WHERE (p.closed_on IS NULL OR p.closed_on > m.month_end)" FILTER(3, 4) ")"
 			" SELECT to_char(s.first, 'YYYY-MM'), ct.label,"
 			"   count(*) FILTER (WHERE s.band = 'low'), count(*) FILTER (WHERE s.band = 'medium'),"
@@ -672,10 +681,13 @@ cw_report_risk_bands(struct cw_db *db, struct cw_report *rep, const struct cw_re
 	}
 	PQclear(r);
 	snprintf(s->definition, sizeof(s->definition),
-		 "At the end of each month (London time), each open provider's latest risk score computed "
-		 "for a time on or before it (the score history: scores when intelligence was recorded "
-		 "and nightly runs), by band and care type. Providers never scored by then are not "
-		 "counted. The chart shows the share at high or very high risk.");
+		 "At the end of each month (London time), each open provider's risk score then, by band "
+		 "and care type: the month-end score history ('carewatch scores backfill': every provider "
+		 "registered and open at the month end, scored from the records dated on or before it) "
+		 "where it covers the month, else each provider's latest score computed for a time on or "
+		 "before the month end (scores made when intelligence was recorded and by nightly runs). "
+		 "Providers not scored then are not counted. The chart shows the share at high or very "
+		 "high risk.");
 	return true;
 }
 

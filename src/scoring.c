@@ -130,6 +130,19 @@ cw_scoring_active(struct cw_db *db, bool *none, struct cw_error *err)
 	return rs;
 }
 
+const struct cw_ruleset *
+cw_scoring_active_required(struct cw_db *db, struct cw_error *err)
+{
+	bool none;
+	const struct cw_ruleset *rs = cw_scoring_active(db, &none, err);
+
+	if (rs == NULL && none) {
+		cw_error_set(err, CW_EXIT_NOTFOUND, "no ruleset is active");
+		cw_error_hint(err, "activate one with 'carewatch rules activate rules/default.rules'");
+	}
+	return rs;
+}
+
 static cw_time
 num(const char *s)
 {
@@ -431,6 +444,21 @@ store(struct cw_db *db, struct cw_db_batch *b, const char *provider_id, const st
 	} else {
 		ok = cw_db_exec(db, STORE_SQL, 10, p, err);
 	}
+	free(json);
+	return ok;
+}
+
+bool
+cw_scoring_copy_fields(struct cw_copybuf *b, const struct cw_score *s, char last)
+{
+	char num[32];
+	char *json = cw_score_summary_json(s);
+	bool ok;
+
+	snprintf(num, sizeof(num), "%.2f", s->total);
+	ok = json != NULL && cw_copybuf_field(b, num, '\t') &&
+	     cw_copybuf_field(b, cw_vocab_word(&cw_vocab_risk, (int)s->band), '\t') &&
+	     cw_copybuf_field(b, s->flag ? "t" : "f", '\t') && cw_copybuf_field(b, json, last);
 	free(json);
 	return ok;
 }

@@ -8,7 +8,9 @@
 # activates rules/default.rules, loads the Norfolk-scale data set
 # (build/cwgen: about 760 providers, the QA team, two years of intelligence
 # and cases; only the first time), gives each member of the team a login,
-# runs the nightly batch as the batch login cw_batch, starts the scorer
+# runs the nightly batch as the batch login cw_batch, stores the score
+# history of the 18 month ends before today (`carewatch scores backfill`, as
+# cw_batch; CW_DEMO_HISTORY_MONTHS=N for another number), starts the scorer
 # (`carewatch scorer`, as cw_batch, in the background: log demo/scorer.log,
 # pid demo/scorer.pid) so that what officers record is rescored at once, and
 # prints the county picture with carewatch's own commands.  It ends by saying
@@ -138,6 +140,16 @@ elif [ -n "$generated" ]; then
 else
 	echo "(no 'carewatch nightly' in this build; scores are as last computed)"
 fi
+
+# The month-end score history behind the risk-band charts of the dashboards
+# and the annual report: the months before this one (a rerun changes nothing).
+months=${CW_DEMO_HISTORY_MONTHS:-18}
+[[ $months =~ ^[1-9][0-9]*$ ]] || die "CW_DEMO_HISTORY_MONTHS must be a number of months, not '$months'"
+this_month=$(TZ=Europe/London date +%Y-%m-01)
+hist_from=$(date -d "$this_month -$months month" +%Y-%m)
+hist_to=$(date -d "$this_month -1 month" +%Y-%m)
+say "Score history, $hist_from to $hist_to (carewatch scores backfill, as cw_batch)"
+PGUSER=cw_batch "$cw" scores backfill --from "$hist_from" --to "$hist_to"
 
 say "Scorer (carewatch scorer, as cw_batch, in the background)"
 if pid=$(scorer_pid); then

@@ -100,6 +100,18 @@ struct cw_date cw_london_date(cw_time t);
 cw_time cw_london_to_time(struct cw_datetime local);
 /* 23:59:59 London time on date d, as an instant. */
 cw_time cw_london_end_of_day(struct cw_date d);
+/* The end (23:59:59 London) of the last day of the month add months after
+ * the one month lies in (add may be negative): a month end, the instant the
+ * backtest and the score history score at. */
+cw_time cw_london_month_end(struct cw_date month, int add);
+
+/* The months from the month of from to that of to (first days), both
+ * included: their number, after checking that to is not before from (field
+ * "to"), that they are at most max, and that the month of to has ended by
+ * as_of (its month end is not after as_of).  Returns 0 with err filled
+ * (CW_EXIT_USAGE, the message naming the months) when a check fails. */
+int cw_month_span(struct cw_date from, struct cw_date to, int max, cw_time as_of,
+		  struct cw_error *err) __attribute__((warn_unused_result));
 
 /* "YYYY-MM-DD HH:MM GMT|BST" (London) into buf (at least CW_DATETIME_LEN). */
 char *cw_time_format(cw_time t, char *buf, size_t size);

@@ -17,6 +17,7 @@
 #define CAREWATCH_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <libpq-fe.h>
 
 #include "carewatch/error.h"
@@ -144,6 +145,19 @@ typedef bool (*cw_db_work)(struct cw_db *db, void *ctx, struct cw_error *err);
  * the user that a write was already recorded.  Work must not COMMIT. */
 bool cw_db_transaction(struct cw_db *db, const char *isolation, cw_db_work work, void *ctx,
 		       int *retried, struct cw_error *err) __attribute__((warn_unused_result));
+
+/* COPY FROM STDIN, once the COPY statement has started it with cw_db_query:
+ * send n bytes of rows (false with err filled when the connection failed;
+ * what names the rows, as in "lost the connection while writing scores"),
+ * then end it.  cw_db_copy_end with abort_msg NULL finishes the COPY and is
+ * true when the server took every row; otherwise err says "storing WHAT
+ * failed: " and the server's message (never its detail, which can quote a
+ * row), with the SQLSTATE.  With abort_msg the COPY is abandoned (the server
+ * keeps none of it) and the result is false, err left as the caller filled
+ * it.  Either way db is out of COPY mode afterwards. */
+bool cw_db_copy_put(struct cw_db *db, const char *data, size_t n, const char *what,
+		    struct cw_error *err) __attribute__((warn_unused_result));
+bool cw_db_copy_end(struct cw_db *db, const char *abort_msg, const char *what, struct cw_error *err);
 
 /* True when err says the connection was lost or could not be made. */
 bool cw_db_error_is_connection(const struct cw_error *err);

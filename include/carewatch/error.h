@@ -26,7 +26,7 @@ enum cw_exit {
 	CW_EXIT_UNAVAILABLE = 3,/* cannot connect, or the connection was lost */
 	CW_EXIT_DENIED = 4,     /* the database role may not do this */
 	CW_EXIT_NOTFOUND = 5,   /* no such provider, case, officer, ... (or ambiguous) */
-	CW_EXIT_BUSY = 6,       /* another nightly run holds the lock */
+	CW_EXIT_BUSY = 6,       /* another nightly run (or score backfill) holds the lock */
 	CW_EXIT_CONFLICT = 7,   /* refused because of the data's state (e.g. changed migration) */
 };
 

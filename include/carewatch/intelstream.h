@@ -7,8 +7,9 @@
  * streamed with COPY in binary, each record with its time, handed to the
  * caller one provider at a time in a reused struct cw_provider_intel.  So
  * memory holds one provider's records plus the caller's list of providers,
- * whatever the number of records.  The backtest uses it to score every
- * provider at many as-of times from a single read.
+ * whatever the number of records.  The backtest and the score history
+ * (backfill.h) use it to score every provider at many as-of times from a
+ * single read, with the provider list and the "open then" rule below.
  */
 #ifndef CAREWATCH_INTELSTREAM_H
 #define CAREWATCH_INTELSTREAM_H
@@ -34,5 +35,30 @@ typedef bool (*cw_intel_stream_fn)(void *ctx, size_t i, struct cw_provider_intel
 bool cw_intel_stream(struct cw_db *db, const char (*ids)[CW_UUID_LEN], size_t n,
 		     cw_intel_stream_fn fn, void *ctx, long *records, struct cw_error *err)
 	__attribute__((warn_unused_result));
+
+/* What scoring a provider's past needs besides its records: the evaluator's
+ * care type and beds, and when it was registered and closed. */
+struct cw_stream_provider {
+	enum cw_care_type care;
+	int beds;                       /* -1 when not known */
+	cw_time registered;             /* registered_on (midnight UTC); CW_TIME_NONE: not known */
+	cw_time closed;                 /* closed_on (midnight UTC); CW_TIME_NONE while open */
+};
+
+/* Every provider, open or closed, in id order (the stream's): *provs and
+ * *ids, n entries each, which the caller frees with free() (also after a
+ * failure, when they may be NULL). */
+bool cw_intel_providers_load(struct cw_db *db, struct cw_stream_provider **provs,
+			     char (**ids)[CW_UUID_LEN], size_t *n, struct cw_error *err)
+	__attribute__((warn_unused_result));
+
+/* The day p left the market, given its records pi: its closed_on or its
+ * first closure record, whichever is earlier (as view report_provider has
+ * it); CW_TIME_NONE when neither.  Never fails. */
+cw_time cw_intel_left_market(const struct cw_stream_provider *p, const struct cw_provider_intel *pi);
+
+/* Was p open at t: registered on or before t (or not known), and not left
+ * the market (left, from cw_intel_left_market) on or before t? */
+bool cw_intel_open_at(const struct cw_stream_provider *p, cw_time left, cw_time t);
 
 #endif

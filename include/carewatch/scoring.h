@@ -28,6 +28,11 @@
  * module (valid until the next call). */
 const struct cw_ruleset *cw_scoring_active(struct cw_db *db, bool *none, struct cw_error *err);
 
+/* The active ruleset for a run that cannot go without one: as
+ * cw_scoring_active, but no ruleset is an error (CW_EXIT_NOTFOUND, with the
+ * hint to activate one).  Owned by this module. */
+const struct cw_ruleset *cw_scoring_active_required(struct cw_db *db, struct cw_error *err);
+
 /* The same in halves: queue the query (returns its batch index), then take
  * the ruleset from the run batch (same results as cw_scoring_active). */
 int cw_scoring_active_queue(struct cw_db_batch *b);
@@ -88,6 +93,15 @@ bool cw_scoring_refresh_in_txn(struct cw_db *db, const char *provider_id, char *
  * run_id may be NULL. */
 bool cw_scoring_store(struct cw_db *db, const char *provider_id, const struct cw_score *s,
 		      const char *cause, const char *run_id, struct cw_error *err)
+	__attribute__((warn_unused_result));
+
+/* A score's stored fields as COPY text, appended to b after whatever the
+ * caller put first: score, band, flag ("t"/"f") and detail (the summary,
+ * cw_score_summary_json), tab-separated, the last followed by last ('\t'
+ * when the caller adds fields, '\n' to end the row): the nightly's and the
+ * score history's rows.  False only when out of memory. */
+struct cw_copybuf;
+bool cw_scoring_copy_fields(struct cw_copybuf *b, const struct cw_score *s, char last)
 	__attribute__((warn_unused_result));
 
 /* The same, queued on batch b (whose run reports any failure).  Returns
