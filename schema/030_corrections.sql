@@ -338,6 +338,7 @@ DECLARE
   lift restriction_lift%ROWTYPE;
   starts date;
   retime boolean;
+  cols text;
 BEGIN
   PERFORM api.require('carewatch_officer', 'correcting records is for QA officers and managers');
   kk := api.record_kind(p_kind);
@@ -393,9 +394,15 @@ BEGIN
   IF p_kind = 'cqc' AND p_values ? 'published_on' THEN
     vals := vals || '{"framework": null}';
   END IF;
+  -- Every column but those PostgreSQL computes (032's stored words).
+  SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
+    FROM pg_attribute a
+   WHERE a.attrelid = kk.tbl::regclass AND a.attnum > 0 AND NOT a.attisdropped
+     AND a.attgenerated = '';
   BEGIN
-    EXECUTE format('INSERT INTO %1$I SELECT (jsonb_populate_record(r, $2)).* FROM %1$I r'
-                   ' WHERE r.id = $1', kk.tbl) USING p_record, vals;
+    EXECUTE format('INSERT INTO %1$I (%2$s) SELECT %2$s FROM'
+                   ' (SELECT (jsonb_populate_record(r, $2)).* FROM %1$I r WHERE r.id = $1) x',
+                   kk.tbl, cols) USING p_record, vals;
   EXCEPTION
     WHEN check_violation OR not_null_violation OR invalid_text_representation
          OR datetime_field_overflow OR invalid_datetime_format OR numeric_value_out_of_range THEN

@@ -307,6 +307,35 @@ test_search_refused_for_readonly_and_batch(void **state)
 	PQfinish(c);
 }
 
+/* A withdrawn record (030) is not found; a corrected one is found as its
+ * correction. */
+static void
+test_search_leaves_withdrawn_and_corrected_records_out(void **state)
+{
+	char *out;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	free(tl_run_out(TL_ARGV("concern", "withdraw", ALDER_FALL, "--because", "Entered for the wrong home"),
+			OFFICER, 0));
+	free(tl_run_out(TL_ARGV("concern", "correct", BIRCH_FALL, "--note",
+				"Daughter says her mother stumbles often.", "--because", "Her words"),
+			OFFICER, 0));
+	out = tl_run_out(TL_ARGV("search", "falls", "--format", "csv"), OFFICER, 0);
+	assert_null(strstr(out, ALDER_FALL));
+	assert_null(strstr(out, BIRCH_FALL));
+	assert_non_null(strstr(out, BIRCH_VISIT));
+	free(out);
+	out = tl_run_out(TL_ARGV("search", "stumbles", "--format", "csv"), OFFICER, 0);
+	assert_non_null(strstr(out, ",Birch Lodge,concern,"));
+	assert_null(strstr(out, BIRCH_FALL));
+	free(out);
+	out = tl_run_out(TL_ARGV("search", "stumbles", "--provider", "Birch"), OFFICER, 0);
+	assert_non_null(strstr(out, "(1 row)"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -316,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_search_provider_since_and_limit),
 		cmocka_unit_test(test_search_usage_errors),
 		cmocka_unit_test(test_search_refused_for_readonly_and_batch),
+		cmocka_unit_test(test_search_leaves_withdrawn_and_corrected_records_out),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
