@@ -39,7 +39,7 @@ SRC      := $(wildcard src/*.c)
 MIGRATIONS := $(sort $(wildcard schema/[0-9]*.sql))
 OBJ      := $(SRC:src/%.c=build/rel/%.o) build/rel/migrations.o
 TOBJ     := $(SRC:src/%.c=build/test/%.o) build/test/migrations.o
-TLIBOBJ  := $(filter-out build/test/main.o,$(TOBJ)) build/test/testlib.o
+TLIBOBJ  := $(filter-out build/test/main.o,$(TOBJ)) build/test/testlib.o build/test/testcore.o
 TESTSRC  := $(wildcard tests/test_*.c)
 TESTS    := $(TESTSRC:tests/%.c=build/test/%)
 
@@ -86,6 +86,21 @@ build/test/test_%.o: tests/test_%.c
 build/test/test_%: build/test/test_%.o $(TLIBOBJ)
 	$(CC) $(TCFLAGS) -o $@ $^ $(TLDLIBS)
 
+# The pure modules (docs/architecture.md, "Layers"): they touch no database
+# and call nothing outside this list.  Their unit tests link these objects
+# only, without libpq, so a pure module that calls the database or the
+# engine fails to link; tools/layers.sh (make lint) checks their includes.
+CORE_MODULES := balance calendar copybuf csv error html intel output rng rules score sha256 \
+                stats vocab
+CORE_TESTS   := $(patsubst %,build/test/test_%,balance calendar csv html output score stats)
+TCOREOBJ     := $(CORE_MODULES:%=build/test/%.o) build/test/testcore.o
+$(CORE_TESTS): build/test/test_%: build/test/test_%.o $(TCOREOBJ)
+	$(CC) $(TCFLAGS) -o $@ $^ -lnettle -lcmocka -lm
+
+build/test/testcore.o: tests/testcore.c
+	@mkdir -p build/test
+	$(CC) $(CPPFLAGS) -Itests $(TCFLAGS) -c -o $@ $<
+
 # The sanitised binary the command-line tests run.
 build/test/carewatch: $(TOBJ)
 	$(CC) $(TCFLAGS) -o $@ $^ $(LDLIBS)
@@ -94,7 +109,7 @@ build/test/carewatch: $(TOBJ)
 # cannot share a process).
 VGFLAGS  := -std=c11 $(WARN) -O1 -g -MMD -MP -DCW_TEST_HOOKS
 VOBJ     := $(SRC:src/%.c=build/vg/%.o) build/vg/migrations.o
-VLIBOBJ  := $(filter-out build/vg/main.o,$(VOBJ)) build/vg/testlib.o
+VLIBOBJ  := $(filter-out build/vg/main.o,$(VOBJ)) build/vg/testlib.o build/vg/testcore.o
 VTESTS   := $(TESTSRC:tests/%.c=build/vg/%)
 
 build/vg/%.o: src/%.c
@@ -106,6 +121,10 @@ build/vg/migrations.o: build/gen/migrations.c
 	$(CC) $(CPPFLAGS) $(VGFLAGS) -c -o $@ $<
 
 build/vg/testlib.o: tests/testlib.c
+	@mkdir -p build/vg
+	$(CC) $(CPPFLAGS) -Itests $(VGFLAGS) -c -o $@ $<
+
+build/vg/testcore.o: tests/testcore.c
 	@mkdir -p build/vg
 	$(CC) $(CPPFLAGS) -Itests $(VGFLAGS) -c -o $@ $<
 
@@ -164,6 +183,7 @@ fuzz:
 	tools/fuzz.sh
 
 lint:
+	tools/layers.sh $(CORE_MODULES)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --inline-suppr --std=c11 -Iinclude src tests
 	clang-tidy --quiet $(SRC) -- $(CPPFLAGS) -std=c11

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testlib.h"
+#include "testcore.h"
 #include "carewatch/balance.h"
 
 static const char *const NORTH[] = {"north"};

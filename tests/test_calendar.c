@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testlib.h"
+#include "testcore.h"
 #include "carewatch/calendar.h"
 
 static struct cw_date

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testlib.h"
+#include "testcore.h"
 #include "carewatch/csv.h"
 
 /* Every record of r as "line:field|field|..." lines ('\n' in a field shown

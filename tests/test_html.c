@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "testlib.h"
+#include "testcore.h"
 #include "carewatch/html.h"
 
 /* Run fn(f, arg) into memory and return the text (caller frees). */

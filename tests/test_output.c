@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "testlib.h"
+#include "testcore.h"
 #include "carewatch/output.h"
 
 /* Print t in format into a string (caller frees). */

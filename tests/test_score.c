@@ -13,7 +13,7 @@
 #include "carewatch/intel.h"
 #include "carewatch/rules.h"
 #include "carewatch/score.h"
-#include "testlib.h"
+#include "testcore.h"
 
 #define MAX_CASES 64
 #define MAX_ITEMS 32

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testlib.h"
+#include "testcore.h"
 #include "carewatch/stats.h"
 
 /* Adverse scores 3, 2, 2; others 2, 1.  The six pairs: 3>2, 3>1, 2=2 (half),

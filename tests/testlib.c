@@ -203,16 +203,6 @@ tl_run_out(const char *const argv[], const char *extra_env, int want)
 	return out;
 }
 
-const char *
-tl_path(const char *rel)
-{
-	static char buf[1024];
-	const char *top = getenv("CW_TOP");
-
-	snprintf(buf, sizeof(buf), "%s/tests/%s", top ? top : ".", rel);
-	return buf;
-}
-
 static char term_dir[64];
 static int pane;               /* each pane gets a tmux server (socket) of its own */
 

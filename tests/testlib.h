@@ -9,12 +9,9 @@
 #ifndef CAREWATCH_TESTLIB_H
 #define CAREWATCH_TESTLIB_H
 
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdbool.h>
-#include <cmocka.h>
 #include <libpq-fe.h>
+
+#include "testcore.h"
 
 /* True when run-tests.sh started a server for this run. */
 bool tl_db_available(void);
@@ -47,8 +44,6 @@ char *tl_run_out(const char *const argv[], const char *extra_env, int want);
 /* A NULL-terminated argument list for tl_run and tl_run_out. */
 #define TL_ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-/* Path of a file under tests/ (static buffer). */
-const char *tl_path(const char *rel);
 
 /* A real terminal: tmux runs the sanitised binary in a pane, the test types
  * with send-keys and reads the screen with capture-pane.  tl_term_init
