@@ -90,12 +90,12 @@ build/test/test_%: build/test/test_%.o $(TLIBOBJ)
 # and call nothing outside this list.  Their unit tests link these objects
 # only, without libpq, so a pure module that calls the database or the
 # engine fails to link; tools/layers.sh (make lint) checks their includes.
-CORE_MODULES := balance calendar copybuf csv error html intel output rng rules score sha256 \
-                stats vocab
+CORE_MODULES := balance calendar copybuf csv error field html intel output rng rules score \
+                sha256 stats vocab
 CORE_TESTS   := $(patsubst %,build/test/test_%,balance calendar csv html output score stats)
 TCOREOBJ     := $(CORE_MODULES:%=build/test/%.o) build/test/testcore.o
 $(CORE_TESTS): build/test/test_%: build/test/test_%.o $(TCOREOBJ)
-	$(CC) $(TCFLAGS) -o $@ $^ -lnettle -lcmocka -lm
+	$(CC) $(TCFLAGS) -o $@ $^ -luuid -lnettle -lcmocka -lm
 
 build/test/testcore.o: tests/testcore.c
 	@mkdir -p build/test
@@ -184,6 +184,7 @@ fuzz:
 
 lint:
 	tools/layers.sh $(CORE_MODULES)
+	tools/include-cycles.py
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --inline-suppr --std=c11 -Iinclude src tests
 	clang-tidy --quiet $(SRC) -- $(CPPFLAGS) -std=c11

@@ -20,10 +20,10 @@
 #include "carewatch/balance.h"
 #include "carewatch/calendar.h"
 #include "carewatch/cases.h"
-#include "carewatch/record.h"
+#include "carewatch/closure.h"
+#include "carewatch/field.h"
 #include "carewatch/rules.h"
 #include "carewatch/scoring.h"
-#include "carewatch/worklist.h"
 
 
 #define LOCALITY_SQL "SELECT locality FROM provider WHERE id = $1"
@@ -178,7 +178,7 @@ cw_case_open_finish(const struct cw_db_batch *reads, struct cw_case_open *c,
 		return cw_error_set(err, CW_EXIT_NOTFOUND, "no provider with id %s", c->provider_id);
 	days = rs ? cw_rules_response_days(rs, (enum cw_risk)c->risk_index) : -1;
 	if (days >= 0) {
-		struct cw_calendar *cal = cw_worklist_calendar_from(closure, err);
+		struct cw_calendar *cal = cw_closure_calendar_from(closure, err);
 		if (cal == NULL)
 			return false;
 		cw_time_format_utc(cw_calendar_due(cal, c->at, days), c->due, sizeof(c->due));

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "carewatch/closure.h"
 #include "carewatch/cmd.h"
 #include "carewatch/provider.h"
 #include "carewatch/rules.h"
@@ -173,7 +174,7 @@ run_response(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	snprintf(period, sizeof(period), "%04d-%02d", first.y, first.m);
 	cw_worklist_month_period(first, &from, &to);
-	if ((cal = cw_worklist_calendar(ctx->db, &err)) == NULL)
+	if ((cal = cw_closure_calendar(ctx->db, &err)) == NULL)
 		return cw_fail(&err);
 	until = cw_worklist_at_risk_until(cal, now);
 	cw_date_format_long(cw_london_date(until), until_s, sizeof(until_s));

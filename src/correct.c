@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "carewatch/calendar.h"
+#include "carewatch/closure.h"
 #include "carewatch/correct.h"
 #include "carewatch/output.h"
 #include "carewatch/rules.h"
@@ -510,7 +511,7 @@ concern_due(struct cw_db *db, const struct old_values *o, const char *risk_was, 
 		return false;
 	days = rs ? cw_rules_response_days(rs, (enum cw_risk)now) : -1;
 	if (days >= 0) {
-		if ((cal = cw_worklist_calendar(db, err)) == NULL)
+		if ((cal = cw_closure_calendar(db, err)) == NULL)
 			return false;
 		cw_time_format_utc(cw_calendar_due(cal, at, days), due, due_size);
 		cw_calendar_free(cal);

@@ -21,7 +21,7 @@
 #include "carewatch/calendar.h"
 #include "carewatch/output.h"
 #include "carewatch/provider.h"
-#include "carewatch/record.h"
+#include "carewatch/field.h"
 
 static bool
 looks_like_cqc_id(const char *s)

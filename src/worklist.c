@@ -16,44 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "carewatch/record.h"
+#include "carewatch/closure.h"
+#include "carewatch/field.h"
 #include "carewatch/rules.h"
 #include "carewatch/scoring.h"
 #include "carewatch/worklist.h"
 
-
-struct cw_calendar *
-cw_worklist_calendar_from(const PGresult *r, struct cw_error *err)
-{
-	struct cw_calendar *cal = cw_calendar_new();
-
-	if (cal == NULL) {
-		cw_error_set(err, CW_EXIT_FAIL, "out of memory");
-		return NULL;
-	}
-	for (int i = 0; i < PQntuples(r); i++) {
-		struct cw_date d;
-		if (!cw_date_parse(PQgetvalue(r, i, 0), "day", &d, err) ||
-		    !cw_calendar_add_closure(cal, d, PQgetvalue(r, i, 1), err)) {
-			cw_calendar_free(cal);
-			return NULL;
-		}
-	}
-	return cal;
-}
-
-struct cw_calendar *
-cw_worklist_calendar(struct cw_db *db, struct cw_error *err)
-{
-	PGresult *r = cw_db_query(db, CW_CLOSURE_DAYS_SQL, 0, NULL, err);
-	struct cw_calendar *cal;
-
-	if (r == NULL)
-		return NULL;
-	cal = cw_worklist_calendar_from(r, err);
-	PQclear(r);
-	return cal;
-}
 
 bool
 cw_worklist_weights(struct cw_db *db, double weights[CW_RISK__N], char *name, size_t name_size,
@@ -666,7 +634,7 @@ cw_worklist_explain_due(struct cw_db *db, const char *risk, cw_time opened, cw_t
 	rs = cw_scoring_active(db, &none, err);
 	if (rs == NULL && !none)
 		return false;
-	if ((cal = cw_worklist_calendar(db, err)) == NULL)
+	if ((cal = cw_closure_calendar(db, err)) == NULL)
 		return false;
 	days = rs && r >= 0 ? cw_rules_response_days(rs, (enum cw_risk)r) : -1;
 	/* "very high", as it reads in a sentence. */

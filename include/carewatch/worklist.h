@@ -22,18 +22,6 @@
 #include "carewatch/intel.h"
 #include "carewatch/vocab.h"
 
-/* The working-day calendar with the council's closure days (closure_day).
- * Returns NULL with err filled.  Caller frees with cw_calendar_free(). */
-/* The query whose rows (day, reason) are the council's closure days, and the
- * calendar built from such a result (caller frees with cw_calendar_free).
- * cases.c sends the query in its pipelined batch; cw_worklist_calendar runs it. */
-#define CW_CLOSURE_DAYS_SQL "SELECT to_char(day, 'YYYY-MM-DD'), reason FROM closure_day"
-struct cw_calendar *cw_worklist_calendar_from(const PGresult *r, struct cw_error *err)
-	__attribute__((warn_unused_result));
-
-struct cw_calendar *cw_worklist_calendar(struct cw_db *db, struct cw_error *err)
-	__attribute__((warn_unused_result));
-
 /* The caseload weight of each risk level from the active ruleset (1 each
  * when no ruleset was ever activated), and the ruleset's name ("" then).
  * name may be NULL.  Returns false with err filled on a database error. */
