@@ -339,7 +339,7 @@ cw_case_respond(struct cw_db *db, const char *case_ref, const char *kind, const 
 		const char *note, const char *id, bool *already, struct cw_error *err)
 {
 	static const struct cw_field at_f = {"at", CW_F_TIME, NULL, false, 0, 0, "WHEN", "", "now"};
-	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, false, 1, 20000, "TEXT", "", NULL};
+	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, false, 1, CW_TEXT_MAX, "TEXT", "", NULL};
 	struct respond_job job = {0};
 	char cid[CW_UUID_LEN], rid[CW_UUID_LEN], when[40], *text;
 	bool is_null;
@@ -352,8 +352,8 @@ cw_case_respond(struct cw_db *db, const char *case_ref, const char *kind, const 
 		return false;
 	/* Left out, it is the server's now (and a retry does not compare it). */
 	bool at_given = at != NULL && strcmp(when, "now") != 0;
-	text = malloc(20000 * 4 + 8);
-	if (!cw_field_check(&note_f, note, text, 20000 * 4 + 8, &is_null, err)) {
+	text = malloc(CW_TEXT_BYTES);
+	if (!cw_field_check(&note_f, note, text, CW_TEXT_BYTES, &is_null, err)) {
 		free(text);
 		return false;
 	}
@@ -384,15 +384,15 @@ cw_case_respond(struct cw_db *db, const char *case_ref, const char *kind, const 
 bool
 cw_case_reopen(struct cw_db *db, const char *case_ref, const char *reason, struct cw_error *err)
 {
-	static const struct cw_field reason_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "",
+	static const struct cw_field reason_f = {"note", CW_F_TEXT, NULL, true, 1, CW_TEXT_MAX, "TEXT", "",
 						 NULL};
-	char cid[CW_UUID_LEN], *text = malloc(20000 * 4 + 8);
+	char cid[CW_UUID_LEN], *text = malloc(CW_TEXT_BYTES);
 	const char *p[2] = {cid, text};
 	bool is_null, ok;
 
 	if (text == NULL)
 		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
-	ok = cw_field_check(&reason_f, reason, text, 20000 * 4 + 8, &is_null, err) &&
+	ok = cw_field_check(&reason_f, reason, text, CW_TEXT_BYTES, &is_null, err) &&
 	     cw_case_resolve(db, case_ref, cid, NULL, err) &&
 	     cw_db_exec(db, "SELECT api.case_reopen($1, $2)", 2, p, err);
 	free(text);
@@ -402,15 +402,15 @@ cw_case_reopen(struct cw_db *db, const char *case_ref, const char *reason, struc
 bool
 cw_case_close(struct cw_db *db, const char *case_ref, const char *note, struct cw_error *err)
 {
-	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "", NULL};
-	char cid[CW_UUID_LEN], *text = malloc(20000 * 4 + 8);
+	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, true, 1, CW_TEXT_MAX, "TEXT", "", NULL};
+	char cid[CW_UUID_LEN], *text = malloc(CW_TEXT_BYTES);
 	const char *p[2] = {cid, text};
 	bool is_null;
 	PGresult *r;
 
 	if (text == NULL)
 		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
-	if (!cw_field_check(&note_f, note, text, 20000 * 4 + 8, &is_null, err) ||
+	if (!cw_field_check(&note_f, note, text, CW_TEXT_BYTES, &is_null, err) ||
 	    !cw_case_resolve(db, case_ref, cid, NULL, err)) {
 		free(text);
 		return false;
@@ -427,7 +427,7 @@ bool
 cw_case_assign(struct cw_db *db, const char *case_ref, const char *officer, const char *reason,
 	       bool force, const char *note, struct cw_error *err)
 {
-	static const struct cw_field reason_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "",
+	static const struct cw_field reason_f = {"note", CW_F_TEXT, NULL, true, 1, CW_TEXT_MAX, "TEXT", "",
 						 NULL};
 	char cid[CW_UUID_LEN], aid[CW_UUID_LEN], buf[8], *text = NULL;
 	bool found, is_null, ok;
@@ -435,9 +435,9 @@ cw_case_assign(struct cw_db *db, const char *case_ref, const char *officer, cons
 	if (note && !force)
 		return cw_error_field(err, "note", "--note goes with --force");
 	if (force) {
-		if ((text = malloc(20000 * 4 + 8)) == NULL)
+		if ((text = malloc(CW_TEXT_BYTES)) == NULL)
 			return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
-		if (!cw_field_check(&reason_f, note, text, 20000 * 4 + 8, &is_null, err)) {
+		if (!cw_field_check(&reason_f, note, text, CW_TEXT_BYTES, &is_null, err)) {
 			free(text);
 			return false;
 		}

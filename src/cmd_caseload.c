@@ -425,7 +425,7 @@ batch_args(const struct cw_args *a, const char *why, char request[CW_UUID_LEN], 
 
 	if (note == NULL || *note == '\0')
 		return cw_error_field(err, "note", "missing --note TEXT (%s; kept with the batch)", why);
-	if (!cw_text_check("note", note, 20000, false, err))
+	if (!cw_text_check("note", note, CW_TEXT_MAX, false, err))
 		return false;
 	if (id && !cw_uuid_valid(id))
 		return cw_error_field(err, "id", "invalid --id '%.40s' (expected a UUID)", id);

@@ -134,20 +134,20 @@ decide_work(struct cw_db *db, void *ctx, struct cw_error *err)
 static int
 decide(struct cw_ctx *ctx, const struct cw_args *a, bool accept)
 {
-	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, true, 1, 20000, "TEXT", "", NULL};
+	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, true, 1, CW_TEXT_MAX, "TEXT", "", NULL};
 	static const struct cw_field from_f = {"from", CW_F_DATE, NULL, false, 0, CW_F_ANY_DAY, "DATE",
 					       "", "today"};
 	struct decide_job job = {0};
 	char from[16];
 	struct cw_error err;
-	char id[CW_UUID_LEN], state[16], rid[CW_UUID_LEN], *note = malloc(20000 * 4 + 8);
+	char id[CW_UUID_LEN], state[16], rid[CW_UUID_LEN], *note = malloc(CW_TEXT_BYTES);
 	const char *p[1] = {a->pos[0]};
 	bool found, is_null;
 	int kind = 0;
 	PGresult *r;
 
 	cw_error_clear(&err);
-	if (!cw_field_check(&note_f, cw_arg(a, "note"), note, 20000 * 4 + 8, &is_null, &err)) {
+	if (!cw_field_check(&note_f, cw_arg(a, "note"), note, CW_TEXT_BYTES, &is_null, &err)) {
 		free(note);
 		return cw_fail(&err);
 	}

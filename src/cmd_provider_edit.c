@@ -118,7 +118,7 @@ run_edit(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_error_field(&err, "note", "missing --note TEXT (why the provider is edited)");
 		return cw_fail(&err);
 	}
-	if (!cw_text_check("note", note, 20000, false, &err))
+	if (!cw_text_check("note", note, CW_TEXT_MAX, false, &err))
 		return cw_fail(&err);
 	if (id && !cw_uuid_valid(id)) {
 		cw_error_field(&err, "id", "invalid --id '%.40s' (expected a UUID)", id);

@@ -191,10 +191,10 @@ static int
 run_lift(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	static const struct cw_field on_f = {"on", CW_F_DATE, NULL, false, 0, 1, "DATE", "", "today"};
-	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, false, 1, 20000, "TEXT", "", NULL};
+	static const struct cw_field note_f = {"note", CW_F_TEXT, NULL, false, 1, CW_TEXT_MAX, "TEXT", "", NULL};
 	struct cw_error err;
 	struct lift_job job = {0};
-	char on[16], note[20000 * 4 + 8], id[CW_UUID_LEN], rid[CW_UUID_LEN] = "";
+	char on[16], note[CW_TEXT_BYTES], id[CW_UUID_LEN], rid[CW_UUID_LEN] = "";
 	char pid[CW_UUID_LEN], pname[304];
 	bool is_null;
 	const char *ref = a->pos[0];

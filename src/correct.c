@@ -23,7 +23,6 @@
 #include "carewatch/scoring.h"
 #include "carewatch/worklist.h"
 
-#define TEXT_MAX 20000
 #define NKINDS 9
 
 static const char *const domains[] = {"safe", "effective", "caring", "responsive", "well_led",
@@ -196,7 +195,7 @@ check_because(const char *because, const char *step, struct cw_error *err)
 		cw_error_field(err, "because", "missing --because TEXT (why the record is %s)", step);
 		return false;
 	}
-	return cw_text_check("because", because, TEXT_MAX, false, err);
+	return cw_text_check("because", because, CW_TEXT_MAX, false, err);
 }
 
 /* The id of row i's step: the step's own id for a single row; for the rows
@@ -529,7 +528,7 @@ cw_record_correct(struct cw_db *db, const struct cw_kind *kind, const char *ref,
 {
 	const bool cqc = kind == &cw_kind_cqc, concern = kind == &cw_kind_concern;
 	struct correct_job job = {.because = because, .res = res};
-	char (*vals)[TEXT_MAX * 4 + 8];
+	char (*vals)[CW_TEXT_MAX * 4 + 8];
 	const char *norm[CW_KIND_MAX_FIELDS] = {0};
 	bool given[CW_KIND_MAX_FIELDS] = {0}, any = false, ok = false, text_given = false;
 	struct old_values *o = NULL;

@@ -27,7 +27,7 @@
 #include "carewatch/form.h"
 #include "carewatch/provider.h"
 
-#define VALUE_MAX (20000 * 4 + 8)      /* the longest text a field takes, in bytes */
+#define VALUE_MAX CW_TEXT_BYTES      /* the longest text a field takes, in bytes */
 #define HIST_KEEP 50                   /* answers remembered per question */
 #define HIST_KEYS 64
 

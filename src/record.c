@@ -21,7 +21,6 @@
 #include "carewatch/record.h"
 #include "carewatch/scoring.h"
 
-#define TEXT_MAX 20000
 
 /* Each kind's checks across fields (below, with the table of CHECKs). */
 static bool safeguarding_check(const char *const *v, struct cw_error *err);
@@ -35,7 +34,7 @@ static const struct cw_field concern_fields[] = {
 	{"source", CW_F_VOCAB, &cw_vocab_concern_source, true, 0, 0, "S", "who raised it", NULL},
 	{"safeguarding", CW_F_BOOL, NULL, false, 0, 0, NULL, "the concern has a safeguarding element", "no"},
 	{"received", CW_F_TIME, NULL, false, 0, 0, "WHEN", "when it was received (YYYY-MM-DD HH:MM, London time)", "now"},
-	{"note", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "what was reported (kept out of logs)", NULL},
+	{"note", CW_F_TEXT, NULL, true, 1, CW_TEXT_MAX, "TEXT", "what was reported (kept out of logs)", NULL},
 };
 const struct cw_kind cw_kind_concern = {
 	"concern", "concern", concern_fields, 6,
@@ -48,7 +47,7 @@ static const struct cw_field visit_fields[] = {
 	{"kind", CW_F_VOCAB, &cw_vocab_visit_kind, true, 0, 0, "K", "routine monitoring, response or PAMMS audit", NULL},
 	{"outcome", CW_F_VOCAB, &cw_vocab_visit_outcome, true, 0, 0, "O", "what the visit found", NULL},
 	{"date", CW_F_TIME, NULL, false, 0, 0, "WHEN", "when the visit took place", "now"},
-	{"note", CW_F_TEXT, NULL, false, 1, TEXT_MAX, "TEXT", "visit notes (kept out of logs)", NULL},
+	{"note", CW_F_TEXT, NULL, false, 1, CW_TEXT_MAX, "TEXT", "visit notes (kept out of logs)", NULL},
 };
 const struct cw_kind cw_kind_visit = {
 	"visit", "visit", visit_fields, 4,
@@ -62,7 +61,7 @@ static const struct cw_field safeguarding_fields[] = {
 	{"outcome", CW_F_VOCAB, &cw_vocab_sg_outcome, false, 0, 0, "O", "outcome of the enquiry", "open"},
 	{"referred", CW_F_DATE, NULL, false, 0, 0, "DATE", "date of the MASH referral", "today"},
 	{"mash-ref", CW_F_TEXT, NULL, false, 1, 30, "REF", "MASH reference", NULL},
-	{"note", CW_F_TEXT, NULL, false, 1, TEXT_MAX, "TEXT", "what happened (kept out of logs)", NULL},
+	{"note", CW_F_TEXT, NULL, false, 1, CW_TEXT_MAX, "TEXT", "what happened (kept out of logs)", NULL},
 };
 const struct cw_kind cw_kind_safeguarding = {
 	"safeguarding", "safeguarding", safeguarding_fields, 5,
@@ -115,7 +114,7 @@ const struct cw_kind cw_kind_survey = {
 
 static const struct cw_field notice_fields[] = {
 	{"kind", CW_F_VOCAB, &cw_vocab_notice_kind, true, 0, 0, "K", "kind of notice", NULL},
-	{"note", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "why it was issued", NULL},
+	{"note", CW_F_TEXT, NULL, true, 1, CW_TEXT_MAX, "TEXT", "why it was issued", NULL},
 	{"issued", CW_F_DATE, NULL, false, 0, 0, "DATE", "date issued", "today"},
 	{"closed", CW_F_DATE, NULL, false, 0, 0, "DATE", "date it was closed, if it is", NULL},
 };
@@ -128,7 +127,7 @@ const struct cw_kind cw_kind_notice = {
 
 static const struct cw_field restriction_fields[] = {
 	{"kind", CW_F_VOCAB, &cw_vocab_restriction_kind, true, 0, 0, "K", "all placements or partial", NULL},
-	{"note", CW_F_TEXT, NULL, true, 1, TEXT_MAX, "TEXT", "why placements are restricted", NULL},
+	{"note", CW_F_TEXT, NULL, true, 1, CW_TEXT_MAX, "TEXT", "why placements are restricted", NULL},
 	{"from", CW_F_DATE, NULL, false, 0, CW_F_ANY_DAY, "DATE", "first day of the restriction", "today"},
 	{"to", CW_F_DATE, NULL, false, 0, CW_F_ANY_DAY, "DATE", "planned last day, if known", NULL},
 };
@@ -143,7 +142,7 @@ static const struct cw_field loss_fields[] = {
 	{"kind", CW_F_VOCAB, &cw_vocab_loss_kind, true, 0, 0, "K", "closure, nursing de-registration or beds lost", NULL},
 	{"beds", CW_F_INT, NULL, false, 0, 10000, "N", "beds lost", "0"},
 	{"date", CW_F_DATE, NULL, false, 0, 0, "DATE", "when it happened", "today"},
-	{"note", CW_F_TEXT, NULL, false, 1, TEXT_MAX, "TEXT", "note", NULL},
+	{"note", CW_F_TEXT, NULL, false, 1, CW_TEXT_MAX, "TEXT", "note", NULL},
 };
 const struct cw_kind cw_kind_loss = {
 	"loss", "provider loss", loss_fields, 4,
@@ -164,7 +163,7 @@ const int cw_kinds_n = (int)(sizeof(cw_kinds) / sizeof(cw_kinds[0]));
  *
  *   table.column                          CHECK                         checked by
  *   concern.risk, category, source        IN (...)                      vocab (vocab.c: the same words)
- *   concern.summary                       length 1 to 20000             TEXT, 1 to TEXT_MAX, not blank
+ *   concern.summary                       length 1 to 20000             TEXT, 1 to CW_TEXT_MAX, not blank
  *   visit.kind, outcome                   IN (...)                      vocab
  *   visit.notes                           length <= 20000               TEXT
  *   safeguarding.category, outcome        IN (...)                      vocab
@@ -251,7 +250,7 @@ restriction_check(const char *const *v, struct cw_error *err)
 struct record_job {
 	const struct cw_kind *kind;
 	const char *params[2 + CW_KIND_MAX_FIELDS];
-	char (*vals)[TEXT_MAX * 4 + 8];
+	char (*vals)[CW_TEXT_MAX * 4 + 8];
 	bool given[CW_KIND_MAX_FIELDS]; /* named by the user (not a default) */
 	struct cw_record_result *res;
 };

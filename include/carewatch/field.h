@@ -18,6 +18,13 @@
 #include "carewatch/intel.h"
 #include "carewatch/vocab.h"
 
+/* The longest free text a person may store (a note, a summary, a reason),
+ * in characters: every free-text column's CHECK says the same
+ * (tests/test_textsafe.c runs each).  CW_TEXT_BYTES holds that much in
+ * UTF-8 (up to 4 bytes a character) with room for the NUL. */
+#define CW_TEXT_MAX 20000
+#define CW_TEXT_BYTES (CW_TEXT_MAX * 4 + 8)
+
 enum cw_ftype {
 	CW_F_TEXT,        /* free text, length 1..max */
 	CW_F_VOCAB,       /* one word of vocab */
