@@ -22,6 +22,7 @@
 #include "carewatch/cases.h"
 #include "carewatch/closure.h"
 #include "carewatch/field.h"
+#include "carewatch/locks.h"
 #include "carewatch/rules.h"
 #include "carewatch/scoring.h"
 
@@ -155,7 +156,7 @@ cw_case_open_queue(struct cw_db_batch *reads, struct cw_case_open *c, struct cw_
 	/* Assignment is serialised: the loads are read under the lock, so eight
 	 * officers logging concerns at once still see each other's new cases.
 	 * The batch runs in order, so the lock is held before they are read. */
-	(void)cw_db_batch_add(reads, CW_ASSIGN_LOCK_SQL, 0, NULL);
+	(void)cw_db_batch_add(reads, CW_LOCK_ASSIGN_SQL, 0, NULL);
 	c->q_locality = cw_db_batch_add(reads, LOCALITY_SQL, 1, p);
 	c->q_team = cw_db_batch_add(reads, TEAM_SQL, 1, p);
 	return true;

@@ -18,6 +18,7 @@
 #include "carewatch/copybuf.h"
 #include "carewatch/cqc_sync.h"
 #include "carewatch/import.h"
+#include "carewatch/locks.h"
 #include "carewatch/record.h"
 #include "carewatch/vocab.h"
 
@@ -284,7 +285,7 @@ store(struct cw_db *db, void *ctx, struct cw_error *err)
 
 	snprintf(changes, sizeof(changes), "%ld", w->changes);
 	snprintf(nf, sizeof(nf), "%ld", w->not_found);
-	if (!cw_db_exec(db, "SELECT api.lock_take('import')", 0, NULL, err) ||
+	if (!cw_db_exec(db, CW_LOCK_IMPORT_SQL, 0, NULL, err) ||
 	    (w->ratings.n && !cw_import_copy(db, "COPY api.import_stage_rating (line, id, location_id, domain,"
 					     " rating, published_on, framework, basis) FROM STDIN",
 					     w->ratings.p, w->ratings.n, err)) ||

@@ -34,11 +34,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "carewatch/copybuf.h"
 #include "carewatch/import.h"
+#include "carewatch/locks.h"
+#include "carewatch/output.h"
 #include "carewatch/provider.h"
 #include "carewatch/record.h"
-#include "carewatch/copybuf.h"
-#include "carewatch/output.h"
 
 #define COPY_CHUNK ((size_t)1 << 20)
 
@@ -298,7 +299,7 @@ work(struct cw_db *db, void *ctx, struct cw_error *err)
 	memset(res, 0, sizeof(*res));
 	snprintf(res->run_id, sizeof(res->run_id), "%s", run_id);
 
-	if (!cw_db_exec(db, "SELECT api.lock_take('import')", 0, NULL, err))
+	if (!cw_db_exec(db, CW_LOCK_IMPORT_SQL, 0, NULL, err))
 		return false;
 	p[0] = j->b->sha256;
 	p[1] = run_kind(j->b->kind);

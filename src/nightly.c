@@ -29,6 +29,7 @@
 #include "carewatch/calendar.h"
 #include "carewatch/copybuf.h"
 #include "carewatch/intelstream.h"
+#include "carewatch/locks.h"
 #include "carewatch/nightly.h"
 #include "carewatch/record.h"
 #include "carewatch/scoring.h"
@@ -373,7 +374,7 @@ cw_nightly_run(struct cw_db *db, const struct cw_nightly_opts *opts, struct cw_n
 	cw_time_format_utc(opts->as_of, r.asof, sizeof(r.asof));
 	if (!cw_db_exec(db, "BEGIN", 0, NULL, err))
 		goto done;
-	if (!cw_db_value(db, "SELECT api.lock_take('nightly', false)", 0, NULL, got, sizeof(got), NULL, err))
+	if (!cw_db_value(db, CW_LOCK_NIGHTLY_TRY_SQL, 0, NULL, got, sizeof(got), NULL, err))
 		goto rollback;
 	if (got[0] != 't') {
 		rollback_quietly(db);

@@ -36,6 +36,7 @@
 
 #include "carewatch/calendar.h"
 #include "carewatch/copybuf.h"
+#include "carewatch/locks.h"
 #include "carewatch/nightly.h"
 #include "carewatch/scorer.h"
 #include "carewatch/scoring.h"
@@ -201,7 +202,7 @@ bulk_work(struct cw_db *db, void *ctx, struct cw_error *err)
 	PGresult *res;
 
 	step_reset(st);
-	if (!cw_db_value(db, "SELECT api.lock_take('nightly', false)", 0, NULL, got, sizeof(got), NULL, err))
+	if (!cw_db_value(db, CW_LOCK_NIGHTLY_TRY_SQL, 0, NULL, got, sizeof(got), NULL, err))
 		return false;
 	if (got[0] != 't') {
 		st->busy = true;

@@ -18,12 +18,6 @@
 #include "carewatch/intel.h"
 #include "carewatch/rules.h"
 
-/* Held while a case's officer is chosen and written (and by `caseload
- * --apply` while it moves cases), so loads are compared one at a time: a row
- * lock that only writers may take (schema/013_locks_queue.sql), held to the
- * transaction's end. */
-#define CW_ASSIGN_LOCK_SQL "SELECT api.lock_take('assign')"
-
 struct cw_case_open {
 	/* in */
 	const char *provider_id;
