@@ -527,6 +527,11 @@ cw_confirm(const struct cw_ctx *ctx, bool yes, const char *question, struct cw_e
 int
 cw_emit(struct cw_ctx *ctx, struct cw_table *t)
 {
+	if (!cw_table_ok(t)) {
+		cw_table_free(t);
+		fprintf(stderr, "carewatch: error: out of memory: the list was not printed\n");
+		return CW_EXIT_FAIL;
+	}
 	cw_table_print(t, stdout, ctx->format, ctx->wide ? CW_WIDTH_ALL : ctx->width, ctx->colour);
 	cw_table_free(t);
 	return CW_EXIT_OK;

@@ -24,7 +24,14 @@ struct cw_table {
 	char ***rows;           /* rows[r][c], NULL = null */
 	char **marks;
 	size_t nrows, cap;
+	bool failed;            /* a row could not be added: never printed short */
 };
+
+bool
+cw_table_ok(const struct cw_table *t)
+{
+	return t != NULL && !t->failed;
+}
 
 struct cw_table *
 cw_table_new(const char *title, const struct cw_col *cols, int ncols)
@@ -68,25 +75,53 @@ cw_table_add(struct cw_table *t, const char *const *cells)
 {
 	char **row;
 
+	if (t == NULL)
+		return false;
+#ifdef CW_TEST_HOOKS
+	/* CW_TEST_TABLE_ADD_FAIL=N: the N-th row added fails as if memory ran
+	 * out (tests/test_client.c). */
+	{
+		static long calls;
+		const char *n = getenv("CW_TEST_TABLE_ADD_FAIL");
+		if (n && ++calls == atol(n)) {
+			t->failed = true;
+			return false;
+		}
+	}
+#endif
 	if (t->nrows == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 32;
 		char ***nr = realloc(t->rows, ncap * sizeof(*nr));
 		char **nm;
 
-		if (nr == NULL)
+		if (nr == NULL) {
+			t->failed = true;
 			return false;
+		}
 		t->rows = nr;
 		nm = realloc(t->marks, ncap * sizeof(*nm));
-		if (nm == NULL)
+		if (nm == NULL) {
+			t->failed = true;
 			return false;
+		}
 		t->marks = nm;
 		t->cap = ncap;
 	}
 	row = calloc((size_t)t->ncols, sizeof(*row));
-	if (row == NULL)
+	if (row == NULL) {
+		t->failed = true;
 		return false;
-	for (int c = 0; c < t->ncols; c++)
+	}
+	for (int c = 0; c < t->ncols; c++) {
 		row[c] = cells[c] ? strdup(cells[c]) : NULL;
+		if (cells[c] && row[c] == NULL) {
+			while (c-- > 0)
+				free(row[c]);
+			free(row);
+			t->failed = true;
+			return false;
+		}
+	}
 	t->rows[t->nrows] = row;
 	t->marks[t->nrows] = NULL;
 	t->nrows++;
@@ -96,17 +131,23 @@ cw_table_add(struct cw_table *t, const char *const *cells)
 void
 cw_table_mark_last(struct cw_table *t, const char *mark)
 {
-	if (t->nrows == 0)
+	if (t == NULL || t->nrows == 0)
 		return;
 	free(t->marks[t->nrows - 1]);
 	t->marks[t->nrows - 1] = mark ? strdup(mark) : NULL;
+	if (mark && t->marks[t->nrows - 1] == NULL)
+		t->failed = true;
 }
 
 void
 cw_table_footer(struct cw_table *t, const char *footer)
 {
+	if (t == NULL)
+		return;
 	free(t->footer);
 	t->footer = footer ? strdup(footer) : NULL;
+	if (footer && t->footer == NULL)
+		t->failed = true;     /* "(showing 50 of 212)" lost would read as whole */
 }
 
 size_t

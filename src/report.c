@@ -391,6 +391,10 @@ print_html(const struct cw_report *rep, FILE *f)
 bool
 cw_report_print(const struct cw_report *rep, FILE *f, enum cw_format format, int width, bool colour)
 {
+	/* A section that lost a row is not printed short (output.h). */
+	for (int i = 0; i < rep->n; i++)
+		if (rep->sections[i].table && !cw_table_ok(rep->sections[i].table))
+			return false;
 	if (format == CW_FMT_HTML)
 		return print_html(rep, f);
 	if (rep->n == 1 && (format == CW_FMT_CSV || format == CW_FMT_JSON)) {

@@ -1221,6 +1221,39 @@ test_client_completion_from_the_database(void **state)
 	cw_db_close(db);
 }
 
+/* Out of memory while a list is built: an error and nothing printed, never
+ * a shorter list that looks whole (the test build's hook fails the N-th
+ * row added, as a failed allocation would). */
+static void
+test_client_a_list_that_lost_a_row_is_not_printed(void **state)
+{
+	char *out, *err;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	setenv("CW_TEST_TABLE_ADD_FAIL", "2", 1);
+	assert_int_equal(tl_run(TL_ARGV("officer", "list"), NULL, &out, &err, MGR), 1);
+	unsetenv("CW_TEST_TABLE_ADD_FAIL");
+	assert_string_equal(out, "");
+	assert_string_equal(err, "carewatch: error: out of memory: the list was not printed\n");
+	free(out);
+	free(err);
+	/* A report section the same way. */
+	setenv("CW_TEST_TABLE_ADD_FAIL", "1", 1);
+	assert_int_equal(tl_run(TL_ARGV("report", "concerns"), NULL, &out, &err,
+				MGR), 1);
+	unsetenv("CW_TEST_TABLE_ADD_FAIL");
+	assert_non_null(strstr(err, "carewatch: error: "));
+	free(out);
+	free(err);
+	/* Without the hook the same list prints. */
+	assert_int_equal(tl_run(TL_ARGV("officer", "list"), NULL, &out, &err, MGR), 0);
+	assert_non_null(strstr(out, "rows)"));
+	free(out);
+	free(err);
+}
+
 int
 main(void)
 {
@@ -1244,6 +1277,7 @@ main(void)
 		cmocka_unit_test(test_client_shell_runs_lines_from_standard_input),
 		cmocka_unit_test(test_client_shell_help_and_messages_fit_the_shell),
 		cmocka_unit_test(test_client_unknown_names_in_filters),
+		cmocka_unit_test(test_client_a_list_that_lost_a_row_is_not_printed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -59,8 +59,15 @@ struct cw_table *cw_table_new(const char *title, const struct cw_col *cols, int 
 void cw_table_free(struct cw_table *t);
 
 /* Append a row of ncols cells (copied; NULL prints empty / JSON null).
- * Returns false only when out of memory. */
+ * Returns false only when out of memory (or t is NULL, cw_table_new having
+ * run out).  The policy for a table (docs/architecture.md): a failed add is
+ * remembered, and cw_table_ok() is then false, so callers may add rows
+ * without checking each one and check once before printing: cw_emit and
+ * cw_report_print refuse a table that lost a row, rather than print a
+ * shorter list as if it were whole. */
 bool cw_table_add(struct cw_table *t, const char *const *cells);
+/* False when t is NULL or a row could not be added. */
+bool cw_table_ok(const struct cw_table *t);
 
 /* Mark the last added row (e.g. overdue): shown in bold red on a colour
  * terminal, with `mark` in the table's leading marker column otherwise. */
