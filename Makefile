@@ -163,7 +163,7 @@ bench: all build/cwgen
 
 # The data generator (tools/cwgen.c): links the pure modules it shares with
 # carewatch (calendar, rules, balancer, vocabularies) and the SQL wrapper.
-CWGEN_OBJ := $(addprefix build/rel/,calendar.o vocab.o rules.o sha256.o balance.o db.o error.o rng.o csv.o \
+CWGEN_OBJ := $(addprefix build/rel/,calendar.o vocab.o rules.o sha256.o balance.o db.o error.o rng.o csv.o output.o \
 	ods_write.o lazylib.o)
 build/cwgen: tools/cwgen.c $(CWGEN_OBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tools/cwgen.c $(CWGEN_OBJ) $(LDLIBS)

@@ -64,13 +64,7 @@ run_audit(struct cw_ctx *ctx, const struct cw_args *a)
 			5, p, &err);
 	if (r == NULL)
 		return cw_fail(&err);
-	t = cw_table_new("Audit trail (newest first)", cols, 6);
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *cells[6];
-		for (int c = 0; c < 6; c++)
-			cells[c] = PQgetvalue(r, i, c);
-		cw_table_add(t, cells);
-	}
+	t = cw_db_table(r, "Audit trail (newest first)", cols, 6);
 	PQclear(r);
 	return cw_emit(ctx, t);
 }

@@ -93,15 +93,9 @@ run_flags(struct cw_ctx *ctx, const struct cw_args *a)
 			1, p, &err);
 	if (r == NULL)
 		return cw_fail(&err);
-	t = cw_table_new(cw_flag(a, "all") ? "Placement-restriction flags"
+	t = cw_db_table(r, cw_flag(a, "all") ? "Placement-restriction flags"
 					   : "Open placement-restriction flags (accept or dismiss each)",
 			 cols, 9);
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *cells[9];
-		for (int c = 0; c < 9; c++)
-			cells[c] = PQgetvalue(r, i, c);
-		cw_table_add(t, cells);
-	}
 	PQclear(r);
 	return cw_emit(ctx, t);
 }

@@ -238,13 +238,7 @@ run_list(struct cw_ctx *ctx, const struct cw_args *a)
 			0, NULL, &err);
 	if (r == NULL)
 		return cw_fail(&err);
-	t = cw_table_new("QA team", cols, 8);
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *cells[8];
-		for (int c = 0; c < 8; c++)
-			cells[c] = PQgetvalue(r, i, c);
-		cw_table_add(t, cells);
-	}
+	t = cw_db_table(r, "QA team", cols, 8);
 	PQclear(r);
 	return cw_emit(ctx, t);
 }

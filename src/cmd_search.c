@@ -72,13 +72,7 @@ run_search(struct cw_ctx *ctx, const struct cw_args *a)
 	more = PQntuples(r) && PQgetvalue(r, 0, 7)[0] == 't';
 	snprintf(title, sizeof(title), "Notes matching '%s', newest first",
 		 cw_text_escape(text, shown, sizeof(shown)));
-	t = cw_table_new(title, search_cols, ncols);
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *cells[7];
-		for (int c = 0; c < ncols; c++)
-			cells[c] = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
-		cw_table_add(t, cells);
-	}
+	t = cw_db_table(r, title, search_cols, ncols);
 	if (more) {
 		char footer[160];
 		snprintf(footer, sizeof(footer),

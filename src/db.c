@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "carewatch/db.h"
+#include "carewatch/output.h"
 
 #define STMT_CACHE 128
 
@@ -836,4 +837,21 @@ cw_db_transaction(struct cw_db *db, const char *isolation, cw_db_work work, void
 			*retried = tries;
 		cw_error_clear(err);
 	}
+}
+
+struct cw_table *
+cw_db_table(const PGresult *r, const char *title, const struct cw_col *cols, int ncols)
+{
+	struct cw_table *t = cw_table_new(title, cols, ncols);
+	const char *cells[64];
+
+	if (t == NULL || ncols > 64)
+		return t;
+	for (int i = 0; i < PQntuples(r); i++) {
+		for (int c = 0; c < ncols; c++)
+			cells[c] = c < PQnfields(r) && !PQgetisnull(r, i, c) ? PQgetvalue(r, i, c) : NULL;
+		if (!cw_table_add(t, cells))
+			break;
+	}
+	return t;
 }

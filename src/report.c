@@ -109,18 +109,7 @@ cw_report_keep(struct cw_report *rep, const char *s)
 struct cw_table *
 cw_report_table_of(PGresult *r, const char *title, const struct cw_col *cols, int ncols)
 {
-	struct cw_table *t = cw_table_new(title, cols, ncols);
-	const char *cells[64];
-
-	if (t == NULL || ncols > 64)
-		return t;
-	for (int i = 0; i < PQntuples(r); i++) {
-		for (int c = 0; c < ncols; c++)
-			cells[c] = c < PQnfields(r) && !PQgetisnull(r, i, c) ? PQgetvalue(r, i, c) : NULL;
-		if (!cw_table_add(t, cells))
-			break;
-	}
-	return t;
+	return cw_db_table(r, title, cols, ncols);
 }
 
 double

@@ -168,4 +168,13 @@ bool cw_db_error_is_connection(const struct cw_error *err);
  * reply is read, as a network failure would (tests/test_security.c; the
  * release binary's absence of it, tests/test_install.c). */
 
+/* Every row of r as a table of ncols columns (the first ncols of r); SQL
+ * NULL is a NULL cell (empty in a table, null in JSON).  The one way a
+ * query becomes a list: a table that could not take a row says so when it
+ * is printed (output.h's policy).  NULL only when out of memory. */
+struct cw_col;
+struct cw_table;
+struct cw_table *cw_db_table(const PGresult *r, const char *title, const struct cw_col *cols,
+			     int ncols);
+
 #endif
