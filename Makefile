@@ -91,8 +91,8 @@ build/test/test_%: build/test/test_%.o $(TLIBOBJ)
 # only, without libpq, so a pure module that calls the database or the
 # engine fails to link; tools/layers.sh (make lint) checks their includes.
 CORE_MODULES := balance calendar copybuf csv error field html intel output rng rules score \
-                sha256 stats vocab
-CORE_TESTS   := $(patsubst %,build/test/test_%,balance calendar csv html output score stats)
+                sha256 stats suppress vocab
+CORE_TESTS   := $(patsubst %,build/test/test_%,balance calendar csv html output score stats suppress)
 TCOREOBJ     := $(CORE_MODULES:%=build/test/%.o) build/test/testcore.o
 $(CORE_TESTS): build/test/test_%: build/test/test_%.o $(TCOREOBJ)
 	$(CC) $(TCFLAGS) -o $@ $^ -luuid -lnettle -lcmocka -lm
