@@ -240,7 +240,10 @@ hbars(FILE *f, const struct cw_chart *c)
 				total += value_at(c, s, k);
 		svg_text(f, labelw - 8, y + barh / 2 + 4, "end", NULL, c->cats[k] ? c->cats[k] : "");
 		if (!(total > 0)) {
-			svg_text(f, labelw, y + barh / 2 + 4, NULL, "muted", "none");
+			bool withheld = false;
+			for (int s = 0; s < c->nseries; s++)
+				withheld = withheld || isnan(value_at(c, s, k));
+			svg_text(f, labelw, y + barh / 2 + 4, NULL, "muted", withheld ? "not shown" : "none");
 			continue;
 		}
 		for (int s = 0; s < c->nseries; s++) {
@@ -531,6 +534,9 @@ static const char style[] =
 	".num{text-align:right;font-variant-numeric:tabular-nums}\n"
 	"tr.total th,tr.total td{font-weight:600;border-top:2px solid #555}\n"
 	".footer{font-size:.9em;color:#555}\n"
+	".audience{display:inline-block;font-weight:600;padding:.15em .6em;border:2px solid #4e79a7}\n"
+	".audience.internal{border-color:#c00000;color:#c00000}\n"
+	"footer.note{margin-top:2em;padding-top:.6em;border-top:2px solid #4e79a7;font-size:.92em}\n"
 	"@page{size:A4;margin:14mm}\n"
 	"@media print{body{margin:0;max-width:none;padding:0;font-size:10pt}"
 	"nav{display:none}section{break-inside:avoid-page;page-break-inside:avoid}"
@@ -546,9 +552,19 @@ cw_html_write(FILE *f, const struct cw_html_doc *doc)
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
 	      "<meta name=\"generator\" content=\"carewatch\"/>\n<title>", f);
 	cw_html_text(f, doc->title);
+	if (doc->audience) {
+		fputs(" \xE2\x80\x93 ", f);
+		cw_html_text(f, doc->audience);
+	}
 	fputs("</title>\n<style>\n", f);
 	fputs(style, f);
-	fputs("</style>\n</head>\n<body>\n<header>\n<h1>", f);
+	fputs("</style>\n</head>\n<body>\n<header>\n", f);
+	if (doc->audience) {
+		fprintf(f, "<p class=\"audience%s\">", doc->audience_internal ? " internal" : "");
+		cw_html_text(f, doc->audience);
+		fputs("</p>\n", f);
+	}
+	fputs("<h1>", f);
 	cw_html_text(f, doc->title);
 	fputs("</h1>\n", f);
 	if (doc->subtitle) {
@@ -614,6 +630,12 @@ cw_html_write(FILE *f, const struct cw_html_doc *doc)
 		}
 		fputs("</section>\n", f);
 	}
-	fputs("</main>\n</body>\n</html>\n", f);
+	fputs("</main>\n", f);
+	if (doc->note) {
+		fputs("<footer class=\"note\">\n<p>", f);
+		cw_html_text(f, doc->note);
+		fputs("</p>\n</footer>\n", f);
+	}
+	fputs("</body>\n</html>\n", f);
 	return fflush(f) == 0 && !ferror(f);
 }

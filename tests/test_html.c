@@ -2,7 +2,9 @@
  * test_html.c - the HTML/SVG renderer alone (no database): text escaping,
  * a document that is well-formed XML with every kind of chart, charts that
  * draw what they are given (bar widths in proportion, gaps in lines, the
- * target line), and nothing that would fetch or run anything.
+ * target line), and nothing that would fetch or run anything; the audience
+ * in the title and a banner, the closing note, and a bar whose figures are
+ * withheld labelled as such.
  */
 #include <math.h>
 #include <stdio.h>
@@ -212,7 +214,8 @@ test_html_document_is_well_formed_and_self_contained(void **state)
 		{"Lines", "defined", NULL, &lines, t},
 		{"Empty", NULL, "", &empty, NULL},
 	};
-	struct cw_html_doc doc = {"Quality dashboard: March 2018 <draft>", "North & West", "today", 4, secs};
+	struct cw_html_doc doc = {"Quality dashboard: March 2018 <draft>", "North & West", "today", 4, secs,
+				  NULL, false, NULL};
 	const char *problem;
 	char *out;
 
@@ -350,6 +353,38 @@ test_html_lines_break_at_gaps_and_draw_the_target(void **state)
 	free(out);
 }
 
+static void
+test_html_audience_banner_note_and_withheld_bars(void **state)
+{
+	static const char *const two[] = {"North", "South"};
+	static const double a[] = {NAN, 0}, b[] = {NAN, 0};
+	static const struct cw_chart_series s[] = {{"a", NULL, a}, {"b", NULL, b}};
+	struct cw_chart c = {CW_CHART_HBARS, "t", 2, two, 2, s, true, NAN, NULL, NULL};
+	struct cw_html_section sec = {"Only", NULL, NULL, &c, NULL};
+	struct cw_html_doc doc = {"Annual report", NULL, NULL, 1, &sec, "Public", false,
+				  "Counts from 1 to 4 are shown as <5."};
+	char *out;
+
+	(void)state;
+	out = capture(write_doc, &doc);
+	assert_null(xml_problem(out));
+	assert_non_null(strstr(out, "<title>Annual report \xE2\x80\x93 Public</title>"));
+	assert_non_null(strstr(out, "<header>\n<p class=\"audience\">Public</p>\n<h1>Annual report</h1>"));
+	assert_non_null(strstr(out, "<footer class=\"note\">\n<p>Counts from 1 to 4 are shown as &lt;5.</p>"));
+	/* North's figures are withheld (NAN): "not shown"; South has none. */
+	assert_non_null(strstr(out, ">not shown</text>"));
+	assert_non_null(strstr(out, ">none</text>"));
+	free(out);
+	/* The internal version warns; no note. */
+	doc.audience = "Internal \xE2\x80\x93 not for publication";
+	doc.audience_internal = true;
+	doc.note = NULL;
+	out = capture(write_doc, &doc);
+	assert_non_null(strstr(out, "<p class=\"audience internal\">Internal \xE2\x80\x93 not for publication</p>"));
+	assert_null(strstr(out, "<footer"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -358,6 +393,7 @@ main(void)
 		cmocka_unit_test(test_html_document_is_well_formed_and_self_contained),
 		cmocka_unit_test(test_html_bars_are_in_proportion),
 		cmocka_unit_test(test_html_lines_break_at_gaps_and_draw_the_target),
+		cmocka_unit_test(test_html_audience_banner_note_and_withheld_bars),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

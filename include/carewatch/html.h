@@ -62,10 +62,15 @@ struct cw_html_doc {
 	const char *generated;  /* e.g. "Produced by carewatch on 2018-04-03" (may be NULL) */
 	int nsections;
 	const struct cw_html_section *sections;
+	const char *audience;   /* who it is for, in the title and a banner ("Public"); may be NULL */
+	bool audience_internal; /* the banner warns: not for publication */
+	const char *note;       /* a closing footnote (what a public report suppressed); may be NULL */
 };
 
 /* Write doc as one HTML file to f.  A document with more than two sections
- * gets a table of contents.  Returns false when writing to f failed. */
+ * gets a table of contents.  A horizontal bar with no figure above zero is
+ * labelled "none", or "not shown" when a figure of it is NAN (withheld).
+ * Returns false when writing to f failed. */
 bool cw_html_write(FILE *f, const struct cw_html_doc *doc);
 
 /* Write one chart as an <svg> element.  A chart with no categories or no
