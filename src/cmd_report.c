@@ -5,8 +5,11 @@
  * Every report takes --format table|csv|json|html; HTML is one self-contained
  * file to open, print or attach.  Monthly reports cover --from..--to (months,
  * both included; by default the twelve months to the last complete month);
- * point-in-time reports take --as-of (default today).  docs/reports.md
- * defines each figure.
+ * point-in-time reports take --as-of (default today).  Every report takes
+ * --audience internal|public: the dashboard and the annual report are what
+ * the council publishes, so as HTML they are public unless asked; every
+ * other report and format is internal unless asked.  docs/reports.md
+ * defines each figure and the audiences.
  */
 #include <errno.h>
 #include <math.h>
@@ -116,6 +119,31 @@ read_inputs(struct cw_ctx *ctx, const struct cw_args *a, struct inputs *in, stru
 	return true;
 }
 
+/* The audience asked for, or the default: public for a report the council
+ * publishes (published) in the format it publishes it in (HTML), internal
+ * otherwise.  The word was checked when the options were parsed. */
+static enum cw_audience
+audience_of(const struct cw_args *a, enum cw_format format, bool published)
+{
+	const char *word = cw_arg(a, "audience");
+
+	if (word)
+		return cw_vocab_parse(&cw_report_audience, word) == CW_AUDIENCE_PUBLIC ? CW_AUDIENCE_PUBLIC
+										   : CW_AUDIENCE_INTERNAL;
+	return published && format == CW_FMT_HTML ? CW_AUDIENCE_PUBLIC : CW_AUDIENCE_INTERNAL;
+}
+
+/* A new report for the audience asked for.  NULL when out of memory. */
+static struct cw_report *
+report_for(const struct cw_args *a, enum cw_format format, bool published)
+{
+	struct cw_report *rep = cw_report_new(NULL);
+
+	if (rep)
+		rep->audience = audience_of(a, format, published);
+	return rep;
+}
+
 /* Print rep in the context's format and free it. */
 static int
 emit(struct cw_ctx *ctx, struct cw_report *rep)
@@ -158,7 +186,7 @@ run_single(struct cw_ctx *ctx, const struct cw_args *a)
 	cw_error_clear(&err);
 	if (!read_inputs(ctx, a, &in, &err))
 		return cw_fail(&err);
-	rep = cw_report_new(NULL);
+	rep = report_for(a, ctx->format, false);
 	if (rep == NULL) {
 		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
 		return cw_fail(&err);
@@ -234,10 +262,10 @@ extension(enum cw_format f)
 
 /* Write one dashboard to dir/dashboard-YYYY-MM-<scope>.<ext>. */
 static bool
-write_dashboard(struct cw_ctx *ctx, const struct cw_report_filter *flt, struct cw_date month,
-		const char *dir, enum cw_format format, struct cw_error *err)
+write_dashboard(struct cw_ctx *ctx, const struct cw_args *a, const struct cw_report_filter *flt,
+		struct cw_date month, const char *dir, enum cw_format format, struct cw_error *err)
 {
-	struct cw_report *rep = cw_report_new(NULL);
+	struct cw_report *rep = report_for(a, format, true);
 	char path[4096];
 	FILE *f;
 	bool ok;
@@ -321,7 +349,7 @@ run_dashboard(struct cw_ctx *ctx, const struct cw_args *a)
 		}
 		if (!make_dir(dir, &err))
 			return cw_fail(&err);
-		if (!write_dashboard(ctx, &in.flt, month, dir, format, &err))
+		if (!write_dashboard(ctx, a, &in.flt, month, dir, format, &err))
 			return cw_fail(&err);
 		r = cw_report_localities(ctx->db, &err);
 		if (r == NULL)
@@ -329,7 +357,7 @@ run_dashboard(struct cw_ctx *ctx, const struct cw_args *a)
 		for (int i = 0; i < PQntuples(r); i++) {
 			struct cw_report_filter one = {.locality = PQgetvalue(r, i, 0),
 						       .locality_name = PQgetvalue(r, i, 1)};
-			if (!write_dashboard(ctx, &one, month, dir, format, &err)) {
+			if (!write_dashboard(ctx, a, &one, month, dir, format, &err)) {
 				PQclear(r);
 				return cw_fail(&err);
 			}
@@ -341,7 +369,7 @@ run_dashboard(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_error_set(&err, CW_EXIT_USAGE, "--out goes with --all (one dashboard prints to stdout)");
 		return cw_fail(&err);
 	}
-	rep = cw_report_new(NULL);
+	rep = report_for(a, ctx->format, true);
 	if (rep == NULL || !cw_report_dashboard(ctx->db, rep, &in.flt, month, &err)) {
 		cw_report_free(rep);
 		if (rep == NULL)
@@ -374,7 +402,7 @@ run_annual(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	if (!cw_report_session(ctx->db, &err))
 		return cw_fail(&err);
-	rep = cw_report_new(NULL);
+	rep = report_for(a, ctx->format, true);
 	if (rep == NULL || !cw_report_annual(ctx->db, rep, year, &err)) {
 		cw_report_free(rep);
 		if (rep == NULL)
@@ -434,9 +462,25 @@ run_target(struct cw_ctx *ctx, const struct cw_args *a)
 	if (r == NULL)
 		return cw_fail(&err);
 	{
-		struct cw_table *t = cw_report_table_of(r, "Good-or-better (RIG) target history", cols, 4);
+		/* Who recorded a target is the council's own business. */
+		static const char title[] = "Good-or-better (RIG) target history";
+		struct cw_report *rep = report_for(a, ctx->format, false);
+		bool public = rep && rep->audience == CW_AUDIENCE_PUBLIC;
+		struct cw_report_section *s = rep ? cw_report_section_add(rep, "target", title, &err) : NULL;
+
+		if (s)
+			s->table = cw_report_table_of(r, title, cols, public ? 2 : 4);
 		PQclear(r);
-		return cw_emit(ctx, t);
+		if (s == NULL || s->table == NULL) {
+			cw_report_free(rep);
+			cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+			return cw_fail(&err);
+		}
+		snprintf(rep->title, sizeof(rep->title), "%s", title);
+		if (public)
+			snprintf(rep->withheld, sizeof(rep->withheld),
+				 "Who recorded each target, and when, is in the internal version only.");
+		return emit(ctx, rep);
 	}
 }
 
@@ -446,61 +490,70 @@ run_target(struct cw_ctx *ctx, const struct cw_args *a)
 #define FILTER_OPTS                                                                           \
 	{"care-type", "T", "only this care type", &cw_vocab_care_type},                      \
 	{"locality", "L", "only this locality (code or name)", NULL}
+#define AUDIENCE_OPT                                                                          \
+	{"audience", "A", "internal (default) or public: names no provider, suppresses small numbers", \
+	 &cw_report_audience}
+/* The dashboard and the annual report are what the council publishes. */
+#define PUBLISHED_AUDIENCE_OPT                                                                \
+	{"audience", "A", "public (default with --format html) or internal (default otherwise)",  \
+	 &cw_report_audience}
 #define END_OPTS {NULL, NULL, NULL, NULL}
 
 static const struct cw_opt ratings_opts[] = {
 	{"as-of", "DATE", "ratings published on or before this day (default today)", NULL},
-	FILTER_OPTS, END_OPTS,
+	FILTER_OPTS, AUDIENCE_OPT, END_OPTS,
 };
 static const struct cw_opt trend_opts[] = {
 	PERIOD_OPTS, FILTER_OPTS,
 	{"target", "PCT", "good-or-better target (default: the target setting in force)", NULL},
-	END_OPTS,
+	AUDIENCE_OPT, END_OPTS,
 };
 static const struct cw_opt by_locality_opts[] = {
 	{"as-of", "DATE", "ratings published on or before this day (default today)", NULL},
-	{"care-type", "T", "only this care type", &cw_vocab_care_type}, END_OPTS,
+	{"care-type", "T", "only this care type", &cw_vocab_care_type}, AUDIENCE_OPT, END_OPTS,
 };
 static const struct cw_opt by_care_type_opts[] = {
 	{"as-of", "DATE", "ratings published on or before this day (default today)", NULL},
-	{"locality", "L", "only this locality (code or name)", NULL}, END_OPTS,
+	{"locality", "L", "only this locality (code or name)", NULL}, AUDIENCE_OPT, END_OPTS,
 };
-static const struct cw_opt period_opts[] = {PERIOD_OPTS, FILTER_OPTS, END_OPTS};
+static const struct cw_opt period_opts[] = {PERIOD_OPTS, FILTER_OPTS, AUDIENCE_OPT, END_OPTS};
 static const struct cw_opt under_opts[] = {
 	{"as-of", "DATE", "ratings published on or before this day (default today)", NULL},
 	{"inspections", "N", "at least this many ratings below good (default 2)", NULL},
-	FILTER_OPTS, END_OPTS,
+	FILTER_OPTS, AUDIENCE_OPT, END_OPTS,
 };
 static const struct cw_opt response_opts[] = {
 	PERIOD_OPTS, FILTER_OPTS,
 	{"target", "PCT", "on-time target (default: the active ruleset's, else 90)", NULL},
-	END_OPTS,
+	AUDIENCE_OPT, END_OPTS,
 };
 static const struct cw_opt active_opts[] = {
 	PERIOD_OPTS, FILTER_OPTS, {"by", "B", "columns by care type (default) or locality", &by_ct_loc},
-	END_OPTS,
+	AUDIENCE_OPT, END_OPTS,
 };
 static const struct cw_opt sg_opts[] = {
 	PERIOD_OPTS, FILTER_OPTS, {"by", "B", "rows by category (default) or month", &by_cat_month},
-	END_OPTS,
+	AUDIENCE_OPT, END_OPTS,
 };
 static const struct cw_opt restriction_opts[] = {
 	PERIOD_OPTS, FILTER_OPTS,
 	{"kind", "K", "restrictions on all placements (default), partial, or any", &restriction_kinds},
-	END_OPTS,
+	AUDIENCE_OPT, END_OPTS,
 };
 static const struct cw_opt dashboard_opts[] = {
 	{"month", "YYYY-MM", "the month (required)", NULL},
 	{"locality", "L", "one locality's dashboard (default: the county's)", NULL},
 	{"all", NULL, "write the county's and every locality's dashboard as files", NULL},
 	{"out", "DIR", "directory for --all (default the current one)", NULL},
-	END_OPTS,
+	PUBLISHED_AUDIENCE_OPT, END_OPTS,
 };
 static const struct cw_opt annual_opts[] = {
-	{"year", "YYYY/YY", "the council year, April to March (e.g. 2017/18)", NULL}, END_OPTS,
+	{"year", "YYYY/YY", "the council year, April to March (e.g. 2017/18)", NULL},
+	PUBLISHED_AUDIENCE_OPT, END_OPTS,
 };
 static const struct cw_opt target_opts[] = {
-	{"from", "DATE", "the day a new target takes effect (default today)", NULL}, END_OPTS,
+	{"from", "DATE", "the day a new target takes effect (default today)", NULL},
+	AUDIENCE_OPT, END_OPTS,
 };
 
 #define REPORT(var, nm, sum, hlp, o)                                                          \
@@ -547,7 +600,10 @@ const struct cw_cmd cw_cmd_report_dashboard = {
 	.help = "Ratings as at the month end, and casework, safeguarding, risk, restrictions and "
 		"provider loss over the twelve months to it.  --all writes the county's and every "
 		"locality's dashboard (six a month for Norfolk) into --out, as HTML unless --format "
-		"says otherwise.",
+		"says otherwise.  As HTML (what the council publishes) it is the public version "
+		"unless --audience internal says otherwise: no provider named beside its risk band or "
+		"restriction, small numbers suppressed, a note saying what and why; in other formats "
+		"it is internal unless --audience public.",
 	.opts = dashboard_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML,
 	.run = run_dashboard,
 };
@@ -556,7 +612,10 @@ const struct cw_cmd cw_cmd_report_annual = {
 	.help = "For a council year, April to March: ratings by domain (all care types and each "
 		"sector) at the year end, monthly trends against the target, localities, rating "
 		"shift, persistently underperforming providers, casework, safeguarding, risk, "
-		"restrictions and provider loss.",
+		"restrictions and provider loss.  As HTML (what the council publishes) it is the "
+		"public version unless --audience internal says otherwise: no provider named beside its "
+		"risk band or restriction, small numbers suppressed, a note saying what and why; in "
+		"other formats it is internal unless --audience public.",
 	.opts = annual_opts, .max_pos = 0, .flags = CW_CMD_PAGE | CW_CMD_DB | CW_CMD_FORMAT | CW_CMD_HTML,
 	.run = run_annual,
 };

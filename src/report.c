@@ -5,8 +5,9 @@
  * (the QA team's casework and intelligence) and report_pack.c (the monthly
  * dashboard and the annual report that compose them).  This file holds what
  * they share: sections and their tables, parsing of years and targets,
- * and printing in every format, including turning a
- * section's chart description into html.h's plain chart structs.
+ * publishing a section for its audience (small numbers suppressed through
+ * suppress.h), and printing in every format, including turning a section's
+ * chart description into html.h's plain chart structs.
  */
 #include <ctype.h>
 #include <math.h>
@@ -19,6 +20,11 @@
 
 const char *const cw_report_rating_colours[] = {"#1b7837", "#7fbf7b", "#f1a340", "#d7301f"};
 const char *const cw_report_band_colours[] = {"#7fbf7b", "#fee08b", "#fc8d59", "#d73027"};
+
+const struct cw_vocab cw_report_audience = {
+	"audience", (const char *const[]){"internal", "public"},
+	(const char *const[]){"Internal", "Public"}, 2,
+};
 
 struct cw_report *
 cw_report_new(const char *title)
@@ -255,6 +261,151 @@ cw_report_target(struct cw_db *db, struct cw_date d, double *pct, struct cw_erro
 	return true;
 }
 
+/* ---- publishing ---- */
+
+static const char *const markers[] = {NULL, "<5", "*", "n<10"};
+
+/* The grid of s's figures for suppress.h: the table's numbers, the extra
+ * columns of the result, then the derived sums.  Caller frees. */
+static double *
+public_grid(const struct cw_table *t, const struct cw_report_public *pub, const PGresult *extra,
+	    int gcols)
+{
+	size_t rows = cw_table_rows(t);
+	int tcols = cw_table_ncols(t);
+	double *v = malloc(sizeof(double) * (rows ? rows : 1) * (size_t)gcols);
+
+	if (v == NULL)
+		return NULL;
+	for (size_t r = 0; r < rows; r++) {
+		double *row = v + r * (size_t)gcols;
+		for (int c = 0; c < gcols; c++)
+			row[c] = NAN;
+		for (int c = 0; c < tcols; c++)
+			row[c] = cw_report_num(t, r, c);
+		for (int j = 0; extra && j < pub->nextra && (int)r < PQntuples(extra); j++)
+			if (!PQgetisnull(extra, (int)r, pub->extra_from + j))
+				row[tcols + j] = strtod(PQgetvalue(extra, (int)r, pub->extra_from + j), NULL);
+		for (int k = 0; k < pub->nderived; k++) {
+			double sum = 0;
+			for (int c = 0; c < gcols; c++)
+				if (pub->derived[k].of >> c & 1u)
+					sum += row[c];
+			if (pub->derived[k].col < gcols)
+				row[pub->derived[k].col] = sum;
+		}
+	}
+	return v;
+}
+
+/* Whether a public summary may stay: none of the figures it reads is
+ * withheld and its shares are of 10 or more. */
+static bool
+summary_publishable(const struct cw_sup_grid *g, const struct cw_report_public *pub)
+{
+	int first = pub->summary_first < 0 ? g->rows + pub->summary_first : pub->summary_first;
+	int last = pub->summary_last < 0 ? g->rows + pub->summary_last : pub->summary_last;
+
+	if (pub->summary_base > 0 && pub->summary_base < CW_SUP_MIN_BASE)
+		return false;
+	for (int r = first < 0 ? 0 : first; r <= last && r < g->rows; r++)
+		for (int c = 0; c < g->cols; c++)
+			if ((pub->summary_cols >> c & 1u) && g->state[r * g->cols + c] != CW_SUP_SHOWN)
+				return false;
+	return true;
+}
+
+bool
+cw_report_publish(struct cw_report *rep, struct cw_report_section *s,
+		  const struct cw_report_public *pub, const PGresult *extra, struct cw_error *err)
+{
+	const struct cw_table *t = s->table;
+	int tcols, gcols;
+	size_t rows;
+	struct cw_sup_grid g;
+	struct cw_col cols[CW_SUP_MAX_COLS];
+	const char *cells[CW_SUP_MAX_COLS];
+	struct cw_table *out;
+	double *v;
+	bool ok = true;
+
+	if (rep->audience != CW_AUDIENCE_PUBLIC || t == NULL)
+		return true;
+	rows = cw_table_rows(t);
+	tcols = cw_table_ncols(t);
+	gcols = tcols + pub->nextra + pub->nderived;
+	if (gcols > CW_SUP_MAX_COLS)
+		return cw_error_set(err, CW_EXIT_FAIL, "the table '%s' has too many columns to publish",
+				    s->title);
+	v = public_grid(t, pub, extra, gcols);
+	g = (struct cw_sup_grid){.rows = (int)rows, .cols = gcols, .v = v,
+				 .state = malloc(rows ? rows * (size_t)gcols : 1), .counts = pub->counts,
+				 .locked = pub->locked, .nsums = pub->nsums, .total_row = pub->total_row,
+				 .npcts = pub->npcts};
+	memcpy(g.sums, pub->sums, sizeof(g.sums));
+	memcpy(g.pcts, pub->pcts, sizeof(g.pcts));
+	for (int c = 0; c < tcols; c++)
+		cols[c] = *cw_table_col(t, c);
+	out = v && g.state ? cw_table_new(cw_table_title(t), cols, tcols) : NULL;
+	if (out == NULL) {
+		free(v);
+		free(g.state);
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	}
+	cw_sup_apply(&g);
+	for (size_t r = 0; ok && r < rows; r++) {
+		for (int c = 0; c < tcols; c++) {
+			int st = g.state[r * (size_t)gcols + (size_t)c];
+			cells[c] = st == CW_SUP_SHOWN ? cw_table_cell(t, r, c) : markers[st];
+			rep->small += st == CW_SUP_SMALL;
+			rep->hidden += st == CW_SUP_HIDDEN;
+			rep->few += st == CW_SUP_FEW;
+		}
+		ok = cw_table_add(out, cells);
+	}
+	if (ok && cw_table_footer_text(t))
+		cw_table_footer(out, cw_table_footer_text(t));
+	if (ok && s->summary[0] && !summary_publishable(&g, pub))
+		snprintf(s->summary, sizeof(s->summary),
+			 "Not summarised in the public version: the sentence would cite figures suppressed "
+			 "to protect small numbers.");
+	free(v);
+	free(g.state);
+	if (!ok) {
+		cw_table_free(out);
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	}
+	cw_table_free(s->table);
+	s->table = out;
+	return true;
+}
+
+const char *
+cw_report_note(const struct cw_report *rep, char *buf, size_t size)
+{
+	int len = snprintf(buf, size,
+			   "Public version. Small numbers are suppressed so that no person or provider can "
+			   "be identified: a count from 1 to 4 is shown as <5 (0 as 0), a percentage of "
+			   "fewer than 10 as n<10, and * marks a figure hidden because, with the totals or "
+			   "the figures beside it, it would give a suppressed one away (a percentage of a "
+			   "count shown as <5, or a second figure of a row or column). A bar of a chart "
+			   "with a suppressed figure is not drawn.");
+
+	if (len < 0 || (size_t)len >= size)
+		return buf;
+	if (rep->small + rep->hidden + rep->few == 0)
+		len += snprintf(buf + len, size - (size_t)len, " Nothing in this report needed suppressing.");
+	else
+		len += snprintf(buf + len, size - (size_t)len,
+				" In this report: %d count%s shown as <5, %d figure%s as * and %d "
+				"percentage%s as n<10.",
+				rep->small, rep->small == 1 ? "" : "s", rep->hidden, rep->hidden == 1 ? "" : "s",
+				rep->few, rep->few == 1 ? "" : "s");
+	if (rep->withheld[0] && len > 0 && (size_t)len < size)
+		snprintf(buf + len, size - (size_t)len, " %s", rep->withheld);
+	return buf;
+}
+
 /* ---- output ---- */
 
 /* "2017-04" -> "Apr 17"; anything else is kept. */
@@ -292,7 +443,7 @@ chart_free(struct chart_store *cs)
 }
 
 static bool
-chart_build(const struct cw_report_section *s, struct chart_store *cs)
+chart_build(const struct cw_report_section *s, bool public, struct chart_store *cs)
 {
 	const struct cw_report_chart *ch = &s->chart;
 	const struct cw_table *t = s->chart_table ? s->chart_table : s->table;
@@ -332,6 +483,15 @@ chart_build(const struct cw_report_section *s, struct chart_store *cs)
 		cs->series[i].colour = ch->colours ? ch->colours[i] : NULL;
 		cs->series[i].values = v;
 	}
+	/* A stacked bar with a suppressed figure would show the rest of its
+	 * total, and so the figure: a public chart leaves the whole bar out. */
+	for (int k = 0; public && ch->kind != CW_CHART_LINES && k < ncats; k++) {
+		bool withheld = false;
+		for (int i = 0; i < nseries; i++)
+			withheld = withheld || isnan(cs->values[(size_t)i * (size_t)ncats + (size_t)k]);
+		for (int i = 0; withheld && i < nseries; i++)
+			cs->values[(size_t)i * (size_t)ncats + (size_t)k] = NAN;
+	}
 	cs->chart.kind = ch->kind;
 	cs->chart.title = s->title;
 	cs->chart.cats = (const char *const *)cs->cats;
@@ -349,10 +509,16 @@ print_html(const struct cw_report *rep, FILE *f)
 {
 	struct cw_html_section *hs = calloc((size_t)(rep->n ? rep->n : 1), sizeof(*hs));
 	struct chart_store *cs = calloc((size_t)(rep->n ? rep->n : 1), sizeof(*cs));
+	bool public = rep->audience == CW_AUDIENCE_PUBLIC;
 	struct cw_html_doc doc = {.title = rep->title, .subtitle = rep->subtitle[0] ? rep->subtitle : NULL,
-				  .nsections = rep->n, .sections = hs};
-	char generated[96], day[CW_DATE_LEN];
+				  .nsections = rep->n, .sections = hs,
+				  .audience = public ? "Public" : "Internal \xE2\x80\x93 not for publication",
+				  .audience_internal = !public};
+	char generated[96], day[CW_DATE_LEN], note[1200];
 	bool ok = hs != NULL && cs != NULL;
+
+	if (public)
+		doc.note = cw_report_note(rep, note, sizeof(note));
 
 	snprintf(generated, sizeof(generated), "Produced by carewatch on %s",
 		 cw_date_format(cw_london_date((cw_time)time(NULL)), day, sizeof(day)));
@@ -364,7 +530,7 @@ print_html(const struct cw_report *rep, FILE *f)
 		hs[i].summary = s->summary;
 		hs[i].table = s->table;
 		if (s->chart.on && s->table) {
-			ok = chart_build(s, &cs[i]);
+			ok = chart_build(s, public, &cs[i]);
 			hs[i].chart = &cs[i].chart;
 		}
 	}
@@ -380,13 +546,29 @@ print_html(const struct cw_report *rep, FILE *f)
 bool
 cw_report_print(const struct cw_report *rep, FILE *f, enum cw_format format, int width, bool colour)
 {
+	bool public = rep->audience == CW_AUDIENCE_PUBLIC;
+	char note[1200];
+
 	/* A section that lost a row is not printed short (output.h). */
 	for (int i = 0; i < rep->n; i++)
 		if (rep->sections[i].table && !cw_table_ok(rep->sections[i].table))
 			return false;
 	if (format == CW_FMT_HTML)
 		return print_html(rep, f);
-	if (rep->n == 1 && (format == CW_FMT_CSV || format == CW_FMT_JSON)) {
+	if (public)
+		cw_report_note(rep, note, sizeof(note));
+	if (rep->n == 1 && format == CW_FMT_CSV) {
+		cw_table_print(rep->sections[0].table, f, format, width, colour);
+		if (public) {
+			fputs("\n# note: ", f);
+			fputs(note, f);
+			fputc('\n', f);
+		}
+		return fflush(f) == 0 && !ferror(f);
+	}
+	/* A public report's JSON is always the object, so its note travels
+	 * with the figures. */
+	if (rep->n == 1 && format == CW_FMT_JSON && !public) {
 		cw_table_print(rep->sections[0].table, f, format, width, colour);
 		return fflush(f) == 0 && !ferror(f);
 	}
@@ -395,6 +577,10 @@ cw_report_print(const struct cw_report *rep, FILE *f, enum cw_format format, int
 		cw_json_string(f, rep->title);
 		fputs(", \"subtitle\": ", f);
 		cw_json_string(f, rep->subtitle);
+		if (public) {
+			fputs(", \"audience\": \"public\", \"note\": ", f);
+			cw_json_string(f, note);
+		}
 		fputs(", \"sections\": [", f);
 		for (int i = 0; i < rep->n; i++) {
 			fputs(i ? ",\n{\"key\": " : "\n{\"key\": ", f);
@@ -431,5 +617,7 @@ cw_report_print(const struct cw_report *rep, FILE *f, enum cw_format format, int
 		if (format == CW_FMT_TABLE && rep->sections[i].summary[0])
 			fprintf(f, "%s\n", rep->sections[i].summary);
 	}
+	if (public)
+		fprintf(f, format == CW_FMT_CSV ? "\n# note: %s\n" : "\nNote: %s\n", note);
 	return fflush(f) == 0 && !ferror(f);
 }

@@ -10,7 +10,10 @@
  * 020), at the latest file date on or before --as-of: no other council's
  * providers are ever held.  The ranking, median and gap are computed here
  * from those counts; the group's members are reference data
- * (compare_group).
+ * (compare_group).  A public version (--audience public) shows the same
+ * markers as every public report (docs/reports.md, "Audience") where a
+ * council's count is from 1 to 4 or a share is of fewer than 10 locations;
+ * the counts are CQC's own for whole councils, so nothing more is hidden.
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +23,7 @@
 
 #include "carewatch/cmd.h"
 #include "carewatch/calendar.h"
+#include "carewatch/report.h"
 
 struct la_row {
 	char name[128], region[128];
@@ -74,9 +78,34 @@ static const struct cw_col compare_cols[] = {
 	{"community", "Community %", true},
 };
 
+/* A public table's count (1 to 4: "<5") and share (of 1 to 9: "n<10"; of
+ * a count shown as "<5": "*"), counted into pub for its note. */
+static void
+protect_count(struct cw_report *pub, long n, char *buf, size_t size)
+{
+	if (n >= 1 && n < CW_SUP_MIN_COUNT) {
+		snprintf(buf, size, "<5");
+		pub->small++;
+	}
+}
+
+static void
+protect_share(struct cw_report *pub, long part, long base, char *buf, size_t size)
+{
+	if (base >= 1 && base < CW_SUP_MIN_BASE) {
+		snprintf(buf, size, "n<10");
+		pub->few++;
+	} else if (part >= 1 && part < CW_SUP_MIN_COUNT) {
+		snprintf(buf, size, "*");
+		pub->hidden++;
+	}
+}
+
+/* One row; x is the council's counts, when the row is a council's and pub
+ * (the public report) protects them. */
 static bool
 add(struct cw_table *t, const char *rank, const char *name, long rated, long gob, double share,
-    double ch, double co)
+    double ch, double co, const struct la_row *x, struct cw_report *pub)
 {
 	char r[24], g[24], s[24], c1[24], c2[24];
 	const char *cells[7] = {rank, name, r, g, s, c1, c2};
@@ -95,6 +124,13 @@ add(struct cw_table *t, const char *rank, const char *name, long rated, long gob
 		c1[0] = '\0';
 	if (isinf(co))
 		c2[0] = '\0';
+	if (x && pub) {
+		protect_count(pub, x->rated[0], r, sizeof(r));
+		protect_count(pub, x->gob[0], g, sizeof(g));
+		protect_share(pub, x->gob[0], x->rated[0], s, sizeof(s));
+		protect_share(pub, x->gob[1], x->rated[1], c1, sizeof(c1));
+		protect_share(pub, x->gob[2], x->rated[2], c2, sizeof(c2));
+	}
 	return cw_table_add(t, cells);
 }
 
@@ -123,7 +159,10 @@ run_compare(struct cw_ctx *ctx, const struct cw_args *a)
 	char home_buf[256], date[16] = "", title[512], footer[512], rank[16], scope[160];
 	struct la_row *rows = NULL, *me = NULL;
 	struct cw_table *t = NULL;
+	struct cw_report *rep = NULL, *pub = NULL;
+	struct cw_report_section *s;
 	struct cw_error err;
+	bool ok;
 	struct cw_date d;
 	double *shares = NULL, median = NAN;
 	long pooled[2][2] = {{0, 0}, {0, 0}};   /* scope, England: rated, good or better */
@@ -249,28 +288,34 @@ run_compare(struct cw_ctx *ctx, const struct cw_args *a)
 		snprintf(scope, sizeof(scope), "%.60s region", region);
 	snprintf(title, sizeof(title), "CQC ratings compared, %s: good or outstanding, %s", scope, date);
 	t = cw_table_new(title, compare_cols, 7);
+	rep = cw_report_new(title);
+	if (rep && cw_arg(a, "audience") &&
+	    cw_vocab_parse(&cw_report_audience, cw_arg(a, "audience")) == CW_AUDIENCE_PUBLIC) {
+		rep->audience = CW_AUDIENCE_PUBLIC;
+		pub = rep;
+	}
 	code = t == NULL;
 	for (int i = 0; t && !code && i < nscope; i++) {
 		struct la_row *x = &rows[i];
 		snprintf(rank, sizeof(rank), "%d", x->rank);
 		code = !add(t, rank, x->name, x->rated[0], x->gob[0], x->share, pct(x->gob[1], x->rated[1]),
-			    pct(x->gob[2], x->rated[2]));
+			    pct(x->gob[2], x->rated[2]), x, pub);
 	}
 	if (t && !code)
-		code = !add(t, "", "median", -1, 0, median, INFINITY, INFINITY);
+		code = !add(t, "", "median", -1, 0, median, INFINITY, INFINITY, NULL, NULL);
 	if (t && !code) {
 		char name[200];
 		snprintf(name, sizeof(name), "%s average", scope);
 		code = !add(t, "", name, pooled[0][0], pooled[0][1], pct(pooled[0][1], pooled[0][0]), INFINITY,
-			    INFINITY);
+			    INFINITY, NULL, NULL);
 	}
 	if (t && !code)
 		code = !add(t, "", "England", pooled[1][0], pooled[1][1], pct(pooled[1][1], pooled[1][0]),
-			    INFINITY, INFINITY);
+			    INFINITY, INFINITY, NULL, NULL);
 	if (t && !code && me && me->in_scope) {
 		char name[200];
 		snprintf(name, sizeof(name), "gap to median (%s)", me->name);
-		code = !add(t, "", name, -1, 0, me->share - median, INFINITY, INFINITY);
+		code = !add(t, "", name, -1, 0, me->share - median, INFINITY, INFINITY, NULL, NULL);
 		snprintf(footer, sizeof(footer), "%s is ranked %d of %d at %.1f%%; the median is %.1f%%, a gap"
 			 " of %.1f points", me->name, me->rank, nscope, me->share, median, me->share - median);
 		cw_table_footer(t, footer);
@@ -280,12 +325,21 @@ run_compare(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	free(rows);
 	free(shares);
-	if (t == NULL || code) {
+	s = t && !code && rep ? cw_report_section_add(rep, "compare", title, &err) : NULL;
+	if (s == NULL) {
 		cw_table_free(t);
+		cw_report_free(rep);
 		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
 		return cw_fail(&err);
 	}
-	return cw_emit(ctx, t);
+	s->table = t;
+	ok = cw_report_print(rep, stdout, ctx->format, ctx->wide ? CW_WIDTH_ALL : ctx->width, ctx->colour);
+	cw_report_free(rep);
+	if (!ok) {
+		cw_error_set(&err, CW_EXIT_FAIL, "could not write the report");
+		return cw_fail(&err);
+	}
+	return CW_EXIT_OK;
 }
 
 static const struct cw_opt compare_opts[] = {
@@ -294,6 +348,7 @@ static const struct cw_opt compare_opts[] = {
 	{"local-authority", "NAME", "the council compared (default: the last ratings import's)", NULL},
 	{"as-of", "DATE", "the counts of the latest ratings file on or before DATE (default: the latest)",
 	 NULL},
+	{"audience", "A", "internal (default) or public: small numbers suppressed", &cw_report_audience},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -50,6 +50,16 @@ drop_last(struct cw_report *rep)
 	rep->sections[rep->n].chart_table = NULL;
 }
 
+/* Whether a cell holds a figure other than zero: a number, or a public
+ * report's "<5" or "*" (a suppressed figure is not nothing). */
+static bool
+has_figure(const struct cw_table *t, size_t row, int col)
+{
+	const char *v = cw_table_cell(t, row, col);
+
+	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
 static void
 rekey(struct cw_report *rep, const char *key, const char *suffix)
 {
@@ -130,7 +140,7 @@ cw_report_annual(struct cw_db *db, struct cw_report *rep, int year, struct cw_er
 		struct cw_report_filter one = {.care_type = PQgetvalue(types, i, 0)};
 		if (!cw_report_ratings(db, rep, &one, end, err))
 			goto fail;
-		if (!(cw_report_num(rep->sections[rep->n - 1].table, 5, 5) > 0))
+		if (!has_figure(rep->sections[rep->n - 1].table, 5, 5))
 			drop_last(rep);
 		else
 			rekey(rep, "ratings", one.care_type);
@@ -146,7 +156,7 @@ cw_report_annual(struct cw_db *db, struct cw_report *rep, int year, struct cw_er
 			goto fail;
 		t = rep->sections[rep->n - 1].table;
 		for (size_t r = 0; r < cw_table_rows(t); r++)
-			any = any || !isnan(cw_report_num(t, r, 5));
+			any = any || has_figure(t, r, 5);
 		if (!any)
 			drop_last(rep);
 		else

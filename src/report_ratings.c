@@ -94,6 +94,14 @@ cw_report_ratings(struct cw_db *db, struct cw_report *rep, const struct cw_repor
 		else
 			snprintf(s->summary, sizeof(s->summary), "No provider had a published rating as at %s.",
 				 when);
+		/* Each domain's ratings add up to its total. */
+		if (!cw_report_publish(rep, s,
+				       &(struct cw_report_public){
+					       .counts = CW_COL_RANGE(1, 5), .nsums = 1, .sums = {CW_COL_RANGE(1, 5)},
+					       .summary_first = 5, .summary_last = 5,
+					       .summary_cols = CW_COL_RANGE(1, 5), .summary_base = n},
+				       NULL, err))
+			return false;
 	}
 	s->chart = (struct cw_report_chart){.on = true, .kind = CW_CHART_HBARS, .cat_col = 0, .ncols = 4,
 					    .cols = {1, 2, 3, 4}, .nrows = -1, .percent = true,
@@ -159,7 +167,9 @@ cw_report_trend(struct cw_db *db, struct cw_report *rep, const struct cw_report_
 			"     (SELECT s.value FROM report_setting s WHERE s.name = 'good_or_better_target'"
 			"         AND s.effective_from <= m.month_end ORDER BY s.effective_from DESC LIMIT 1),"
 			"     80), 'FM990.0'),"
-			"   count(c.rating)"
+			"   count(c.rating),"
+			BY_RATING("c.rating") ","
+			"   count(c.rating) FILTER (WHERE c.rating IN ('outstanding', 'good'))"
 			"  FROM months m LEFT JOIN counted c ON c.month_end = m.month_end"
 			" GROUP BY m.month_end ORDER BY m.month_end",
 			5, p, err);
@@ -177,7 +187,6 @@ cw_report_trend(struct cw_db *db, struct cw_report *rep, const struct cw_report_
 		first_rated = atol(PQgetvalue(r, 0, 7));
 		last_rated = atol(PQgetvalue(r, (int)nrows - 1, 7));
 	}
-	PQclear(r);
 	for (size_t i = 0; i < nrows; i++) {
 		double gb = cw_report_num(s->table, i, 5), t = cw_report_num(s->table, i, 6);
 		if (!isnan(gb)) {
@@ -209,6 +218,24 @@ cw_report_trend(struct cw_db *db, struct cw_report *rep, const struct cw_report_
 	} else {
 		snprintf(s->summary, sizeof(s->summary), "No provider had a published overall rating in the period.");
 	}
+	/* The grid: the shares (columns 1-5), then the result's rated
+	 * providers (7: a base a reader has from the ratings table) and the
+	 * counts behind the shares (8-12).  A month's ratings add up to its
+	 * rated providers, and good or better is outstanding plus good. */
+	if (!cw_report_publish(rep, s,
+			       &(struct cw_report_public){
+				       .counts = CW_COL_RANGE(8, 12), .locked = CW_COL_BIT(7), .nsums = 3,
+				       .sums = {CW_COL_RANGE(7, 11), CW_COL_RANGE(8, 9) | CW_COL_BIT(12),
+						CW_COL_BIT(7) | CW_COL_RANGE(10, 12)},
+				       .npcts = 5,
+				       .pcts = {{1, 8, 7}, {2, 9, 7}, {3, 10, 7}, {4, 11, 7}, {5, 12, 7}},
+				       .nextra = 6, .extra_from = 7, .summary_first = 0, .summary_last = -1,
+				       .summary_cols = CW_COL_BIT(5), .summary_base = NAN},
+			       r, err)) {
+		PQclear(r);
+		return false;
+	}
+	PQclear(r);
 	s->chart = (struct cw_report_chart){.on = true, .kind = CW_CHART_LINES, .cat_col = 0,
 					    .ncols = same_target ? 3 : 4, .cols = {5, 3, 4, 6},
 					    .nrows = -1, .percent = true, .colours = trend_colours,
@@ -301,6 +328,19 @@ cw_report_ratings_by(struct cw_db *db, struct cw_report *rep, const struct cw_re
 				 cw_report_num(s->table, best, 6), cw_table_cell(s->table, worst, 0),
 				 cw_report_num(s->table, worst, 6));
 	}
+	/* Each row's ratings add up to its total, and the total row the rows
+	 * above it; good or better (7, behind the share) is outstanding plus
+	 * good. */
+	if (!cw_report_publish(rep, s,
+			       &(struct cw_report_public){
+				       .counts = CW_COL_RANGE(1, 5) | CW_COL_BIT(7), .nsums = 3,
+				       .sums = {CW_COL_RANGE(1, 5), CW_COL_RANGE(1, 2) | CW_COL_BIT(7),
+						CW_COL_RANGE(3, 5) | CW_COL_BIT(7)},
+				       .total_row = true, .npcts = 1, .pcts = {{6, 7, 5}}, .nderived = 1,
+				       .derived = {{7, CW_COL_RANGE(1, 2)}}, .summary_first = 0,
+				       .summary_last = -1, .summary_cols = CW_COL_BIT(6), .summary_base = NAN},
+			       NULL, err))
+		return false;
 	s->chart = (struct cw_report_chart){.on = true, .kind = CW_CHART_HBARS, .cat_col = 0, .ncols = 4,
 					    .cols = {1, 2, 3, 4}, .nrows = -1, .percent = true,
 					    .target = NAN, .colours = cw_report_rating_colours};
@@ -327,6 +367,7 @@ cw_report_shift(struct cw_db *db, struct cw_report *rep, const struct cw_report_
 	struct cw_report_section *s;
 	PGresult *r;
 	size_t n;
+	double base = NAN;
 
 	r = cw_db_query(db,
 			"WITH hist AS ("
@@ -395,7 +436,22 @@ cw_report_shift(struct cw_db *db, struct cw_report *rep, const struct cw_report_
 			snprintf(s->summary, sizeof(s->summary),
 				 "No provider rated at the start was re-rated in the period.");
 		}
+		/* The shares in the sentence are of all re-rated, of those
+		 * starting good and of those starting at requires improvement. */
+		base = tot;
+		base = g > 0 && g < base ? g : base;
+		base = ri > 0 && ri < base ? ri : base;
 	}
+	/* A row's re-rated add up by where they went and by up, stayed and
+	 * down; the total row is the rows above it. */
+	if (!cw_report_publish(rep, s,
+			       &(struct cw_report_public){
+				       .counts = CW_COL_RANGE(1, 8), .nsums = 2,
+				       .sums = {CW_COL_RANGE(1, 5), CW_COL_BIT(1) | CW_COL_RANGE(6, 8)},
+				       .total_row = true, .summary_first = 1, .summary_last = 4,
+				       .summary_cols = CW_COL_BIT(1) | CW_COL_RANGE(6, 8), .summary_base = base},
+			       NULL, err))
+		return false;
 	s->chart = (struct cw_report_chart){.on = true, .kind = CW_CHART_HBARS, .cat_col = 0, .ncols = 3,
 					    .cols = {6, 7, 8}, .nrows = -1, .percent = true,
 					    .target = NAN, .colours = shift_colours};
@@ -409,6 +465,62 @@ static const struct cw_col under_cols[] = {
 	{"latest_rated", "Latest rated", CW_COL_DATE}, {"latest_rating", "Latest rating", false},
 	{"risk_band", "Risk band", false}, {"restriction", "Restriction", false},
 };
+
+static const struct cw_col under_public_cols[] = {
+	{"care_type", "Care type", false}, {"providers", "Providers", true},
+	{"inspections", "Inspections", true},
+};
+
+/* The public form of the list: providers and inspections by care type
+ * (the seeds' "16 were residential care homes and four were nursing
+ * homes"), no provider named beside its risk band or restriction.  r is the
+ * list (care type label in column 2, inspections in 4); s->table is
+ * replaced. */
+static bool
+underperforming_counts(struct cw_db *db, struct cw_report *rep, struct cw_report_section *s,
+		       const PGresult *r, struct cw_error *err)
+{
+	PGresult *types = cw_db_query(db, "SELECT label FROM care_type WHERE cqc_regulated ORDER BY sort_order",
+				      0, NULL, err);
+	struct cw_table *t;
+	bool ok;
+
+	if (types == NULL)
+		return false;
+	t = cw_table_new(s->title, under_public_cols, 3);
+	ok = t != NULL;
+	for (int i = 0; ok && i <= PQntuples(types); i++) {
+		const char *label = i < PQntuples(types) ? PQgetvalue(types, i, 0) : "Total";
+		long n[2] = {0, 0};
+		char a[24], b[24];
+		const char *cells[3] = {label, a, b};
+		/* The total row counts every provider of the list. */
+		for (int k = 0; k < PQntuples(r); k++)
+			if (i == PQntuples(types) || strcmp(PQgetvalue(r, k, 2), label) == 0) {
+				n[0]++;
+				n[1] += atol(PQgetvalue(r, k, 4));
+			}
+		snprintf(a, sizeof(a), "%ld", n[0]);
+		snprintf(b, sizeof(b), "%ld", n[1]);
+		ok = cw_table_add(t, cells);
+	}
+	PQclear(types);
+	if (!ok) {
+		cw_table_free(t);
+		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	}
+	cw_table_free(s->table);
+	s->table = t;
+	snprintf(rep->withheld, sizeof(rep->withheld),
+		 "Persistently underperforming providers are counted by care type; which providers they "
+		 "are, with their risk bands and placement restrictions, is in the internal version only.");
+	return cw_report_publish(rep, s,
+				 &(struct cw_report_public){.counts = CW_COL_RANGE(1, 2), .total_row = true,
+							    .summary_first = -1, .summary_last = -1,
+							    .summary_cols = CW_COL_RANGE(1, 2),
+							    .summary_base = NAN},
+				 NULL, err);
+}
 
 bool
 cw_report_underperforming(struct cw_db *db, struct cw_report *rep,
@@ -470,18 +582,27 @@ cw_report_underperforming(struct cw_db *db, struct cw_report *rep,
 	n = PQntuples(r);
 	for (int i = 0; i < n; i++)
 		inspections += atol(PQgetvalue(r, i, 4));
-	PQclear(r);
 	snprintf(footer, sizeof(footer), "(%d provider%s, %ld inspection%s)", n, n == 1 ? "" : "s",
 		 inspections, inspections == 1 ? "" : "s");
-	cw_table_footer(s->table, footer);
 	snprintf(s->definition, sizeof(s->definition),
 		 "Providers whose every overall CQC rating published on or before %s was requires "
 		 "improvement or inadequate, with at least %d such ratings (each publication date counts "
-		 "as one inspection). The risk band is the provider's latest score on or before that "
-		 "day; the restriction is any placement restriction in force on it.",
-		 when, min_inspections);
+		 "as one inspection). %s",
+		 when, min_inspections,
+		 rep->audience == CW_AUDIENCE_PUBLIC
+			 ? "Counted by care type: which providers they are, with their risk bands and any "
+			   "placement restriction, is in the internal version of this report."
+			 : "The risk band is the provider's latest score on or before that day; the "
+			   "restriction is any placement restriction in force on it.");
 	snprintf(s->summary, sizeof(s->summary),
 		 "%d provider%s never rated good or better despite %ld inspection%s between them.", n,
 		 n == 1 ? " was" : "s were", inspections, inspections == 1 ? "" : "s");
+	if (rep->audience == CW_AUDIENCE_PUBLIC) {
+		bool ok = underperforming_counts(db, rep, s, r, err);
+		PQclear(r);
+		return ok;
+	}
+	PQclear(r);
+	cw_table_footer(s->table, footer);
 	return true;
 }

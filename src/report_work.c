@@ -192,6 +192,19 @@ nonzero_columns(const struct cw_table *t, int first, int last, bool total_row, i
 	return n;
 }
 
+/* How a pivot (above) is published: every column a count, each row adding
+ * up to its total column and, with a total row, the rows to it. */
+static struct cw_report_public
+pivot_public(const struct cw_table *t, bool total_row, int summary_col)
+{
+	int last = cw_table_ncols(t) - 1;
+
+	return (struct cw_report_public){.counts = CW_COL_RANGE(1, last), .nsums = 1,
+					 .sums = {CW_COL_RANGE(1, last)}, .total_row = total_row,
+					 .summary_first = 0, .summary_last = -1,
+					 .summary_cols = CW_COL_BIT(summary_col), .summary_base = NAN};
+}
+
 static bool
 section_with(struct cw_report *rep, struct cw_report_section **out, const char *key,
 	     const char *title, PGresult *r, struct cw_error *err)
@@ -308,6 +321,17 @@ cw_report_concerns(struct cw_db *db, struct cw_report *rep, const struct cw_repo
 			 "%.0f concerns received, %.0f (%.1f%%) rated medium, high or very high risk and "
 			 "%.0f (%.1f%%) with a safeguarding element.",
 			 tot, mh, pct(mh, tot), sg, pct(sg, tot));
+		/* Risk levels add up to the total, medium or higher is medium, high
+		 * and very high, and the total row is the months. */
+		if (!cw_report_publish(rep, s,
+				       &(struct cw_report_public){
+					       .counts = CW_COL_RANGE(1, 7), .nsums = 3,
+					       .sums = {CW_COL_RANGE(1, 5), CW_COL_RANGE(2, 4) | CW_COL_BIT(6),
+							CW_COL_BIT(1) | CW_COL_BIT(5) | CW_COL_BIT(6)},
+					       .total_row = true, .summary_first = -1, .summary_last = -1,
+					       .summary_cols = CW_COL_RANGE(5, 7), .summary_base = tot},
+				       NULL, err))
+			return false;
 	}
 	s->chart = (struct cw_report_chart){.on = true, .kind = CW_CHART_COLUMNS, .cat_col = 0,
 					    .ncols = 4, .cols = {1, 2, 3, 4}, .nrows = (int)n - 1,
@@ -391,6 +415,20 @@ cw_report_response(struct cw_db *db, struct cw_report *rep, const struct cw_repo
 		else
 			snprintf(s->summary, sizeof(s->summary), "No response fell due in the period.");
 	}
+	/* Due is on time, late, open past due and not yet due; the share is
+	 * of the first three (8, a base a reader can work out); the total row
+	 * is the months. */
+	if (!cw_report_publish(rep, s,
+			       &(struct cw_report_public){
+				       .counts = CW_COL_RANGE(1, 5), .locked = CW_COL_BIT(8), .nsums = 3,
+				       .sums = {CW_COL_RANGE(1, 5), CW_COL_RANGE(2, 4) | CW_COL_BIT(8),
+						CW_COL_BIT(1) | CW_COL_BIT(5) | CW_COL_BIT(8)},
+				       .total_row = true, .npcts = 1, .pcts = {{6, 2, 8}}, .nderived = 1,
+				       .derived = {{8, CW_COL_RANGE(2, 4)}}, .summary_first = -1,
+				       .summary_last = -1, .summary_cols = CW_COL_RANGE(1, 4) | CW_COL_BIT(6),
+				       .summary_base = NAN},
+			       NULL, err))
+		return false;
 	s->chart = (struct cw_report_chart){.on = true, .kind = CW_CHART_LINES, .cat_col = 0, .ncols = 1,
 					    .cols = {6}, .nrows = (int)n - 1, .percent = true,
 					    .target = target_pct, .colours = response_colours,
@@ -475,6 +513,9 @@ cw_report_active_cases(struct cw_db *db, struct cw_report *rep, const struct cw_
 			snprintf(s->summary, sizeof(s->summary), "%.0f active case%s at the end of %s.",
 				 cw_report_num(s->table, 0, tc), cw_report_num(s->table, 0, tc) == 1 ? "" : "s",
 				 month_words(mkeys[0], a, sizeof(a)));
+		struct cw_report_public pub = pivot_public(s->table, false, tc);
+		if (!cw_report_publish(rep, s, &pub, NULL, err))
+			return false;
 	}
 	s->chart = (struct cw_report_chart){.on = true, .kind = CW_CHART_COLUMNS, .cat_col = 0,
 					    .nrows = -1, .target = NAN, .month_labels = true};
@@ -546,6 +587,10 @@ cw_report_safeguarding(struct cw_db *db, struct cw_report *rep, const struct cw_
 		} else {
 			snprintf(s->summary, sizeof(s->summary), "%.0f safeguardings.", tot);
 		}
+		struct cw_report_public pub = pivot_public(s->table, true, cols.n + 1);
+		pub.summary_base = monthly ? NAN : tot;
+		if (!cw_report_publish(rep, s, &pub, NULL, err))
+			return false;
 		if (monthly) {
 			s->chart = (struct cw_report_chart){.on = true, .kind = CW_CHART_COLUMNS,
 							    .cat_col = 0, .nrows = (int)n - 1,
@@ -624,23 +669,56 @@ cw_report_risk_bands(struct cw_db *db, struct cw_report *rep, const struct cw_re
 	s = cw_report_section_of(rep, "risk_bands", title, r, band_cols, 8, err);
 	if (s == NULL)
 		return false;
-	/* The chart: months x care types, the high-or-very-high share. */
+	/* The summary: the last month end, every care type. */
+	{
+		double last_hv = 0, last_n = 0;
+		int first = PQntuples(r);
+		char last[40];
+
+		for (int i = 0; i < PQntuples(r); i++)
+			if (strcmp(PQgetvalue(r, i, 0), mkeys[months.n - 1]) == 0) {
+				first = i < first ? i : first;
+				last_hv += atof(PQgetvalue(r, i, 4)) + atof(PQgetvalue(r, i, 5));
+				last_n += atof(PQgetvalue(r, i, 6));
+			}
+		month_words(mkeys[months.n - 1], last, sizeof(last));
+		if (last_n > 0)
+			snprintf(s->summary, sizeof(s->summary),
+				 "At the end of %s, %.0f of %.0f scored providers (%.1f%%) were at high or very "
+				 "high risk.",
+				 last, last_hv, last_n, pct(last_hv, last_n));
+		else
+			snprintf(s->summary, sizeof(s->summary), "No provider had a risk score at the end of %s.",
+				 last);
+		/* The bands add up to the scored; high or very high (8, behind the
+		 * share) is high plus very high. */
+		if (!cw_report_publish(rep, s,
+				       &(struct cw_report_public){
+					       .counts = CW_COL_RANGE(2, 6) | CW_COL_BIT(8), .nsums = 3,
+					       .sums = {CW_COL_RANGE(2, 6), CW_COL_RANGE(4, 5) | CW_COL_BIT(8),
+							CW_COL_RANGE(2, 3) | CW_COL_BIT(6) | CW_COL_BIT(8)},
+					       .npcts = 1, .pcts = {{7, 8, 6}}, .nderived = 1,
+					       .derived = {{8, CW_COL_RANGE(4, 5)}}, .summary_first = first,
+					       .summary_last = -1, .summary_cols = CW_COL_RANGE(4, 6),
+					       .summary_base = last_n},
+				       NULL, err)) {
+			PQclear(r);
+			return false;
+		}
+	}
+	/* The chart: months x care types, the high-or-very-high share as the
+	 * table shows it (row i of the table is row i of r). */
 	{
 		struct cw_col cc[CW_CARE__N + 1];
 		const char *cells[CW_CARE__N + 1];
 		char vals[CW_CARE__N][16];
 		bool present[CW_CARE__N] = {false};
 		int map[CW_CARE__N], nc = 0;
-		double last_hv = 0, last_n = 0;
 
 		for (int i = 0; i < PQntuples(r); i++) {
 			int ct = cw_vocab_parse(&cw_vocab_care_type, PQgetvalue(r, i, 8));
 			if (ct >= 0)
 				present[ct] = true;
-			if (strcmp(PQgetvalue(r, i, 0), mkeys[months.n - 1]) == 0) {
-				last_hv += atof(PQgetvalue(r, i, 4)) + atof(PQgetvalue(r, i, 5));
-				last_n += atof(PQgetvalue(r, i, 6));
-			}
 		}
 		cc[0] = (struct cw_col){"month", "Month end", CW_COL_DATE};
 		for (int ct = 0; ct < CW_CARE__N; ct++)
@@ -656,9 +734,10 @@ cw_report_risk_bands(struct cw_db *db, struct cw_report *rep, const struct cw_re
 				cells[c] = NULL;
 			for (int i = 0; i < PQntuples(r); i++) {
 				int ct = cw_vocab_parse(&cw_vocab_care_type, PQgetvalue(r, i, 8));
+				const char *v = cw_table_cell(s->table, (size_t)i, 7);
 				if (ct < 0 || strcmp(PQgetvalue(r, i, 0), mkeys[m]) != 0)
 					continue;
-				snprintf(vals[ct], sizeof(vals[ct]), "%s", PQgetvalue(r, i, 7));
+				snprintf(vals[ct], sizeof(vals[ct]), "%s", v ? v : "");
 				cells[map[ct]] = vals[ct];
 			}
 			(void)cw_table_add(s->chart_table, cells);
@@ -668,16 +747,6 @@ cw_report_risk_bands(struct cw_db *db, struct cw_report *rep, const struct cw_re
 						    .percent = true, .target = NAN, .month_labels = true};
 		for (int c = 0; c < nc; c++)
 			s->chart.cols[c] = c + 1;
-		char last[40];
-		month_words(mkeys[months.n - 1], last, sizeof(last));
-		if (last_n > 0)
-			snprintf(s->summary, sizeof(s->summary),
-				 "At the end of %s, %.0f of %.0f scored providers (%.1f%%) were at high or very "
-				 "high risk.",
-				 last, last_hv, last_n, pct(last_hv, last_n));
-		else
-			snprintf(s->summary, sizeof(s->summary), "No provider had a risk score at the end of %s.",
-				 last);
 	}
 	PQclear(r);
 	snprintf(s->definition, sizeof(s->definition),
@@ -758,6 +827,9 @@ cw_report_restrictions(struct cw_db *db, struct cw_report *rep, const struct cw_
 				 "month end in the period.",
 				 cw_report_num(s->table, n - 1, cols.n + 1),
 				 month_words(mkeys[months.n - 1], last, sizeof(last)), lo, hi);
+		struct cw_report_public pub = pivot_public(s->table, false, cols.n + 1);
+		if (!cw_report_publish(rep, s, &pub, NULL, err))
+			return false;
 	}
 	s->chart = (struct cw_report_chart){.on = true, .kind = CW_CHART_COLUMNS, .cat_col = 0,
 					    .nrows = -1, .target = NAN, .month_labels = true};
@@ -828,6 +900,16 @@ cw_report_loss(struct cw_db *db, struct cw_report *rep, const struct cw_report_f
 			 "nursing beds); %.0f beds lost in all.",
 			 cl, cl == 1 ? "" : "s", clb, dr, dr == 1 ? "" : "s", drb, all);
 	}
+	/* Beds lost are those of closures, de-registrations and others; the
+	 * total row is the care types. */
+	if (!cw_report_publish(rep, s,
+			       &(struct cw_report_public){
+				       .counts = CW_COL_RANGE(1, 6), .nsums = 1,
+				       .sums = {CW_COL_BIT(2) | CW_COL_RANGE(4, 6)}, .total_row = true,
+				       .summary_first = -1, .summary_last = -1,
+				       .summary_cols = CW_COL_RANGE(1, 4) | CW_COL_BIT(6), .summary_base = NAN},
+			       NULL, err))
+		return false;
 	s->chart = (struct cw_report_chart){.on = true, .kind = CW_CHART_HBARS, .cat_col = 0, .ncols = 3,
 					    .cols = {2, 4, 5}, .nrows = (int)n - 1, .percent = false,
 					    .target = NAN, .colours = loss_colours};

@@ -6,7 +6,11 @@
  * as-of boundary (a rating published on the as-of date counts; one published
  * the day after does not), London month ends, the target setting, every
  * report's HTML checked by xmllint, the six dashboards of --all, the
- * read-only role running every report, and bad input.
+ * read-only role running every report, and bad input; and the audiences:
+ * a public dashboard or annual report names no provider the internal one
+ * lists, in any format, small counts show as "<5" with their percentages
+ * withheld, a share of fewer than 10 as "n<10", the note only in public,
+ * and each command's default audience.
  *
  * The market (localities East, North, Norwich, South, West):
  *
@@ -802,6 +806,10 @@ static const struct {
 	 "carewatch: error: invalid output format 'xml' (expected table, csv, json or html)\n"},
 	{{"report", "target", "85.55", NULL},
 	 "carewatch: error: invalid target '85.55' (at most one decimal place)\n"},
+	{{"report", "ratings", "--audience", "everyone", NULL},
+	 "carewatch: error: invalid audience 'everyone' (expected internal or public)\n"},
+	{{"report", "annual", "--year", "2017/18", "--audience", "press", NULL},
+	 "carewatch: error: invalid audience 'press' (expected internal or public)\n"},
 };
 
 static void
@@ -901,6 +909,284 @@ test_report_periods_to_come_refused_running_ones_provisional(void **state)
 	}
 }
 
+/* The public note, as each format carries it. */
+static const char *const public_marks[] = {
+	"\n# note: Public version.",                         /* csv */
+	"\"audience\": \"public\", \"note\": \"Public version.", /* json */
+	"\nNote: Public version.",                           /* table */
+	"<footer class=\"note\">\n<p>Public version.",       /* html */
+};
+
+/* Every provider of the market, its one CQC ID, and the names the internal
+ * packs list (read from their underperforming block). */
+static const char *const fixture_names[] = {
+	"Alder House", "Birch Court Nursing", "Cherry Home Care", "Damson House", "Elder Nursing",
+	"Fig Day Centre", "Grove House", "1-1000000004",
+};
+
+/* The first field of each row of the CSV block `# key:` of out, appended
+ * to names (at most max); returns how many. */
+static int
+block_names(const char *out, const char *key, char names[][64], int max)
+{
+	char head[64];
+	const char *p;
+	int n = 0;
+
+	snprintf(head, sizeof(head), "# %s: ", key);
+	p = strstr(out, head);
+	assert_non_null(p);
+	p = strchr(p, '\n') + 1;   /* the title line */
+	p = strchr(p, '\n') + 1;   /* the header */
+	while (*p && *p != '\n' && n < max) {
+		size_t len = strcspn(p, ",\n");
+		snprintf(names[n++], sizeof(names[0]), "%.*s", (int)len, p);
+		p = strchr(p, '\n');
+		if (p == NULL)
+			break;
+		p++;
+	}
+	return n;
+}
+
+static void
+test_report_public_packs_name_no_provider_in_any_format(void **state)
+{
+	static const char *const formats[] = {"csv", "json", "table", "html"};
+	static const struct {
+		const char *argv[8];
+	} packs[] = {
+		{{"report", "annual", "--year", "2017/18", NULL}},
+		{{"report", "dashboard", "--month", "2018-03", NULL}},
+		{{"report", "dashboard", "--month", "2018-03", "--locality", "south", NULL}},
+	};
+	char names[16][64];
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	for (size_t k = 0; k < sizeof(packs) / sizeof(packs[0]); k++) {
+		const char *argv[16];
+		int n = 0, nnames;
+		char *out;
+
+		for (; packs[k].argv[n]; n++)
+			argv[n] = packs[k].argv[n];
+		/* The internal list: its names, and the fixture's. */
+		argv[n] = "--format";
+		argv[n + 1] = "csv";
+		argv[n + 2] = NULL;
+		out = tl_run_out(argv, NULL, 0);
+		nnames = block_names(out, "underperforming", names, 8);
+		assert_true(nnames >= 1);
+		assert_string_equal(names[0], "Damson House");
+		for (size_t i = 0; i < sizeof(fixture_names) / sizeof(fixture_names[0]); i++)
+			snprintf(names[nnames++], sizeof(names[0]), "%s", fixture_names[i]);
+		assert_null(strstr(out, "# note:"));
+		free(out);
+		for (size_t f = 0; f < 4; f++) {
+			argv[n] = "--format";
+			argv[n + 1] = formats[f];
+			argv[n + 2] = "--audience";
+			argv[n + 3] = f == 2 ? "Public" : "public";  /* any case */
+			argv[n + 4] = NULL;
+			out = tl_run_out(argv, RORY, 0);
+			for (int i = 0; i < nnames; i++)
+				if (strstr(out, names[i]))
+					fail_msg("%s %s --format %s --audience public names '%s'", argv[1], argv[3],
+						 formats[f], names[i]);
+			if (strstr(out, public_marks[f]) == NULL)
+				fail_msg("%s --format %s: no note:\n%s", argv[1], formats[f], out);
+			if (f == 0)   /* the list becomes counts by care type */
+				assert_non_null(strstr(out, "care_type,providers,inspections\nHome care,0,0\n"
+							    "Residential,<5,<5\nNursing,0,0\n"));
+			free(out);
+		}
+	}
+}
+
+static void
+test_report_public_small_counts_and_small_bases(void **state)
+{
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	/* Two rated residential homes: each count is "<5", each share "n<10";
+	 * the note says how many. */
+	expect_output(TL_ARGV("report", "ratings-by-care-type", "--as-of", "2018-03-31", "--audience",
+			      "public", "--format", "csv"), NULL,
+		      "care_type,outstanding,good,requires_improvement,inadequate,total,good_or_better\n"
+		      "Home care,<5,0,0,0,<5,n<10\n"
+		      "Residential,0,<5,<5,0,<5,n<10\n"
+		      "Nursing,0,<5,<5,0,<5,n<10\n"
+		      "Supported living,0,0,0,0,0,\n"
+		      "Housing with care,0,0,0,0,0,\n"
+		      "Total,<5,<5,<5,0,5,n<10\n"
+		      "\n"
+		      "# note: Public version. Small numbers are suppressed so that no person or provider "
+		      "can be identified: a count from 1 to 4 is shown as <5 (0 as 0), a percentage of "
+		      "fewer than 10 as n<10, and * marks a figure hidden because, with the totals or the "
+		      "figures beside it, it would give a suppressed one away (a percentage of a count "
+		      "shown as <5, or a second figure of a row or column). A bar of a chart with a "
+		      "suppressed figure is not drawn. In this report: 11 counts shown as <5, 0 figures "
+		      "as * and 4 percentages as n<10.\n");
+	/* The same internal: as before, no note. */
+	expect_output(TL_ARGV("report", "ratings-by-care-type", "--as-of", "2018-03-31", "--audience",
+			      "internal", "--format", "csv"), NULL,
+		      "care_type,outstanding,good,requires_improvement,inadequate,total,good_or_better\n"
+		      "Home care,1,0,0,0,1,100.0\n"
+		      "Residential,0,1,1,0,2,50.0\n"
+		      "Nursing,0,1,1,0,2,50.0\n"
+		      "Supported living,0,0,0,0,0,\n"
+		      "Housing with care,0,0,0,0,0,\n"
+		      "Total,1,2,2,0,5,60.0\n");
+	/* A public one-table JSON is the object, so the note goes with it. */
+	{
+		char *out = tl_run_out(TL_ARGV("report", "underperforming", "--as-of", "2018-03-30",
+					       "--audience", "public", "--format", "json"), NULL, 0);
+		assert_true(starts_with(out, "{\"title\": \"Persistently underperforming providers as at 30 "
+					     "March 2018"));
+		if (strstr(out, "{\"care_type\": \"Residential\", \"providers\": \"<5\", "
+				"\"inspections\": 5}") == NULL)
+			fail_msg("got:\n%s", out);
+		assert_non_null(strstr(out, "is in the internal version only."));
+		assert_null(strstr(out, "House"));
+		free(out);
+	}
+}
+
+static void
+test_report_default_audience_by_command_and_format(void **state)
+{
+	static const struct {
+		const char *argv[12];
+		bool public;
+	} cases[] = {
+		/* What the council publishes, as it publishes it: public. */
+		{{"report", "annual", "--year", "2017/18", "--format", "html", NULL}, true},
+		{{"report", "dashboard", "--month", "2018-03", "--format", "html", NULL}, true},
+		/* Asked for. */
+		{{"report", "annual", "--year", "2017/18", "--format", "html", "--audience", "internal", NULL},
+		 false},
+		{{"report", "annual", "--year", "2017/18", "--format", "csv", "--audience", "public", NULL},
+		 true},
+		/* Any other format, and any other report: internal. */
+		{{"report", "annual", "--year", "2017/18", "--format", "csv", NULL}, false},
+		{{"report", "annual", "--year", "2017/18", "--format", "json", NULL}, false},
+		{{"report", "dashboard", "--month", "2018-03", NULL}, false},
+		{{"report", "underperforming", "--as-of", "2018-03-30", "--format", "html", NULL}, false},
+		{{"report", "underperforming", "--as-of", "2018-03-30", NULL}, false},
+	};
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = tl_run_out(cases[i].argv, NULL, 0);
+		bool html = strstr(out, "<!DOCTYPE html>") != NULL;
+		bool named = strstr(out, "Damson House") != NULL;
+		bool noted = strstr(out, "Public version.") != NULL;
+		if (named == cases[i].public || noted != cases[i].public)
+			fail_msg("case %zu (%s %s): named %d, noted %d, expected %s", i, cases[i].argv[1],
+				 cases[i].argv[3], named, noted, cases[i].public ? "public" : "internal");
+		if (html)
+			assert_non_null(strstr(out, cases[i].public ? "<p class=\"audience\">Public</p>"
+								    : "<p class=\"audience internal\">Internal "
+								      "\xE2\x80\x93 not for publication</p>"));
+		free(out);
+	}
+	/* --audience internal prints what no --audience printed before. */
+	{
+		char *a = tl_run_out(TL_ARGV("report", "annual", "--year", "2017/18", "--format", "csv"), NULL, 0);
+		char *b = tl_run_out(TL_ARGV("report", "annual", "--year", "2017/18", "--format", "csv",
+					     "--audience", "internal"), NULL, 0);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+	/* --all writes HTML, so public files; as CSV, internal ones. */
+	{
+		char dir[128], path[192], cmd[256];
+		char *out;
+		FILE *f;
+		long size;
+		char *text;
+
+		snprintf(dir, sizeof(dir), "%s/audience", tmpdir);
+		out = tl_run_out(TL_ARGV("report", "dashboard", "--month", "2018-03", "--all", "--out", dir), NULL, 0);
+		free(out);
+		snprintf(path, sizeof(path), "%s/dashboard-2018-03-south.html", dir);
+		f = fopen(path, "r");
+		assert_non_null(f);
+		assert_int_equal(fseek(f, 0, SEEK_END), 0);
+		size = ftell(f);
+		rewind(f);
+		text = calloc(1, (size_t)size + 1);
+		assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+		fclose(f);
+		assert_non_null(strstr(text, "<p class=\"audience\">Public</p>"));
+		assert_null(strstr(text, "Damson House"));
+		free(text);
+		out = tl_run_out(TL_ARGV("report", "dashboard", "--month", "2018-03", "--all", "--out", dir,
+					 "--format", "csv"), NULL, 0);
+		free(out);
+		snprintf(cmd, sizeof(cmd), "grep -q 'Damson House' %s/dashboard-2018-03-south.csv", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+/* Last: twelve residential homes in 2015, closed at the end of that year,
+ * so the figures of every other test stay as they are.  Seven are rated by
+ * 15 January (five good, two inadequate), five more good on 1 March: in
+ * January a share of 7 ("n<10"); in March 12 rated, 2 inadequate (a count
+ * of 2: "<5", its share withheld), good hidden too ("*": with the zeros
+ * and the total it would give the 2 away) and good or better with it. */
+static void
+test_report_public_trend_withholds_a_count_of_two_and_small_bases(void **state)
+{
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	for (int i = 1; i <= 12; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "Larch Lodge %02d", i);
+		run_ok(TL_ARGV("provider", "add", name, "--care-type", "residential", "--locality", "east"),
+		       NULL);
+		run_ok(TL_ARGV("cqc", "add", name, "--published", i <= 7 ? "2015-01-15" : "2015-03-01",
+			       "--overall", i == 6 || i == 7 ? "inadequate" : "good"), NULL);
+		run_ok(TL_ARGV("loss", "add", name, "--kind", "closure", "--date", "2015-12-31"), NULL);
+	}
+	expect_output(TL_ARGV("report", "trend", "--from", "2015-01", "--to", "2015-03", "--format", "csv"),
+		      NULL,
+		      "month,outstanding,good,requires_improvement,inadequate,good_or_better,target\n"
+		      "2015-01,0.0,71.4,0.0,28.6,71.4,80.0\n"
+		      "2015-02,0.0,71.4,0.0,28.6,71.4,80.0\n"
+		      "2015-03,0.0,83.3,0.0,16.7,83.3,80.0\n");
+	{
+		char *out = tl_run_out(TL_ARGV("report", "trend", "--from", "2015-01", "--to", "2015-03",
+					       "--format", "csv", "--audience", "public"), NULL, 0);
+		assert_true(starts_with(out,
+					"month,outstanding,good,requires_improvement,inadequate,good_or_better,target\n"
+					"2015-01,n<10,n<10,n<10,n<10,n<10,80.0\n"
+					"2015-02,n<10,n<10,n<10,n<10,n<10,80.0\n"
+					"2015-03,0.0,*,0.0,*,*,80.0\n\n# note: "));
+		assert_non_null(strstr(out, "In this report: 0 counts shown as <5, 3 figures as * and 10 "
+					    "percentages as n<10.\n"));
+		free(out);
+		/* The counts themselves: the 2 is "<5", good hidden beside it. */
+		out = tl_run_out(TL_ARGV("report", "ratings", "--as-of", "2015-03-31", "--format", "csv",
+					 "--audience", "public"), NULL, 0);
+		assert_non_null(strstr(out, "\nOverall,0,*,0,<5,12\n"));
+		free(out);
+		/* Its sentence would cite the 2: not summarised. */
+		out = tl_run_out(TL_ARGV("report", "ratings", "--as-of", "2015-03-31", "--audience", "public"),
+				 NULL, 0);
+		assert_non_null(strstr(out, "\nNot summarised in the public version"));
+		assert_null(strstr(out, "16.7"));
+		free(out);
+	}
+}
+
 int
 main(void)
 {
@@ -917,6 +1203,11 @@ main(void)
 		cmocka_unit_test(test_report_dashboard_all_writes_six_and_packs_print_every_format),
 		cmocka_unit_test(test_report_bad_input_is_refused_clearly),
 		cmocka_unit_test(test_report_periods_to_come_refused_running_ones_provisional),
+		cmocka_unit_test(test_report_public_packs_name_no_provider_in_any_format),
+		cmocka_unit_test(test_report_public_small_counts_and_small_bases),
+		cmocka_unit_test(test_report_default_audience_by_command_and_format),
+		/* Last: it adds providers (closed in 2015). */
+		cmocka_unit_test(test_report_public_trend_withholds_a_count_of_two_and_small_bases),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

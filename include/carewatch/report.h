@@ -23,6 +23,13 @@
  *   restrictions        providers restricted at month ends        restriction(_lift)
  *   loss                closures and beds lost by care type       provider_loss
  *   dashboard, annual   the above, composed for a month / a year
+ *
+ * A report is built for an audience (docs/reports.md, "Audience"): the
+ * internal one has every figure and list; the public one names no provider
+ * and suppresses small numbers (suppress.h), each report declaring how its
+ * figures add up (struct cw_report_public) so that no suppressed figure can
+ * be worked out from the others, and ends with a note saying what it left
+ * out and why.
  */
 #ifndef CAREWATCH_REPORT_H
 #define CAREWATCH_REPORT_H
@@ -34,8 +41,14 @@
 #include "carewatch/db.h"
 #include "carewatch/html.h"
 #include "carewatch/output.h"
+#include "carewatch/suppress.h"
 
 #define CW_REPORT_MAX_SERIES 16
+
+/* Who a report is for: the QA team (every figure and list) or publication. */
+enum cw_audience { CW_AUDIENCE_INTERNAL, CW_AUDIENCE_PUBLIC };
+/* The words of --audience: internal, public. */
+extern const struct cw_vocab cw_report_audience;
 
 /* Which providers a report covers.  NULL fields mean all. */
 struct cw_report_filter {
@@ -76,14 +89,17 @@ struct cw_report_section {
 struct cw_report {
 	char title[200];
 	char subtitle[300];
+	enum cw_audience audience;      /* set before any section is added */
+	int small, hidden, few;         /* public: counts shown "<5", figures "*", shares "n<10" */
+	char withheld[400];             /* public: what only the internal version has ("" none) */
 	int n, cap;
 	struct cw_report_section *sections;
 	char **strings;                 /* strings the tables' columns point to */
 	int nstrings, capstrings;
 };
 
-/* An empty report.  Caller frees with cw_report_free().  NULL when out of
- * memory. */
+/* An empty report (internal: set audience before adding sections).  Caller
+ * frees with cw_report_free().  NULL when out of memory. */
 struct cw_report *cw_report_new(const char *title);
 void cw_report_free(struct cw_report *rep);
 
@@ -235,6 +251,48 @@ struct cw_date cw_report_add_months(struct cw_date d, int n);
 const char *cw_report_iso(struct cw_date d, char *buf);
 /* A number cell of t parsed, NAN when empty or not a number. */
 double cw_report_num(const struct cw_table *t, size_t row, int col);
+
+/* How a section's figures are published: the grid suppress.h protects is
+ * the table's columns, then nextra columns read from a query result, then
+ * derived columns (sums of others).  Columns are grid indexes. */
+struct cw_report_public {
+	uint64_t counts, locked;        /* as struct cw_sup_grid */
+	int nsums;
+	uint64_t sums[CW_SUP_MAX_SUMS];
+	bool total_row;
+	int npcts;
+	struct cw_sup_pct pcts[CW_SUP_MAX_PCTS];
+	int nderived;
+	struct {
+		int col;                /* a grid column after the table's and the extra ones */
+		uint64_t of;            /* the sum of these columns */
+	} derived[2];
+	int nextra, extra_from;         /* grid columns from the result's column extra_from on */
+	/* The rows (negative: from the end, -1 the last) and columns the
+	 * section's summary reads, and the base of the shares it gives (NAN:
+	 * none): a public summary that would cite a suppressed figure, or a
+	 * share of fewer than 10, is replaced by a sentence saying so. */
+	int summary_first, summary_last;
+	uint64_t summary_cols;
+	double summary_base;
+};
+
+/* Column c of a mask; columns first..last. */
+#define CW_COL_BIT(c) ((uint64_t)1 << (c))
+#define CW_COL_RANGE(first, last) ((~(uint64_t)0 >> (63 - (last))) & ~(CW_COL_BIT(first) - 1))
+
+/* For a public rep, replace s's table by its published copy: counts 1-4
+ * as "<5", figures that would give one away as "*", shares of fewer than 10
+ * as "n<10" (pub says which are which; extra, when pub->nextra, holds the
+ * extra columns, one row per table row); counts them into rep and checks
+ * the summary.  Nothing for an internal rep.  False with err filled when out
+ * of memory or the table is too wide to protect. */
+bool cw_report_publish(struct cw_report *rep, struct cw_report_section *s,
+		       const struct cw_report_public *pub, const PGresult *extra, struct cw_error *err)
+	__attribute__((warn_unused_result));
+/* A report's closing note on what its public version suppressed and why
+ * (docs/reports.md), into buf.  Returns buf. */
+const char *cw_report_note(const struct cw_report *rep, char *buf, size_t size);
 
 /* Colours shared by the charts: ratings best first, risk bands lowest first. */
 extern const char *const cw_report_rating_colours[];
