@@ -414,7 +414,7 @@ static void
 test_client_every_vocabulary_option_refuses_a_wrong_word(void **state)
 {
 	struct script sc = {0};
-	char bad_opt[64][64], want[64][700], *out, *err;
+	char bad_opt[128][64], want[128][700], *out, *err;
 	long before;
 	int tested = 0, rc;
 
@@ -463,7 +463,7 @@ test_client_every_vocabulary_option_refuses_a_wrong_word(void **state)
 			for (int a = 0; a < nopt; a++)
 				free(opts[a]);
 			tested++;
-			assert_true(tested < 64);
+			assert_true(tested < 128);
 		}
 	}
 	rc = tl_run(TL_ARGV("shell"), sc.text, &out, &err, OLIVE);
