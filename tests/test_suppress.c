@@ -30,6 +30,17 @@ states(const struct cw_sup_grid *g, char *out)
 	out[k] = '\0';
 }
 
+/* Apply the rule to g and compare its states with want. */
+static void
+expect_states(struct cw_sup_grid *g, const char *want)
+{
+	char got[256];
+
+	cw_sup_apply(g);
+	states(g, got);
+	assert_string_equal(got, want);
+}
+
 static void
 test_suppress_small_counts_and_their_row(void **state)
 {
@@ -42,14 +53,11 @@ test_suppress_small_counts_and_their_row(void **state)
 		NAN, 10, 0, 30, 40,
 	};
 	unsigned char st[15];
-	char got[64];
 	struct cw_sup_grid g = {.rows = 3, .cols = 5, .v = v, .state = st,
 				.counts = 0x1e, .nsums = 1, .sums = {0x1e}};
 
 	(void)state;
-	cw_sup_apply(&g);
-	states(&g, got);
-	assert_string_equal(got, ".<.*.\n.<<..\n.....\n");
+	expect_states(&g, ".<.*.\n.<<..\n.....\n");
 }
 
 static void
@@ -57,23 +65,20 @@ test_suppress_total_row_protects_columns(void **state)
 {
 	/* Two rows and a total row.  Row 0: a = 3 is small; its row then loses
 	 * b = 7 (smaller than the total 10).  Column a: 3 hidden, 12 and 15
-	 * shown: 12 goes (smaller than 15).  That leaves row 1 with one hidden
-	 * figure (12): its b = 8 goes, which column b (7, 8 hidden; 15 shown)
-	 * accepts.  Nothing in the grid can now be worked out. */
+	 * shown: 12 goes (smaller than 15); column b: 7 hidden, 8 goes.  Row 1
+	 * now has two hidden figures (12, 8), and so has every column: nothing
+	 * in the grid can be worked out. */
 	static const double v[] = {
 		NAN, 3, 7, 10,
 		NAN, 12, 8, 20,
 		NAN, 15, 15, 30,
 	};
 	unsigned char st[12];
-	char got[64];
 	struct cw_sup_grid g = {.rows = 3, .cols = 4, .v = v, .state = st, .counts = 0xe,
 				.nsums = 1, .sums = {0xe}, .total_row = true};
 
 	(void)state;
-	cw_sup_apply(&g);
-	states(&g, got);
-	assert_string_equal(got, ".<*.\n.**.\n....\n");
+	expect_states(&g, ".<*.\n.**.\n....\n");
 }
 
 static void
@@ -89,15 +94,12 @@ test_suppress_locked_base_and_percentages(void **state)
 		NAN, 5, 0, 2, 7, 71.4, 0.0, 28.6,
 	};
 	unsigned char st[16];
-	char got[64];
 	struct cw_sup_grid g = {.rows = 2, .cols = 8, .v = v, .state = st, .counts = 0xe, .locked = 0x10,
 				.nsums = 1, .sums = {0x1e}, .npcts = 3,
 				.pcts = {{5, 1, 4}, {6, 2, 4}, {7, 3, 4}}};
 
 	(void)state;
-	cw_sup_apply(&g);
-	states(&g, got);
-	assert_string_equal(got, "..*<..**\n.*.<.nnn\n");
+	expect_states(&g, "..*<..**\n.*.<.nnn\n");
 }
 
 static void
@@ -106,14 +108,11 @@ test_suppress_nothing_small_nothing_hidden(void **state)
 	/* Zeros stay; a base of 0 leaves its (empty) share alone. */
 	static const double v[] = {NAN, 0, 0, 0, NAN, NAN, 5, 25, 30, 83.3};
 	unsigned char st[10];
-	char got[32];
 	struct cw_sup_grid g = {.rows = 2, .cols = 5, .v = v, .state = st, .counts = 0xe,
 				.nsums = 1, .sums = {0xe}, .npcts = 1, .pcts = {{4, 2, 3}}};
 
 	(void)state;
-	cw_sup_apply(&g);
-	states(&g, got);
-	assert_string_equal(got, ".....\n.....\n");
+	expect_states(&g, ".....\n.....\n");
 }
 
 int
