@@ -226,6 +226,8 @@ reports=(
 	"dashboard|report dashboard --month 2018-03"
 	"dashboard-north|report dashboard --month 2018-03 --locality north"
 	"annual|report annual --year 2017/18"
+	"dashboard-internal|report dashboard --month 2018-03 --audience internal"
+	"annual-internal|report annual --year 2017/18 --audience internal"
 )
 profile="$tmp/chromium"
 mkdir -p "$profile"
