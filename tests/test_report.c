@@ -1105,6 +1105,15 @@ test_report_default_audience_by_command_and_format(void **state)
 		free(a);
 		free(b);
 	}
+	/* The target's public history leaves out who recorded each one. */
+	{
+		char *out = tl_run_out(TL_ARGV("report", "target", "--format", "csv", "--audience", "public"),
+				       NULL, 0);
+		assert_true(starts_with(out, "effective_from,target\n2000-01-01,80.0\n"));
+		assert_non_null(strstr(out, "\n# note: Public version."));
+		assert_null(strstr(out, "cw_owner"));
+		free(out);
+	}
 	/* --all writes HTML, so public files; as CSV, internal ones. */
 	{
 		char dir[128], cmd[512];
