@@ -97,6 +97,64 @@ name_field(struct cw_error *err, const char *field)
 	return false;
 }
 
+/* A CW_F_RATINGS list: "CODE=RATING" items, ',' between them (spaces
+ * around each ignored), CODE one to ten ASCII letters, digits and '.'
+ * starting with a letter or digit, RATING a word of f->vocab; no code
+ * twice.  out gets "CODE=word,CODE=word" in the order given. */
+static bool
+ratings_check(const struct cw_field *f, const char *v, char *out, size_t size, struct cw_error *err)
+{
+	size_t len = 0;
+	int items = 0;
+
+	out[0] = '\0';
+	for (const char *p = v; *p;) {
+		const char *end = strchr(p, ','), *eq;
+		size_t n = end ? (size_t)(end - p) : strlen(p), cn;
+		char item[64], code[16], q[80], exp[256];
+		int idx;
+
+		while (n > 0 && (*p == ' ' || *p == '\t'))
+			p++, n--;
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		snprintf(item, sizeof(item), "%.*s", (int)(n < sizeof(item) - 1 ? n : sizeof(item) - 1), p);
+		eq = memchr(p, '=', n);
+		cn = eq ? (size_t)(eq - p) : 0;
+		if (eq == NULL || cn == 0 || cn > 10 || !isalnum((unsigned char)p[0]))
+			return cw_error_field(err, f->name, "invalid --%s '%s' (expected %s, e.g. 8=poor)",
+					      f->name, cw_text_escape(item, q, sizeof(q)), f->metavar);
+		for (size_t i = 0; i < cn; i++)
+			if (!(isalnum((unsigned char)p[i]) || p[i] == '.') || (unsigned char)p[i] >= 0x80)
+				return cw_error_field(err, f->name, "invalid --%s '%s' (a code is letters,"
+						      " digits and '.', e.g. 8=poor)", f->name,
+						      cw_text_escape(item, q, sizeof(q)));
+		memcpy(code, p, cn);
+		code[cn] = '\0';
+		snprintf(item, sizeof(item), "%.*s", (int)(n - cn - 1 < 40 ? n - cn - 1 : 40), eq + 1);
+		if ((idx = cw_vocab_parse(f->vocab, item)) < 0)
+			return cw_error_field(err, f->name, "invalid %s '%s' for %s %s (expected %s)",
+					      f->vocab->what, cw_text_escape(item, q, sizeof(q)), f->name, code,
+					      cw_vocab_expected(f->vocab, exp, sizeof(exp)));
+		/* The same code twice: ",8=" or "8=" at the start of what is out. */
+		for (const char *o = out; (o = strstr(o, code)) != NULL; o++)
+			if ((o == out || o[-1] == ',') && o[cn] == '=')
+				return cw_error_field(err, f->name, "%s %s is rated twice", f->name, code);
+		len += (size_t)snprintf(out + len, size > len ? size - len : 0, "%s%s=%s", items ? "," : "",
+					code, f->vocab->words[idx]);
+		if (len >= size || (long)len > f->max)
+			return cw_error_field(err, f->name, "too many --%s ratings (at most %ld characters)",
+					      f->name, f->max);
+		items++;
+		p += end ? (size_t)(end - p) + 1 : strlen(p);
+		if (end && *p == '\0')
+			break;
+	}
+	if (items == 0)
+		return cw_error_field(err, f->name, "missing --%s %s", f->name, f->metavar);
+	return true;
+}
+
 bool
 cw_field_check(const struct cw_field *f, const char *value, char *out, size_t size, bool *is_null,
 	       struct cw_error *err)
@@ -215,6 +273,8 @@ cw_field_check(const struct cw_field *f, const char *value, char *out, size_t si
 			return cw_error_field(err, f->name, "invalid %s '%.40s' (expected a UUID)", f->name, v);
 		snprintf(out, size, "%s", v);
 		return true;
+	case CW_F_RATINGS:
+		return ratings_check(f, v, out, size, err);
 	case CW_F_BOOL:
 		break;
 	}

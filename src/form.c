@@ -197,6 +197,12 @@ cw_form_label(const struct cw_field *f, char *buf, size_t size)
 	case CW_F_UUID:
 		snprintf(allowed, sizeof(allowed), "a UUID");
 		break;
+	case CW_F_RATINGS: {
+		char words[400];
+		snprintf(allowed, sizeof(allowed), "CODE=RATING, commas between; a rating is %s",
+			 cw_vocab_expected(f->vocab, words, sizeof(words)));
+		break;
+	}
 	case CW_F_TEXT:
 		break;
 	}

@@ -50,6 +50,7 @@ cw_intel_reset(struct cw_provider_intel *pi)
 	pi->beds = -1;
 	pi->concerns.n = pi->visits.n = pi->safeguardings.n = pi->cqc.n = 0;
 	pi->ipc.n = pi->surveys.n = pi->restrictions.n = pi->notices.n = pi->losses.n = 0;
+	pi->pamms.n = 0;
 }
 
 void
@@ -64,6 +65,7 @@ cw_intel_free(struct cw_provider_intel *pi)
 	free(pi->restrictions.v);
 	free(pi->notices.v);
 	free(pi->losses.v);
+	free(pi->pamms.v);
 	cw_intel_init(pi);
 }
 
@@ -76,3 +78,4 @@ bool cw_intel_add_survey(struct cw_provider_intel *pi, const struct cw_rec_surve
 bool cw_intel_add_restriction(struct cw_provider_intel *pi, const struct cw_rec_restriction *rec) { APPEND(pi->restrictions, rec); }
 bool cw_intel_add_notice(struct cw_provider_intel *pi, const struct cw_rec_notice *rec) { APPEND(pi->notices, rec); }
 bool cw_intel_add_loss(struct cw_provider_intel *pi, const struct cw_rec_loss *rec) { APPEND(pi->losses, rec); }
+bool cw_intel_add_pamms(struct cw_provider_intel *pi, const struct cw_rec_pamms *rec) { APPEND(pi->pamms, rec); }

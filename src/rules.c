@@ -36,7 +36,7 @@ enum sec {
 };
 
 static const char *const factor_names[CW_FACTOR__N] = {"concern", "safeguarding", "visit",
-	"cqc", "ipc", "survey", "restriction", "notice", "loss"};
+	"cqc", "ipc", "survey", "restriction", "notice", "loss", "pamms"};
 
 static const char *const fixed_sections[SEC_FACTOR] = {"", "ruleset", "bands", "response",
 	"caseload", "conditions", "care_type"};
@@ -48,12 +48,14 @@ enum misc {
 	M_RESPONSE = M_BAND + CW_RISK__N,       /* + enum cw_risk */
 	M_TARGET_PCT = M_RESPONSE + CW_RISK__N,
 	M_CASELOAD,                     /* + enum cw_risk */
-	M__N = M_CASELOAD + CW_RISK__N
+	M_PAMMS_FOLLOW_UP = M_CASELOAD + CW_RISK__N,    /* [pamms] follow_up_months */
+	M_PAMMS_PLAN,                   /* [pamms] action_plan_days */
+	M__N
 };
 
 /* What a value means, which fixes its range and whether it must be whole. */
 enum vk { VK_WEIGHT, VK_MULT, VK_DAYS, VK_CAP, VK_COUNT, VK_THRESHOLD, VK_RESPONSE,
-	VK_PCT, VK_CASELOAD, VK_SCORE, VK_WITHIN, VK__N };
+	VK_PCT, VK_CASELOAD, VK_SCORE, VK_WITHIN, VK_MONTHS, VK_PLAN_DAYS, VK__N };
 
 static const struct {
 	int64_t lo, hi;         /* hundredths, or whole units when whole */
@@ -71,6 +73,8 @@ static const struct {
 	[VK_CASELOAD] = {0, 1000, false, NULL},
 	[VK_SCORE] = {0, 100000, false, NULL},
 	[VK_WITHIN] = {1, 3650, true, "days"},
+	[VK_MONTHS] = {1, 36, true, "months"},
+	[VK_PLAN_DAYS] = {1, 90, true, "days"},
 };
 
 /* Where a line is in the text, to report on it after the fact. */
@@ -357,6 +361,8 @@ unknown_factor_key(struct parser *p, enum cw_factor f, const char *k, size_t n)
 		"a restriction kind (all, partial) or cap",
 		"a notice kind (improvement, performance, default) or cap",
 		"a loss kind (closure, nursing_deregistration, beds_lost), half_life_days, window_days or cap",
+		"a PAMMS rating (excellent, good, requires_improvement, poor), follow_up_months, "
+		"action_plan_days, half_life_days, window_days or cap",
 	};
 	char b[80];
 
@@ -473,6 +479,12 @@ factor_key(struct parser *p, enum cw_factor f, const char *k, size_t n, int *par
 	case CW_FACTOR_LOSS:
 		if (!dot && (i = vocab_find(&cw_vocab_loss_kind, k, n)) >= 0) {
 			*param = CW_P_LOSS + i;
+			return true;
+		}
+		break;
+	case CW_FACTOR_PAMMS:
+		if (!dot && (i = vocab_find(&cw_vocab_pamms_rating, k, n)) >= 0) {
+			*param = CW_P_PAMMS + i;
 			return true;
 		}
 		break;
@@ -674,6 +686,19 @@ misc_value(struct parser *p, int slot, enum vk kind, const char *k, size_t kn, c
 	return true;
 }
 
+/* [pamms]'s keys that are not weights: their misc slot, or -1. */
+static int
+pamms_key(enum cw_factor f, const char *k, size_t n)
+{
+	if (f != CW_FACTOR_PAMMS)
+		return -1;
+	if (tok_is(k, n, "follow_up_months"))
+		return M_PAMMS_FOLLOW_UP;
+	if (tok_is(k, n, "action_plan_days"))
+		return M_PAMMS_PLAN;
+	return -1;
+}
+
 static bool
 key_value(struct parser *p, const char *s, const char *e)
 {
@@ -715,8 +740,23 @@ key_value(struct parser *p, const char *s, const char *e)
 	if (p->sec >= SEC_FACTOR) {
 		enum cw_factor f = (enum cw_factor)(p->sec - SEC_FACTOR);
 		enum vk kind = VK_WEIGHT;
-		int param = 0;
+		int param = 0, slot = pamms_key(f, k, kn);
 		int64_t x = 0;
+		if (slot >= 0) {
+			/* Not weights: when the follow-up work is due (worklist.c). */
+			if (p->misc_loc[slot].line)
+				return fail(p, k, "duplicate key '%s' in [pamms] (first at line %d)",
+					    shown(b, sizeof(b), k, kn), p->misc_loc[slot].line);
+			if (!parse_value(p, v, vn, slot == M_PAMMS_PLAN ? VK_PLAN_DAYS : VK_MONTHS,
+					 shown(b, sizeof(b), k, kn), &x))
+				return false;
+			if (slot == M_PAMMS_PLAN)
+				p->rs->pamms_plan_days = (int)x;
+			else
+				p->rs->pamms_follow_up_months = (int)x;
+			p->misc_loc[slot] = here(p, v);
+			return true;
+		}
 		if (!factor_key(p, f, k, kn, &param, &kind))
 			return false;
 		if (p->base_line[param])
@@ -740,6 +780,9 @@ key_value(struct parser *p, const char *s, const char *e)
 		for (int i = 0; i < CW_FACTOR__N; i++)
 			if (tok_is(k, (size_t)(dot - k), factor_names[i]))
 				f = i;
+		if (f >= 0 && pamms_key((enum cw_factor)f, dot + 1, kn - (size_t)(dot + 1 - k)) >= 0)
+			return fail(p, k, "'%s' cannot differ by care type: only factor weights can",
+				    shown(b, sizeof(b), k, kn));
 		if (f < 0) {
 			char list[160];
 			for (int i = SEC_RULESET; i < SEC_FACTOR; i++)
@@ -931,7 +974,8 @@ parse_term(struct parser *p, int *ip, bool allow_band, struct cw_cond_term *t)
 				f = k;
 	if (f < 0)
 		return fail(p, w->s, "unknown condition '%s' (expected score, band, care_type, "
-			    "cqc.DOMAIN, FACTOR.VALUE within N days, or restriction.KIND open)", subj);
+			    "cqc.DOMAIN, pamms.overall, FACTOR.VALUE within N days, or restriction.KIND "
+			    "open)", subj);
 	const char *vs = dot + 1;
 	size_t vn = w->n - (size_t)(vs - w->s);
 	t->factor = (enum cw_factor)f;
@@ -952,6 +996,20 @@ parse_term(struct parser *p, int *ip, bool allow_band, struct cw_cond_term *t)
 	}
 	if (f == CW_FACTOR_SURVEY)
 		return fail(p, w->s, "surveys cannot be used in conditions (their weight is in the score)");
+	if (f == CW_FACTOR_PAMMS) {
+		/* The current PAMMS rating, as cqc.overall is the current CQC one. */
+		if (!tok_is(vs, vn, "overall"))
+			return fail(p, vs, "expected 'pamms.overall', found '%s' (a PAMMS audit's "
+				    "condition is its overall rating)", subj);
+		t->kind = CW_COND_PAMMS;
+		if (!parse_cmp(p, i + 1, subj, false, &t->op) ||
+		    !vocab_tok(p, i + 2, &cw_vocab_pamms_rating, subj, &t->value))
+			return false;
+		snprintf(t->text, sizeof(t->text), "pamms.overall %s %s", cmp_words[t->op],
+			 cw_vocab_word(&cw_vocab_pamms_rating, t->value));
+		*ip = i + 3;
+		return true;
+	}
 
 	const struct cw_vocab *v = NULL;
 	switch ((enum cw_factor)f) {
@@ -1194,8 +1252,12 @@ finish(struct parser *p)
 	for (size_t i = 0; i < sizeof(mandatory) / sizeof(mandatory[0]); i++)
 		if (!p->sec_loc[mandatory[i]].line)
 			return fail_file(p, "missing section [%s]", sec_name(mandatory[i]));
+	/* [pamms] alone may be left out: PAMMS audits came after the rest,
+	 * and a ruleset written (and activated, and stored) before then must
+	 * still parse; without it an audit weighs 0 and the follow-up
+	 * defaults apply. */
 	for (int f = 0; f < CW_FACTOR__N; f++)
-		if (!p->sec_loc[SEC_FACTOR + f].line)
+		if (!p->sec_loc[SEC_FACTOR + f].line && f != CW_FACTOR_PAMMS)
 			return fail_file(p, "missing section [%s] (every kind of intelligence needs "
 					 "its weights, even if they are 0)", factor_names[f]);
 
@@ -1214,6 +1276,8 @@ finish(struct parser *p)
 			return false;
 	for (int f = 0; f < CW_FACTOR__N; f++) {
 		const struct loc *l = &p->sec_loc[SEC_FACTOR + f];
+		if (!l->line)
+			continue;       /* [pamms], left out: see above */
 		if (f != CW_FACTOR_RESTRICTION && f != CW_FACTOR_NOTICE &&
 		    !p->base_line[CW_P_HALF_LIFE + f])
 			return fail_loc(p, l, 1, "missing key 'half_life_days' in [%s] (0 means no decay)",
@@ -1284,6 +1348,8 @@ cw_rules_parse(const char *filename, const char *text, size_t len, struct cw_rul
 	p->rs = rs;
 	for (int r = 0; r < CW_RISK__N; r++)
 		rs->response_days[r] = -1;
+	rs->pamms_follow_up_months = 6;
+	rs->pamms_plan_days = 14;
 	cw_sha256_hex(text, len, rs->hash);
 	if (rs->hash[0] == '\0') {
 		ok = fail_file(p, "cannot compute the SHA-256 of the file");
@@ -1399,6 +1465,18 @@ int
 cw_rules_response_target_pct(const struct cw_ruleset *rs)
 {
 	return rs->response_target_pct;
+}
+
+int
+cw_rules_pamms_follow_up_months(const struct cw_ruleset *rs)
+{
+	return rs->pamms_follow_up_months;
+}
+
+int
+cw_rules_pamms_plan_days(const struct cw_ruleset *rs)
+{
+	return rs->pamms_plan_days;
 }
 
 void

@@ -40,6 +40,7 @@ struct eval {
 	const struct cw_params *P;
 	cw_time as_of;
 	const struct cw_rec_cqc *current[CW_DOMAIN__N];
+	const struct cw_rec_pamms *pamms;      /* the current final audit, or NULL */
 	int64_t total;
 	enum cw_risk band;
 	struct item *items;
@@ -219,6 +220,18 @@ cqc_later(const struct cw_rec_cqc *a, const struct cw_rec_cqc *b)
 	return strcmp(a->id, b->id) > 0;
 }
 
+/* The same for PAMMS audits: the later publication, then the later audit
+ * visit, then the greater id. */
+static bool
+pamms_later(const struct cw_rec_pamms *a, const struct cw_rec_pamms *b)
+{
+	if (a->at != b->at)
+		return a->at > b->at;
+	if (a->audited != b->audited)
+		return a->audited > b->audited;
+	return strcmp(a->id, b->id) > 0;
+}
+
 static bool
 check_records(const struct cw_provider_intel *pi, struct cw_error *err)
 {
@@ -242,6 +255,7 @@ check_records(const struct cw_provider_intel *pi, struct cw_error *err)
 	CHECK(restrictions, kind, CW_RESTRICT__N, "restriction kind")
 	CHECK(notices, kind, CW_NOTICE__N, "notice kind")
 	CHECK(losses, kind, CW_LOSS__N, "loss kind")
+	CHECK(pamms, overall, CW_PAMMS__N, "PAMMS rating")
 #undef CHECK
 	if (bad != NULL)
 		return cw_error_set(err, CW_EXIT_FAIL, "invalid %s %d in record %.36s", bad, v, id);
@@ -379,6 +393,14 @@ collect(struct eval *x)
 		if (r->beds > 0)
 			snprintf(d, sizeof(d), "%d beds", r->beds);
 		decay(x, it, d);
+	}
+	if (x->pamms != NULL && counts(x, CW_FACTOR_PAMMS, x->pamms->at)) {
+		/* Only the current rating, as for CQC: a follow-up audit replaces
+		 * the one it follows, so the support between them shows. */
+		const struct cw_rec_pamms *r = x->pamms;
+		struct item *it = add_item(x, CW_FACTOR_PAMMS, r->id, r->at, P->v[CW_P_PAMMS + r->overall],
+					   "pamms.%s", cw_vocab_word(&cw_vocab_pamms_rating, r->overall));
+		decay(x, it, "");
 	}
 }
 
@@ -543,6 +565,14 @@ eval_term(const struct eval *x, const struct cw_cond_term *t, char *ev, size_t e
 		snprintf(ev, evn, " (%s, published %s)", cw_vocab_word(&cw_vocab_rating, r->rating), d);
 		return cmp_int(r->rating, t->op, t->value);
 	}
+	case CW_COND_PAMMS: {
+		const struct cw_rec_pamms *r = x->pamms;
+		if (r == NULL)
+			return false;
+		fmt_date(d, sizeof(d), r->at);
+		snprintf(ev, evn, " (%s, published %s)", cw_vocab_word(&cw_vocab_pamms_rating, r->overall), d);
+		return cmp_int(r->overall, t->op, t->value);
+	}
 	case CW_COND_WITHIN: {
 		cw_time at = latest_within(x, t);
 		if (at == CW_TIME_NONE)
@@ -632,9 +662,16 @@ evaluate(const struct cw_ruleset *rs, const struct cw_provider_intel *pi, cw_tim
 		if (x.current[r->domain] == NULL || cqc_later(r, x.current[r->domain]))
 			x.current[r->domain] = r;
 	}
+	for (size_t i = 0; i < pi->pamms.n; i++) {
+		const struct cw_rec_pamms *r = &pi->pamms.v[i];
+		if (r->at == CW_TIME_NONE || r->at > as_of)
+			continue;
+		if (x.pamms == NULL || pamms_later(r, x.pamms))
+			x.pamms = r;
+	}
 
 	cap = pi->concerns.n + pi->safeguardings.n + pi->visits.n + CW_DOMAIN__N + pi->ipc.n +
-	      pi->surveys.n + pi->restrictions.n + pi->notices.n + pi->losses.n;
+	      pi->surveys.n + pi->restrictions.n + pi->notices.n + pi->losses.n + 1;
 	x.items = calloc(cap ? cap : 1, sizeof(*x.items));
 	if (x.items == NULL)
 		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");

@@ -14,13 +14,15 @@
 /* Every kind as (provider_id, kind, id, at, a, b, c), times as epoch seconds
  * and dates as their midnight UTC, as intel.h expects.  Free text is never
  * read: the batch role is not granted it.  FROM(t) and WHERE(t) say where a
- * kind's current rows come from (x is the row; l a restriction's lift).
+ * kind's current rows come from (x is the row; l a restriction's lift; f a
+ * PAMMS audit's finalisation: only a final audit is read, from the day it
+ * was published).
  *
  * For every provider they come from the *_current views.  For one provider
  * they come from the tables with the views' own test ("no row supersedes
  * it and it is not withdrawn", schema/030_corrections.sql) written out:
  * the same rows, but a new connection plans it faster, since nothing has
- * to open and expand nine view definitions first, and a one-shot command
+ * to open and expand ten view definitions first, and a one-shot command
  * is always on a new connection. */
 #define INTEL_ROWS(FROM, WHERE)                                                                   \
 	"SELECT x.provider_id, 'concern', x.id, extract(epoch FROM x.received_at)::bigint, x.risk,"    \
@@ -47,7 +49,10 @@
 	"  x.kind, ((x.closed_on - date '1970-01-01')::bigint * 86400)::text, NULL"                    \
 	"  FROM " FROM("performance_notice") WHERE("performance_notice")                               \
 	" UNION ALL SELECT x.provider_id, 'loss', x.id, (x.occurred_on - date '1970-01-01')::bigint * 86400,"\
-	"  x.kind, x.beds_lost::text, NULL FROM " FROM("provider_loss") WHERE("provider_loss")
+	"  x.kind, x.beds_lost::text, NULL FROM " FROM("provider_loss") WHERE("provider_loss")          \
+	" UNION ALL SELECT x.provider_id, 'pamms', x.id, (f.published_on - date '1970-01-01')::bigint * 86400,"\
+	"  x.overall, ((x.audited_on - date '1970-01-01')::bigint * 86400)::text, NULL"                \
+	"  FROM " FROM("pamms_audit") " JOIN pamms_final f ON f.audit_id = x.id" WHERE("pamms_audit")
 
 #define FROM_VIEW(t) t "_current x"
 #define WHERE_ALL(t) ""
@@ -257,6 +262,16 @@ cw_intel_add(struct cw_provider_intel *pi, const char *kind, const char *id, cw_
 		rec.kind = (enum cw_loss_kind)x;
 		rec.beds = b ? atoi(b) : 0;
 		return cw_intel_add_loss(pi, &rec);
+	}
+	if (strcmp(kind, "pamms") == 0) {
+		struct cw_rec_pamms rec;
+		if ((x = cw_vocab_parse(&cw_vocab_pamms_rating, a)) < 0)
+			return false;
+		COPY_ID(rec);
+		rec.at = t;
+		rec.audited = num(b);
+		rec.overall = (enum cw_pamms_rating)x;
+		return cw_intel_add_pamms(pi, &rec);
 	}
 #undef COPY_ID
 	return false;

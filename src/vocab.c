@@ -80,6 +80,14 @@ VOCAB(loss_kind, "loss kind", "closure", "nursing_deregistration", "beds_lost");
 static const char *const case_state_labels[] = {"Open", "Responded", "Closed"};
 VOCAB(case_state, "case state", "open", "responded", "closed");
 
+/* PAMMS's four-point scale, as the audits print it. */
+static const char *const pamms_rating_labels[] = {"Excellent", "Good", "Requires Improvement",
+	"Poor"};
+VOCAB(pamms_rating, "PAMMS rating", "excellent", "good", "requires_improvement", "poor");
+
+static const char *const pamms_action_status_labels[] = {"Open", "Done", "Dropped"};
+VOCAB(pamms_action_status, "action status", "open", "done", "dropped");
+
 /* Case-insensitive compare treating '-', ' ' and '_' alike. */
 static bool
 loose_equal(const char *a, const char *b)

@@ -33,6 +33,8 @@ enum cw_ftype {
 	CW_F_INT,         /* integer min..max */
 	CW_F_BOOL,        /* a flag on the command line; yes/no in the form */
 	CW_F_UUID,        /* a record id */
+	CW_F_RATINGS,     /* CODE=RATING[,CODE=RATING...]: a word of vocab per code (a PAMMS
+			   * audit's standards); max: characters; the option may be repeated */
 };
 
 struct cw_field {

@@ -92,6 +92,16 @@ struct cw_rec_loss {
 	int beds;
 };
 
+/* A final PAMMS audit (drafts are not loaded: only a final audit counts).
+ * A provider's current PAMMS rating is its latest published on or before
+ * the as-of time. */
+struct cw_rec_pamms {
+	char id[CW_UUID_LEN];
+	cw_time at;                          /* publication: the day it became final */
+	cw_time audited;                     /* the audit visit */
+	enum cw_pamms_rating overall;
+};
+
 #define CW_ARRAY(type) struct { type *v; size_t n, cap; }
 
 struct cw_provider_intel {
@@ -107,6 +117,7 @@ struct cw_provider_intel {
 	CW_ARRAY(struct cw_rec_restriction) restrictions;
 	CW_ARRAY(struct cw_rec_notice) notices;
 	CW_ARRAY(struct cw_rec_loss) losses;
+	CW_ARRAY(struct cw_rec_pamms) pamms;
 };
 
 /* Zero-initialise.  Never fails. */
@@ -127,5 +138,6 @@ bool cw_intel_add_survey(struct cw_provider_intel *pi, const struct cw_rec_surve
 bool cw_intel_add_restriction(struct cw_provider_intel *pi, const struct cw_rec_restriction *rec);
 bool cw_intel_add_notice(struct cw_provider_intel *pi, const struct cw_rec_notice *rec);
 bool cw_intel_add_loss(struct cw_provider_intel *pi, const struct cw_rec_loss *rec);
+bool cw_intel_add_pamms(struct cw_provider_intel *pi, const struct cw_rec_pamms *rec);
 
 #endif

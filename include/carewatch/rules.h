@@ -36,7 +36,7 @@ struct cw_rules_error {
 /* The intelligence kinds that score, in the order contributions are listed. */
 enum cw_factor { CW_FACTOR_CONCERN, CW_FACTOR_SAFEGUARDING, CW_FACTOR_VISIT,
 	CW_FACTOR_CQC, CW_FACTOR_IPC, CW_FACTOR_SURVEY, CW_FACTOR_RESTRICTION,
-	CW_FACTOR_NOTICE, CW_FACTOR_LOSS, CW_FACTOR__N };
+	CW_FACTOR_NOTICE, CW_FACTOR_LOSS, CW_FACTOR_PAMMS, CW_FACTOR__N };
 
 /* Section name of a factor ("concern", ...); "?" when out of range. */
 const char *cw_rules_factor_name(enum cw_factor f);
@@ -59,7 +59,8 @@ enum {
 	CW_P_RESTRICTION,                                       /* + enum cw_restriction_kind */
 	CW_P_NOTICE = CW_P_RESTRICTION + CW_RESTRICT__N,        /* + enum cw_notice_kind */
 	CW_P_LOSS = CW_P_NOTICE + CW_NOTICE__N,                 /* + enum cw_loss_kind */
-	CW_P_HALF_LIFE = CW_P_LOSS + CW_LOSS__N,                /* + enum cw_factor; 0 = no decay */
+	CW_P_PAMMS = CW_P_LOSS + CW_LOSS__N,                    /* + enum cw_pamms_rating */
+	CW_P_HALF_LIFE = CW_P_PAMMS + CW_PAMMS__N,              /* + enum cw_factor; 0 = no decay */
 	CW_P_WINDOW = CW_P_HALF_LIFE + CW_FACTOR__N,            /* + enum cw_factor; 0 = no window */
 	CW_P_CAP = CW_P_WINDOW + CW_FACTOR__N,                  /* + enum cw_factor */
 	CW_P__N = CW_P_CAP + CW_FACTOR__N
@@ -82,6 +83,7 @@ enum cw_cond_kind {
 	CW_COND_WITHIN,         /* FACTOR.VALUE within N days (num: days) */
 	CW_COND_OPEN,           /* restriction.KIND [not] open, notice.KIND [not] open
 				 * (op: CW_CMP_EQ for open, CW_CMP_NE for not open) */
+	CW_COND_PAMMS,          /* pamms.overall OP rating    (value: enum cw_pamms_rating) */
 };
 enum cw_cmp { CW_CMP_EQ, CW_CMP_NE, CW_CMP_LT, CW_CMP_LE, CW_CMP_GT, CW_CMP_GE };
 
@@ -132,6 +134,8 @@ struct cw_ruleset {
 	size_t n_overrides;
 	struct cw_cond *flags;                  /* any match raises the flag */
 	size_t n_flags;
+	int pamms_follow_up_months;             /* [pamms] follow_up_months, 6 unless set */
+	int pamms_plan_days;                    /* [pamms] action_plan_days, 14 unless set */
 };
 
 /* Parse text (len bytes, need not be NUL-terminated; NUL bytes are an error)
@@ -164,6 +168,14 @@ double cw_rules_case_weight(const struct cw_ruleset *rs, enum cw_risk r);
 
 /* The share of responses due on time that the team aims for, in percent. */
 int cw_rules_response_target_pct(const struct cw_ruleset *rs);
+
+/* PAMMS follow-up: the months after a Requires Improvement or Poor audit is
+ * published by which the follow-up audit is due, and the days after it by
+ * which the provider's action plan is due ([pamms] follow_up_months and
+ * action_plan_days; 6 and 14, PAMMS's own, when the file does not say).
+ * Never fail. */
+int cw_rules_pamms_follow_up_months(const struct cw_ruleset *rs);
+int cw_rules_pamms_plan_days(const struct cw_ruleset *rs);
 
 /* Write "FILE:LINE:COL: error: MSG\n  <line>\n  <spaces>^\n" into buf
  * (truncated to size, always NUL-terminated when size > 0).  A line-0 error

@@ -49,6 +49,12 @@ enum cw_restriction_kind { CW_RESTRICT_ALL, CW_RESTRICT_PARTIAL, CW_RESTRICT__N 
 enum cw_notice_kind { CW_NOTICE_IMPROVEMENT, CW_NOTICE_PERFORMANCE, CW_NOTICE_DEFAULT, CW_NOTICE__N };
 enum cw_loss_kind { CW_LOSS_CLOSURE, CW_LOSS_NURSING_DEREGISTRATION, CW_LOSS_BEDS_LOST, CW_LOSS__N };
 enum cw_case_state { CW_CASE_OPEN, CW_CASE_RESPONDED, CW_CASE_CLOSED, CW_CASE__N };
+/* PAMMS (the ADASS regional Provider Assessment and Market Management
+ * Solution): a standard's or an audit's overall rating, best first. */
+enum cw_pamms_rating { CW_PAMMS_EXCELLENT, CW_PAMMS_GOOD, CW_PAMMS_REQUIRES_IMPROVEMENT,
+	CW_PAMMS_POOR, CW_PAMMS__N };
+enum cw_pamms_action_status { CW_PAMMS_ACTION_OPEN, CW_PAMMS_ACTION_DONE,
+	CW_PAMMS_ACTION_DROPPED, CW_PAMMS_ACTION__N };
 
 extern const struct cw_vocab cw_vocab_care_type;
 extern const struct cw_vocab cw_vocab_rating;
@@ -65,6 +71,8 @@ extern const struct cw_vocab cw_vocab_restriction_kind;
 extern const struct cw_vocab cw_vocab_notice_kind;
 extern const struct cw_vocab cw_vocab_loss_kind;
 extern const struct cw_vocab cw_vocab_case_state;
+extern const struct cw_vocab cw_vocab_pamms_rating;
+extern const struct cw_vocab cw_vocab_pamms_action_status;
 
 /* Index of word s in v, or -1.  Matches the word exactly, or ignoring case
  * with '-' or ' ' for '_' ("Very high", "well-led" are accepted).  Never fails. */
