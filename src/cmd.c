@@ -57,6 +57,23 @@ cw_arg(const struct cw_args *a, const char *name)
 	return NULL;
 }
 
+const char *
+cw_arg_all(const struct cw_args *a, const char *name, char *buf, size_t size)
+{
+	size_t len = 0;
+	bool any = false;
+
+	buf[0] = '\0';
+	for (int i = 0; i < a->nopts; i++) {
+		if (strcmp(a->names[i], name) != 0)
+			continue;
+		if (a->values[i][0] && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", a->values[i]);
+		any = true;
+	}
+	return any ? buf : NULL;
+}
+
 bool
 cw_flag(const struct cw_args *a, const char *name)
 {

@@ -76,12 +76,15 @@ run_correct(struct cw_ctx *ctx, const struct cw_args *a)
 	struct cw_change_result res = {0};
 	struct cw_error err;
 	char rows[160], now[CW_DATETIME_LEN + 8], was[CW_DATETIME_LEN + 8];
+	char list[2048];                /* a repeated option's values (one such field a kind) */
 
 	cw_error_clear(&err);
 	for (int i = 0; i < kind->nfields; i++) {
 		char no[48];
 
-		values[i] = cw_arg(a, kind->fields[i].name);
+		values[i] = kind->fields[i].type == CW_F_RATINGS
+				    ? cw_arg_all(a, kind->fields[i].name, list, sizeof(list))
+				    : cw_arg(a, kind->fields[i].name);
 		snprintf(no, sizeof(no), "no-%s", kind->fields[i].name);
 		clear[i] = kind->fields[i].type == CW_F_BOOL && cw_flag(a, no);
 	}
@@ -177,3 +180,8 @@ CHANGE_CMDS(notice, cw_kind_notice, "notice", "a performance notice", correct_op
 CHANGE_CMDS(restriction, cw_kind_restriction, "restriction", "a placement restriction", correct_opts,
 	    "  A lifted restriction stays lifted when it is corrected.", "");
 CHANGE_CMDS(loss, cw_kind_loss, "loss", "a provider loss", correct_opts, "", "");
+CHANGE_CMDS(pamms, cw_kind_pamms, "pamms", "a PAMMS audit", correct_opts,
+	    "  A final audit's correction is final from the same day, and its action plan moves to the"
+	    " correction; --follows takes the whole UUID of the audit followed, and --standard"
+	    " replaces every standard's rating (repeat it for each; --standard '' clears them).",
+	    "  A withdrawn audit's action plan leaves every worklist with it.");

@@ -46,6 +46,7 @@ run_record(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	const struct cw_kind *kind = a->cmd->kind;
 	const char *values[CW_KIND_MAX_FIELDS];
+	char list[2048];                /* a repeated option's values (one such field a kind) */
 	struct cw_record_result res;
 	struct cw_error err;
 
@@ -61,7 +62,9 @@ run_record(struct cw_ctx *ctx, const struct cw_args *a)
 	if (!cw_ctx_connect(ctx, &err))
 		return cw_fail(&err);
 	for (int i = 0; i < kind->nfields; i++)
-		values[i] = cw_arg(a, kind->fields[i].name);
+		values[i] = kind->fields[i].type == CW_F_RATINGS
+				    ? cw_arg_all(a, kind->fields[i].name, list, sizeof(list))
+				    : cw_arg(a, kind->fields[i].name);
 	if (a->npos == 0)
 		return cw_form_record(ctx, kind, values, cw_arg(a, "id"));
 	if (!cw_record(ctx->db, kind, a->pos[0], values, cw_arg(a, "id"), &res, &err))

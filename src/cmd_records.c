@@ -18,7 +18,7 @@
 #include "carewatch/correct.h"
 #include "carewatch/provider.h"
 
-#define NKINDS 9
+#define NKINDS 10
 #define MAX_COLS (CW_KIND_MAX_FIELDS + 8)
 
 /* The CQC kind's rows are one per domain: listed by these, not its fields. */
@@ -613,6 +613,7 @@ LIST_CMDS(survey, "survey", "surveys");
 LIST_CMDS(notice, "notice", "performance notices");
 LIST_CMDS(restriction, "restriction", "placement restrictions");
 LIST_CMDS(loss, "loss", "provider losses");
+LIST_CMDS(pamms, "pamms", "PAMMS audits");
 
 const struct cw_cmd cw_cmd_recent = {
 	.name = "recent", .summary = "what I recorded lately, every kind, newest first",

@@ -25,6 +25,10 @@ extern const struct cw_cmd cw_cmd_concern_list, cw_cmd_concern_show, cw_cmd_visi
 	cw_cmd_cqc_show, cw_cmd_ipc_list, cw_cmd_ipc_show, cw_cmd_survey_list, cw_cmd_survey_show,
 	cw_cmd_notice_list, cw_cmd_notice_show, cw_cmd_restriction_list, cw_cmd_restriction_show,
 	cw_cmd_loss_list, cw_cmd_loss_show, cw_cmd_recent;
+extern const struct cw_cmd cw_cmd_pamms_add, cw_cmd_pamms_finalise, cw_cmd_pamms_correct,
+	cw_cmd_pamms_withdraw, cw_cmd_pamms_list, cw_cmd_pamms_show, cw_cmd_pamms_standards,
+	cw_cmd_pamms_action_add, cw_cmd_pamms_action_done, cw_cmd_pamms_action_drop,
+	cw_cmd_pamms_action_list;
 extern const struct cw_cmd cw_cmd_rules_check, cw_cmd_rules_activate, cw_cmd_rules_show,
 	cw_cmd_rules_diff, cw_cmd_provider_explain;
 extern const struct cw_cmd cw_cmd_audit, cw_cmd_search;
@@ -105,6 +109,17 @@ const struct cw_cmd *const cw_commands[] = {
 	&cw_cmd_loss_withdraw,
 	&cw_cmd_loss_list,
 	&cw_cmd_loss_show,
+	&cw_cmd_pamms_add,
+	&cw_cmd_pamms_finalise,
+	&cw_cmd_pamms_correct,
+	&cw_cmd_pamms_withdraw,
+	&cw_cmd_pamms_list,
+	&cw_cmd_pamms_show,
+	&cw_cmd_pamms_standards,
+	&cw_cmd_pamms_action_add,
+	&cw_cmd_pamms_action_done,
+	&cw_cmd_pamms_action_drop,
+	&cw_cmd_pamms_action_list,
 	&cw_cmd_recent,
 	&cw_cmd_case_list,
 	&cw_cmd_case_show,

@@ -23,7 +23,7 @@
 #include "carewatch/scoring.h"
 #include "carewatch/worklist.h"
 
-#define NKINDS 9
+#define NKINDS 10
 
 static const char *const domains[] = {"safe", "effective", "caring", "responsive", "well_led",
 				      "overall"};
@@ -390,6 +390,15 @@ read_old(struct cw_db *db, const struct cw_found *f, struct old_values *o, struc
 	return true;
 }
 
+/* Fields a correction says only "changed" of: free text (never repeated
+ * back) and a list of ratings (too long to show both ways; the old one is
+ * not read whole).  The server says when nothing changed after all. */
+static bool
+said_changed(const struct cw_field *f)
+{
+	return cw_field_free_text(f) || f->type == CW_F_RATINGS;
+}
+
 /* Append "name" or "name a -> b" to list. */
 static void
 note_change(char *list, size_t size, const char *name, const char *was, const char *now)
@@ -580,7 +589,7 @@ cw_record_correct(struct cw_db *db, const struct cw_kind *kind, const char *ref,
 		given[i] = true;
 		norm[i] = is_null ? NULL : vals[i];
 		any = true;
-		text_given = text_given || cw_field_free_text(f);
+		text_given = text_given || said_changed(f);
 	}
 	if (!check_because(because, "corrected", err))
 		goto out;
@@ -646,7 +655,7 @@ cw_record_correct(struct cw_db *db, const struct cw_kind *kind, const char *ref,
 				rvals[n] = norm[i];
 				rgiven[n] = true;
 				n++;
-				if (cw_field_free_text(&kind->fields[i]))
+				if (said_changed(&kind->fields[i]))
 					note_change(res->changed, sizeof(res->changed), kind->fields[i].name, NULL, NULL);
 				else if (strcmp(o->v[row][i], norm[i] ? norm[i] : "") != 0)
 					note_change(res->changed, sizeof(res->changed), kind->fields[i].name,

@@ -151,9 +151,28 @@ const struct cw_kind cw_kind_loss = {
 	NULL,
 };
 
+/* A PAMMS audit is recorded as a draft; `pamms finalise` (api.pamms_finalise)
+ * makes it final, and only then does it count (schema/034_pamms.sql). */
+static const struct cw_field pamms_fields[] = {
+	{"overall", CW_F_VOCAB, &cw_vocab_pamms_rating, true, 0, 0, "RATING", "the overall rating", NULL},
+	{"audited", CW_F_DATE, NULL, false, 0, 0, "DATE", "the day of the audit visit", "today"},
+	{"standard", CW_F_RATINGS, &cw_vocab_pamms_rating, false, 0, 1000, "CODE=RATING",
+	 "a standard's rating, e.g. 8=poor (repeat for each; 'carewatch pamms standards' lists the codes)",
+	 NULL},
+	{"follows", CW_F_UUID, NULL, false, 0, 0, "AUDIT", "the same provider's earlier audit this one follows up",
+	 NULL},
+	{"note", CW_F_TEXT, NULL, true, 1, CW_TEXT_MAX, "TEXT", "what the audit found (kept out of logs)", NULL},
+};
+const struct cw_kind cw_kind_pamms = {
+	"pamms", "PAMMS audit", pamms_fields, 5,
+	"INSERT INTO pamms_audit (id, provider_id, overall, audited_on, standards, follows, summary)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id",
+	NULL,
+};
+
 const struct cw_kind *const cw_kinds[] = {
 	&cw_kind_concern, &cw_kind_visit, &cw_kind_safeguarding, &cw_kind_cqc, &cw_kind_ipc,
-	&cw_kind_survey, &cw_kind_notice, &cw_kind_restriction, &cw_kind_loss,
+	&cw_kind_survey, &cw_kind_notice, &cw_kind_restriction, &cw_kind_loss, &cw_kind_pamms,
 };
 const int cw_kinds_n = (int)(sizeof(cw_kinds) / sizeof(cw_kinds[0]));
 
@@ -186,6 +205,11 @@ const int cw_kinds_n = (int)(sizeof(cw_kinds) / sizeof(cw_kinds[0]));
  *   provider_loss.kind                    IN (...)                      vocab
  *   provider_loss.beds_lost               0 to 10000                    INT 0 to 10000
  *   provider_loss.note                    length <= 20000               TEXT
+ *   pamms_audit.overall                   IN (...)                      vocab
+ *   pamms_audit.standards                 CODE=rating list, <= 1000     RATINGS (field.c); the
+ *                                                                       codes: the table's trigger
+ *   pamms_audit.summary                   length 1 to 20000             TEXT
+ *   pamms_audit.audited_on                not after today               DATE, max 0
  *
  * tests/test_textsafe.c holds the same list, each CHECK with a bad input
  * that is run, and compares it with the catalog: a new CHECK fails that

@@ -119,9 +119,15 @@ test_rules_default_file_parses(void **state)
 	assert_int_equal(rs->band_min[CW_RISK_MEDIUM], 1500);
 	assert_int_equal(rs->band_min[CW_RISK_HIGH], 3500);
 	assert_int_equal(rs->band_min[CW_RISK_VERY_HIGH], 10000);
-	assert_int_equal(rs->n_floors, 5);
+	assert_int_equal(rs->n_floors, 6);
 	assert_int_equal(rs->n_overrides, 1);
 	assert_int_equal(rs->n_flags, 3);
+	/* [pamms]: Overall's weights, PAMMS's own timetable. */
+	assert_int_equal(rs->params[CW_CARE_NURSING].v[CW_P_PAMMS + CW_PAMMS_POOR], 1200);
+	assert_int_equal(rs->params[CW_CARE_HOME_CARE].v[CW_P_PAMMS + CW_PAMMS_EXCELLENT], -300);
+	assert_int_equal(rs->params[CW_CARE_HOME_CARE].v[CW_P_HALF_LIFE + CW_FACTOR_PAMMS], 365);
+	assert_int_equal(cw_rules_pamms_plan_days(rs), 14);
+	assert_int_equal(cw_rules_pamms_follow_up_months(rs), 6);
 	cw_rules_free(rs);
 }
 
@@ -407,6 +413,80 @@ test_rules_every_factor_key(void **state)
 	free(text);
 }
 
+/* [pamms] may be left out (a ruleset stored before PAMMS audits were
+ * recorded still parses: audits weigh 0, PAMMS's own timetable applies);
+ * when given it is a factor section like the others, plus the two
+ * follow-up numbers, which are the whole ruleset's. */
+static void
+test_rules_pamms_section(void **state)
+{
+	struct cw_ruleset *rs;
+	char *text;
+
+	(void)state;
+	text = minimal_plus("");
+	rs = parse_ok(text);
+	free(text);
+	assert_int_equal(rs->params[CW_CARE_NURSING].v[CW_P_PAMMS + CW_PAMMS_POOR], 0);
+	assert_int_equal(rs->params[CW_CARE_NURSING].v[CW_P_CAP + CW_FACTOR_PAMMS], 0);
+	assert_int_equal(cw_rules_pamms_plan_days(rs), 14);
+	assert_int_equal(cw_rules_pamms_follow_up_months(rs), 6);
+	cw_rules_free(rs);
+
+	text = minimal_plus("[pamms]\nexcellent = -1\ngood = 0.5\nrequires_improvement = 6\npoor = 12\n"
+			    "half_life_days = 365\nwindow_days = 730\ncap = 12\nfollow_up_months = 4\n"
+			    "action_plan_days = 10\n[care_type day_care]\npamms.poor = 2\n[conditions]\n"
+			    "floor medium when pamms.overall >= Requires-Improvement\n");
+	rs = parse_ok(text);
+	free(text);
+	assert_int_equal(rs->params[CW_CARE_NURSING].v[CW_P_PAMMS + CW_PAMMS_EXCELLENT], -100);
+	assert_int_equal(rs->params[CW_CARE_NURSING].v[CW_P_PAMMS + CW_PAMMS_GOOD], 50);
+	assert_int_equal(rs->params[CW_CARE_NURSING].v[CW_P_PAMMS + CW_PAMMS_POOR], 1200);
+	assert_int_equal(rs->params[CW_CARE_DAY_CARE].v[CW_P_PAMMS + CW_PAMMS_POOR], 200);
+	assert_int_equal(rs->params[CW_CARE_NURSING].v[CW_P_WINDOW + CW_FACTOR_PAMMS], 730);
+	assert_int_equal(cw_rules_pamms_follow_up_months(rs), 4);
+	assert_int_equal(cw_rules_pamms_plan_days(rs), 10);
+	assert_int_equal(rs->n_floors, 1);
+	assert_int_equal(rs->floors[0].cond.terms[0].kind, CW_COND_PAMMS);
+	assert_int_equal(rs->floors[0].cond.terms[0].op, CW_CMP_GE);
+	assert_int_equal(rs->floors[0].cond.terms[0].value, CW_PAMMS_REQUIRES_IMPROVEMENT);
+	assert_string_equal(rs->floors[0].cond.terms[0].text, "pamms.overall >= requires_improvement");
+	cw_rules_free(rs);
+
+	/* Each fault named where it is. */
+	static const struct {
+		const char *extra, *msg;
+	} bad[] = {
+		{"[pamms]\ncap = 1\n", "t.rules:45:1: error: missing key 'half_life_days' in [pamms] (0 means no"
+		 " decay)\n  [pamms]\n  ^\n"},
+		{"[pamms]\nhalf_life_days = 0\ncap = 1\nfollow_up_months = 0\n",
+		 "t.rules:48:20: error: 0 is out of range for 'follow_up_months' (expected 1 to 36)\n"
+		 "  follow_up_months = 0\n                     ^\n"},
+		{"[pamms]\nhalf_life_days = 0\ncap = 1\naction_plan_days = 14\naction_plan_days = 14\n",
+		 "t.rules:49:1: error: duplicate key 'action_plan_days' in [pamms] (first at line 48)\n"
+		 "  action_plan_days = 14\n  ^\n"},
+		{"[pamms]\nhalf_life_days = 0\ncap = 1\nfair = 3\n",
+		 "t.rules:48:1: error: unknown key 'fair' in [pamms] (expected a PAMMS rating (excellent, good,"
+		 " requires_improvement, poor), follow_up_months, action_plan_days, half_life_days,"
+		 " window_days or cap)\n  fair = 3\n  ^\n"},
+		{"[care_type nursing]\npamms.follow_up_months = 3\n",
+		 "t.rules:46:1: error: 'pamms.follow_up_months' cannot differ by care type: only factor weights"
+		 " can\n  pamms.follow_up_months = 3\n  ^\n"},
+		{"[conditions]\nfloor high when pamms.poor within 30 days\n",
+		 "t.rules:46:23: error: expected 'pamms.overall', found 'pamms.poor' (a PAMMS audit's condition is"
+		 " its overall rating)\n  floor high when pamms.poor within 30 days\n                        ^\n"},
+		{"[conditions]\nfloor high when pamms.overall = inadequate\n",
+		 "t.rules:46:33: error: invalid PAMMS rating 'inadequate' (expected excellent, good,"
+		 " requires_improvement or poor)\n  floor high when pamms.overall = inadequate\n"
+		 "                                  ^\n"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		text = minimal_plus(bad[i].extra);
+		assert_string_equal(parse_err(text), bad[i].msg);
+		free(text);
+	}
+}
+
 /* Vocabulary in keys and conditions goes through cw_vocab_parse, so
  * labels like Well-led are accepted; two spellings of one key are a
  * duplicate. */
@@ -554,6 +634,7 @@ main(void)
 		cmocka_unit_test(test_rules_error_format_small_buffers),
 		cmocka_unit_test(test_rules_bad_corpus),
 		cmocka_unit_test(test_rules_every_factor_key),
+		cmocka_unit_test(test_rules_pamms_section),
 		cmocka_unit_test(test_rules_vocabulary_spellings),
 		cmocka_unit_test(test_rules_condition_terms),
 		cmocka_unit_test(test_rules_numbers),

@@ -88,6 +88,11 @@ void cw_ctx_check_connection(struct cw_ctx *ctx);
 
 /* The value of option name, or NULL when not given.  Never fails. */
 const char *cw_arg(const struct cw_args *a, const char *name);
+/* Every value given for option name, in order, joined with ',' into buf
+ * (an option that may be repeated: a CW_F_RATINGS field's), or NULL when it
+ * was not given; empty values are left out, so --standard '' alone is "",
+ * which clears the list in a correction.  Never fails (truncated at size). */
+const char *cw_arg_all(const struct cw_args *a, const char *name, char *buf, size_t size);
 /* True when flag name was given. */
 bool cw_flag(const struct cw_args *a, const char *name);
 

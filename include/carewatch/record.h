@@ -2,7 +2,7 @@
  * record.h - recording intelligence: one table-driven path for every kind.
  *
  * Each intelligence kind (concern, visit, safeguarding, cqc, ipc, survey,
- * notice, restriction, loss) is described once by a struct cw_kind: its
+ * notice, restriction, loss, pamms) is described once by a struct cw_kind: its
  * fields with type, vocabulary, range and help.  From that one description
  * come the command-line options, the guided form's prompts, validation
  * (every field checked before any SQL; the error names the field and what
@@ -40,7 +40,7 @@ struct cw_kind {
 
 extern const struct cw_kind cw_kind_concern, cw_kind_visit, cw_kind_safeguarding,
 	cw_kind_cqc, cw_kind_ipc, cw_kind_survey, cw_kind_notice, cw_kind_restriction,
-	cw_kind_loss;
+	cw_kind_loss, cw_kind_pamms;
 extern const struct cw_kind *const cw_kinds[];
 extern const int cw_kinds_n;
 
