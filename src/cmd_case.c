@@ -9,6 +9,7 @@
 
 #include "carewatch/cases.h"
 #include "carewatch/cmd.h"
+#include "carewatch/pamms.h"
 #include "carewatch/record.h"
 #include "carewatch/worklist.h"
 
@@ -81,6 +82,57 @@ officer_exists(struct cw_ctx *ctx, const char *login, struct cw_error *err)
 	return found;
 }
 
+/* Under the cases, in a table only: the PAMMS follow-up overdue after the
+ * final audits the officer recorded (pamms.h).  CSV and JSON stay the
+ * case list scripts read; 'pamms action list --overdue --officer L' is the
+ * same in any format.  Nothing when nothing is overdue. */
+static int
+emit_pamms_overdue(struct cw_ctx *ctx, const char *who)
+{
+	static const struct cw_col cols[] = {
+		{"item", "Overdue", 0}, {"provider", "Provider", 0}, {"audit", "PAMMS audit", CW_COL_ID},
+		{"rating", "Rated", CW_COL_HIDE(1)}, {"due", "Due", CW_COL_DATE},
+		{"days", "Days late", CW_COL_NUMBER},
+	};
+	struct cw_error err;
+	struct cw_table *t;
+	char title[160];
+	int months, days;
+	PGresult *r;
+
+	cw_error_clear(&err);
+	if (!cw_pamms_due_rules(ctx->db, &months, &days, &err) ||
+	    (r = cw_pamms_overdue(ctx->db, who, days, months, &err)) == NULL)
+		return cw_fail(&err);
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return CW_EXIT_OK;
+	}
+	putchar('\n');
+	snprintf(title, sizeof(title), "PAMMS follow-up overdue after the audits %.64s recorded (! overdue)",
+		 who);
+	t = cw_table_new(title, cols, 6);
+	for (int i = 0; t && i < PQntuples(r); i++) {
+		const char *cells[CW_PAMMS__DUE_COLS];
+		for (int c = 0; c < CW_PAMMS__DUE_COLS; c++)
+			cells[c] = PQgetvalue(r, i, c);
+		cells[CW_PAMMS_DUE_RATING] = cw_vocab_label(&cw_vocab_pamms_rating,
+							     cw_vocab_parse(&cw_vocab_pamms_rating, cells[CW_PAMMS_DUE_RATING]));
+		if (!cw_table_add(t, cells)) {
+			cw_table_free(t);
+			t = NULL;
+		} else {
+			cw_table_mark_last(t, "!");
+		}
+	}
+	PQclear(r);
+	if (t == NULL) {
+		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+		return cw_fail(&err);
+	}
+	return cw_emit(ctx, t);
+}
+
 static int
 run_worklist(struct cw_ctx *ctx, const struct cw_args *a)
 {
@@ -128,7 +180,10 @@ run_worklist(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_table_footer(t, footer);
 		return cw_emit(ctx, t);
 	}
-	return emit_cases(ctx, title, r);
+	if (ctx->format != CW_FMT_TABLE)
+		return emit_cases(ctx, title, r);
+	(void)emit_cases(ctx, title, r);
+	return emit_pamms_overdue(ctx, who);
 }
 
 static int

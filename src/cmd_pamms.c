@@ -79,6 +79,34 @@ standards_known(struct cw_db *db, const char *list, struct cw_error *err)
 	return true;
 }
 
+/* The audit followed as it stands now: the last correction of f, which
+ * must not be withdrawn (a follow-up follows a current audit). */
+static bool
+current_version(struct cw_db *db, struct cw_found *f, struct cw_error *err)
+{
+	const char *p[1] = {f->id};
+	PGresult *r = cw_db_query(db,
+				  "WITH RECURSIVE c(id, depth) AS (SELECT $1::uuid, 0 UNION ALL"
+				  "  SELECT x.id, c.depth + 1 FROM c JOIN pamms_audit x ON x.supersedes = c.id)"
+				  " SELECT c.id::text, EXISTS (SELECT 1 FROM record_withdrawal w WHERE w.record_id = c.id)"
+				  " FROM c ORDER BY c.depth DESC LIMIT 1",
+				  1, p, err);
+	bool ok;
+
+	if (r == NULL)
+		return false;
+	ok = PQntuples(r) == 1 && PQgetvalue(r, 0, 1)[0] != 't';
+	if (PQntuples(r) == 1)
+		snprintf(f->id, sizeof(f->id), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (!ok) {
+		cw_error_field(err, "follows", "PAMMS audit %s was withdrawn: a follow-up follows a current audit",
+			       f->id);
+		cw_error_hint(err, "'carewatch pamms list --provider P' shows the current audits");
+	}
+	return ok;
+}
+
 static int
 run_add(struct cw_ctx *ctx, const struct cw_args *a)
 {
@@ -140,6 +168,8 @@ run_add(struct cw_ctx *ctx, const struct cw_args *a)
 			cw_error_hint(&err, "a follow-up audit follows the same provider's earlier audit");
 			return cw_fail(&err);
 		}
+		if (!current_version(ctx->db, &followed, &err))
+			return cw_fail(&err);
 		values[follows] = followed.id;
 	}
 	if (standard >= 0 && norm[0] && !standards_known(ctx->db, norm, &err))

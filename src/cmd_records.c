@@ -16,6 +16,7 @@
 
 #include "carewatch/cmd.h"
 #include "carewatch/correct.h"
+#include "carewatch/pamms.h"
 #include "carewatch/provider.h"
 
 #define NKINDS 10
@@ -154,6 +155,13 @@ spec_of(const struct cw_kind *kind)
 			n++;
 			shown(&fields[i], cols[2 + i], col, sizeof(col));
 			len += (size_t)snprintf(sql + len, size - len, ", %s", col);
+		}
+		if (kind == &cw_kind_pamms) {
+			/* A PAMMS audit's state: a draft, or final since its publication. */
+			s->cols[with][n++] = (struct cw_col){"state", "State", 0};
+			len += (size_t)snprintf(sql + len, size - len,
+						", coalesce((SELECT 'final ' || to_char(f.published_on, 'YYYY-MM-DD')"
+						" FROM pamms_final f WHERE f.audit_id = r.id), 'draft')");
 		}
 		for (int i = 0; i < nfields; i++)
 			if (cw_field_free_text(&fields[i])) {
@@ -420,6 +428,54 @@ status_of(struct cw_ctx *ctx, const struct list_spec *s, const char *rows, char 
 	return true;
 }
 
+/* A PAMMS audit's state under its Status line: final or a draft, what is
+ * due after it and its action plan (pamms.h). */
+static void
+pamms_print(const struct cw_pamms_state *ps)
+{
+	if (!ps->final) {
+		printf("PAMMS: a draft (audited %s; not scored until 'carewatch pamms finalise %.8s')\n",
+		       ps->audited, ps->id);
+		return;
+	}
+	printf("PAMMS: final, published %s (scored from that day)\n", ps->published);
+	if (ps->needs_plan)
+		printf("Action plan: due %s (%d days after publication); %ld action%s, %ld open, %ld overdue"
+		       " ('carewatch pamms action list %.8s')\n", ps->plan_due, ps->plan_days, ps->actions,
+		       ps->actions == 1 ? "" : "s", ps->open_actions, ps->overdue_actions, ps->id);
+	if (ps->followed_by[0])
+		printf("Followed up by: PAMMS audit %s\n", ps->followed_by);
+	else if (ps->needs_plan)
+		printf("Follow-up audit: due %s (%d months after publication)\n", ps->follow_up_due,
+		       ps->follow_up_months);
+}
+
+static void
+json_or_null(const char *s)
+{
+	if (s[0])
+		cw_json_string(stdout, s);
+	else
+		fputs("null", stdout);
+}
+
+static void
+pamms_json(const struct cw_pamms_state *ps)
+{
+	fputs(", \"pamms\": {\"state\": ", stdout);
+	cw_json_string(stdout, ps->final ? "final" : "draft");
+	fputs(", \"published\": ", stdout);
+	json_or_null(ps->published);
+	fputs(", \"action_plan_due\": ", stdout);
+	json_or_null(ps->plan_due);
+	fputs(", \"follow_up_due\": ", stdout);
+	json_or_null(ps->follow_up_due);
+	printf(", \"actions\": %ld, \"open_actions\": %ld, \"overdue_actions\": %ld, \"followed_by\": ",
+	       ps->actions, ps->open_actions, ps->overdue_actions);
+	json_or_null(ps->followed_by);
+	fputs("}", stdout);
+}
+
 static int
 run_show(struct cw_ctx *ctx, const struct cw_args *a)
 {
@@ -430,6 +486,7 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 	struct cw_found f;
 	struct cw_error err;
 	struct cw_table *t, *h;
+	struct cw_pamms_state ps;
 	bool with, reasons;
 	PGresult *r;
 
@@ -461,6 +518,12 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 		cw_table_free(t);
 		return cw_fail(&err);
 	}
+	if (kind == &cw_kind_pamms && !cw_pamms_state(ctx->db, f.id, &ps, &err)) {
+		PQclear(r);
+		cw_table_free(t);
+		cw_table_free(h);
+		return cw_fail(&err);
+	}
 	if (ctx->format == CW_FMT_JSON) {
 		fputs("{\"kind\": ", stdout);
 		cw_json_string(stdout, kind->name);
@@ -477,6 +540,8 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 			cw_json_string(stdout, cases);
 		else
 			fputs("null", stdout);
+		if (kind == &cw_kind_pamms)
+			pamms_json(&ps);
 		fputs(",\n \"rows\": ", stdout);
 		cw_json_array(t, stdout);
 		fputs(",\n \"history\": ", stdout);
@@ -500,6 +565,8 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 	printf("Status: %s\n", status);
 	if (cases[0])
 		printf("Case: %s\n", cases);
+	if (kind == &cw_kind_pamms)
+		pamms_print(&ps);
 	return cw_emit(ctx, h);
 }
 
@@ -536,6 +603,7 @@ static const struct cw_col recent_cols[] = {
 	" UNION ALL"                                                                                 \
 	MINE("loss", "provider_loss", "r.kind || CASE WHEN r.beds_lost > 0 THEN ', ' || r.beds_lost"\
 	     " || ' beds' ELSE '' END") " UNION ALL"                                                 \
+	MINE("pamms", "pamms_audit", "r.overall || ', audited ' || r.audited_on") " UNION ALL"      \
 	" SELECT w.kind, w.record_id, w.provider_id, w.recorded_at, 'withdrew', '', 'withdrawn'"    \
 	" FROM record_withdrawal w WHERE w.recorded_by = session_user)"                             \
 	" SELECT to_char(m.recorded_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD HH24:MI'),"        \

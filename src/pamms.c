@@ -33,9 +33,18 @@ cw_pamms_due_rules(struct cw_db *db, int *follow_up_months, int *plan_days, stru
 	return true;
 }
 
+/* v(of, id): each audit `of` and every version it corrects, back to the
+ * first: a follow-up names the version that was current when it was
+ * recorded, which a correction since has replaced. */
+#define VERSIONS_OF(audits)                                                                  \
+	" v(of, id) AS (SELECT a, a FROM (" audits ") s(a) UNION ALL"                         \
+	"  SELECT v.of, x.supersedes FROM v JOIN pamms_audit x ON x.id = v.id"                 \
+	"   WHERE x.supersedes IS NOT NULL)"
+
 /* $1 the audit, $2 plan days, $3 follow-up months.  London's today. */
 static const char state_sql[] =
-	"WITH t AS (SELECT (now() AT TIME ZONE 'Europe/London')::date AS d)"
+	"WITH RECURSIVE t AS (SELECT (now() AT TIME ZONE 'Europe/London')::date AS d),"
+	VERSIONS_OF("SELECT $1::uuid")
 	" SELECT x.id::text, x.provider_id::text, p.name, x.overall, to_char(x.audited_on, 'YYYY-MM-DD'),"
 	"  coalesce(to_char(f.published_on, 'YYYY-MM-DD'), ''),"
 	"  f.id IS NOT NULL AND x.overall IN ('requires_improvement', 'poor'),"
@@ -45,7 +54,7 @@ static const char state_sql[] =
 	"  (SELECT count(*) FROM pamms_action n WHERE n.audit_id = x.id AND n.status = 'open'),"
 	"  (SELECT count(*) FROM pamms_action n, t WHERE n.audit_id = x.id AND n.status = 'open'"
 	"    AND n.due_on < t.d),"
-	"  coalesce((SELECT y.id::text FROM pamms_audit_current y WHERE y.follows = x.id"
+	"  coalesce((SELECT y.id::text FROM v JOIN pamms_audit_current y ON y.follows = v.id"
 	"    ORDER BY y.audited_on DESC, y.id LIMIT 1), '')"
 	" FROM pamms_audit x JOIN provider p ON p.id = x.provider_id"
 	" LEFT JOIN pamms_final f ON f.audit_id = x.id WHERE x.id = $1";
@@ -219,10 +228,11 @@ cw_pamms_action_close(struct cw_db *db, const char *number, const char *status, 
 
 /* $1 the recorder, $2 plan days, $3 follow-up months. */
 static const char overdue_sql[] =
-	"WITH t AS (SELECT (now() AT TIME ZONE 'Europe/London')::date AS d),"
+	"WITH RECURSIVE t AS (SELECT (now() AT TIME ZONE 'Europe/London')::date AS d),"
 	" a AS (SELECT x.id, x.overall, f.published_on, p.name FROM pamms_audit_current x"
 	"   JOIN pamms_final f ON f.audit_id = x.id JOIN provider p ON p.id = x.provider_id"
 	"  WHERE x.recorded_by = $1 AND x.overall IN ('requires_improvement', 'poor')),"
+	VERSIONS_OF("SELECT id FROM a") ","
 	" due AS ("
 	"  SELECT 'action ' || n.number AS item, a.name, a.id, a.overall, n.due_on AS due, n.number AS o"
 	"    FROM a JOIN pamms_action n ON n.audit_id = a.id WHERE n.status = 'open'"
@@ -232,7 +242,8 @@ static const char overdue_sql[] =
 	"  UNION ALL"
 	"  SELECT 'follow-up audit', a.name, a.id, a.overall,"
 	"         (a.published_on + make_interval(months => $3::int))::date, 0 FROM a"
-	"   WHERE NOT EXISTS (SELECT 1 FROM pamms_audit_current y WHERE y.follows = a.id))"
+	"   WHERE NOT EXISTS (SELECT 1 FROM v JOIN pamms_audit_current y ON y.follows = v.id"
+	"                      WHERE v.of = a.id))"
 	" SELECT due.item, due.name, left(due.id::text, 8), due.overall, to_char(due.due, 'YYYY-MM-DD'),"
 	"  (t.d - due.due)::text"
 	" FROM due, t WHERE due.due < t.d ORDER BY due.due, due.name, due.id, due.o";
