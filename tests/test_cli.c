@@ -227,8 +227,8 @@ test_cli_one_option_name_per_concept(void **state)
 		int because = 0;
 		for (const char *p = out; (p = strstr(p, "\\-\\-because\\fR \\fITEXT")) != NULL; p++)
 			because++;
-		/* correct and withdraw of the nine kinds */
-		assert_int_equal(because, 18);
+		/* correct and withdraw of the ten kinds */
+		assert_int_equal(because, 20);
 	}
 	free(out);
 	free(err);

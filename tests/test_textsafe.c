@@ -75,7 +75,8 @@ static const char count_all_sql[] =
 	" + (SELECT count(*) FROM provider) + (SELECT count(*) FROM organisation)"
 	" + (SELECT count(*) FROM officer) + (SELECT count(*) FROM officer_locality)"
 	" + (SELECT count(*) FROM officer_leave) + (SELECT count(*) FROM case_file)"
-	" + (SELECT count(*) FROM provider_score) + (SELECT count(*) FROM audit_log)";
+	" + (SELECT count(*) FROM provider_score) + (SELECT count(*) FROM audit_log)"
+	" + (SELECT count(*) FROM pamms_audit)";
 
 /* Long values: 20,001 and 301 and 201 characters, each starting with a
  * marker no other test uses, so the log scan can look for it. */
@@ -350,6 +351,32 @@ static const struct bad_input {
 	  "--post", "boss", NULL}, NULL,
 	 "carewatch: error: invalid post 'boss' (expected qa_officer, market_assurance or"
 	 " quality_manager)\n", "Xenolith-42"},
+	{"pamms-overall",
+	 {"pamms", "add", "Elm House", "--overall", "adequate", "--note", "Xenolith-43", NULL}, OFFICER,
+	 "carewatch: error: invalid PAMMS rating 'adequate' (expected excellent, good,"
+	 " requires_improvement or poor)\n", "Xenolith-43"},
+	{"pamms-standard-rating",
+	 {"pamms", "add", "Elm House", "--overall", "good", "--standard", "8=fine", "--note", "Xenolith-44",
+	  NULL}, OFFICER,
+	 "carewatch: error: invalid PAMMS rating 'fine' for standard 8 (expected excellent, good,"
+	 " requires_improvement or poor)\n", "Xenolith-44"},
+	{"pamms-standard-form",
+	 {"pamms", "add", "Elm House", "--overall", "good", "--standard", "8 poor", "--note", "Xenolith-45",
+	  NULL}, OFFICER,
+	 "carewatch: error: invalid --standard '8 poor' (expected CODE=RATING, e.g. 8=poor)\n", "Xenolith-45"},
+	{"pamms-standard-unknown",
+	 {"pamms", "add", "Elm House", "--overall", "good", "--standard", "1=good,99=poor", "--note",
+	  "Xenolith-46", NULL}, OFFICER,
+	 "carewatch: error: unknown PAMMS standard '99' (expected 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,"
+	 " 14, 15, 16)\nhint: 'carewatch pamms standards' lists the standards and their codes\n",
+	 "Xenolith-46"},
+	{"pamms-summary-long",
+	 {"pamms", "add", "Elm House", "--overall", "good", "--note", long20001, NULL}, OFFICER,
+	 "carewatch: error: note is too long (20001 characters; at most 20000)\n", "Xenolith-long"},
+	{"pamms-audited-future",
+	 {"pamms", "add", "Elm House", "--overall", "good", "--audited", "2099-01-01", "--note",
+	  "Xenolith-47", NULL}, OFFICER,
+	 "carewatch: error: audited 2099-01-01 is in the future (at the latest today)\n", "Xenolith-47"},
 	{"leave-to-before-from",
 	 {"officer", "leave", "cwt_ts_off", "--from", "2024-05-10", "--to", "2024-05-01", NULL}, NULL,
 	 "carewatch: error: --to 2024-05-01 is before --from 2024-05-10\n", NULL},
@@ -384,6 +411,10 @@ static const struct {
 	{"officer_leave", "officer_leave_check", "leave-to-before-from"},
 	{"organisation", "organisation_cqc_provider_id_check", "organisation-cqc-id"},
 	{"organisation", "organisation_name_check", "organisation-name-long"},
+	{"pamms_audit", "pamms_audit_audited_not_future", "pamms-audited-future"},
+	{"pamms_audit", "pamms_audit_overall_check", "pamms-overall"},
+	{"pamms_audit", "pamms_audit_standards_check", "pamms-standard-rating pamms-standard-form"},
+	{"pamms_audit", "pamms_audit_summary_check", "pamms-summary-long"},
 	{"performance_notice", "performance_notice_check", "notice-closed-before-issued"},
 	{"performance_notice", "performance_notice_kind_check", "notice-kind"},
 	{"performance_notice", "performance_notice_reason_check", "notice-reason-blank"},
@@ -455,7 +486,7 @@ test_textsafe_every_table_check_is_listed_with_its_bad_input(void **state)
 			       " WHERE contype = 'c' AND conrelid::regclass::text IN ('concern', 'visit',"
 			       " 'safeguarding', 'cqc_rating', 'ipc_inspection', 'survey', 'performance_notice',"
 			       " 'restriction', 'restriction_lift', 'provider_loss', 'provider', 'organisation',"
-			       " 'officer', 'officer_locality', 'officer_leave')");
+			       " 'officer', 'officer_locality', 'officer_leave', 'pamms_audit')");
 	assert_string_equal(got, want);
 }
 

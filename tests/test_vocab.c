@@ -40,6 +40,8 @@ static const struct use uses[] = {
 	{&cw_vocab_notice_kind, "performance_notice", "kind"},
 	{&cw_vocab_loss_kind, "provider_loss", "kind"},
 	{&cw_vocab_case_state, "case_file", "state"},
+	{&cw_vocab_pamms_rating, "pamms_audit", "overall"},
+	{&cw_vocab_pamms_action_status, "pamms_action", "status"},
 };
 
 /* The words the database allows in table.column, sorted and comma-joined:
