@@ -36,8 +36,9 @@ cw_cmd_opt(const struct cw_cmd *cmd, int i)
 	if (cmd->kind) {
 		if (i < cmd->kind->nfields) {
 			const struct cw_field *f = &cmd->kind->fields[i];
+			/* A ratings list's words follow CODE=: no word alone completes it. */
 			return (struct cw_opt){f->name, f->type == CW_F_BOOL ? NULL : f->metavar,
-					       f->help, f->vocab};
+					       f->help, f->type == CW_F_RATINGS ? NULL : f->vocab};
 		}
 		if (i == cmd->kind->nfields)
 			return (struct cw_opt){"id", "UUID",
