@@ -111,8 +111,8 @@ static int
 run_add(struct cw_ctx *ctx, const struct cw_args *a)
 {
 	const struct cw_kind *kind = &cw_kind_pamms;
-	const char *values[CW_KIND_MAX_FIELDS];
-	char list[2048], norm[2048], pid[CW_UUID_LEN], pname[304], q[320];
+	const char *values[CW_KIND_MAX_FIELDS] = {0};
+	char list[2048], norm[2048] = "", pid[CW_UUID_LEN], pname[304], q[320], *buf;
 	struct cw_record_result res;
 	struct cw_found followed;
 	struct cw_error err;
@@ -140,21 +140,23 @@ run_add(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	/* Every field as `add` checks it, before any SQL; the audit followed
 	 * may be named by its first characters, so it is checked below. */
+	if ((buf = malloc(20000 * 4 + 8)) == NULL) {
+		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+		return cw_fail(&err);
+	}
 	for (int i = 0; i < kind->nfields; i++) {
-		char *buf = malloc(20000 * 4 + 8);
-		bool is_null, ok;
+		bool is_null = true;
 
-		if (buf == NULL) {
-			cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
+		if (i == follows)
+			continue;
+		if (!cw_field_check(&kind->fields[i], values[i], buf, 20000 * 4 + 8, &is_null, &err)) {
+			free(buf);
 			return cw_fail(&err);
 		}
-		ok = i == follows || cw_field_check(&kind->fields[i], values[i], buf, 20000 * 4 + 8, &is_null, &err);
-		if (ok && i == standard)
-			snprintf(norm, sizeof(norm), "%s", is_null ? "" : buf);
-		free(buf);
-		if (!ok)
-			return cw_fail(&err);
+		if (i == standard && !is_null)
+			snprintf(norm, sizeof(norm), "%s", buf);
 	}
+	free(buf);
 	if (!cw_ctx_connect(ctx, &err) || !cw_provider_resolve(ctx->db, a->pos[0], pid, pname, sizeof(pname), &err))
 		return cw_fail(&err);
 	if (follows >= 0 && values[follows] && values[follows][0]) {

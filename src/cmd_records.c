@@ -486,7 +486,7 @@ run_show(struct cw_ctx *ctx, const struct cw_args *a)
 	struct cw_found f;
 	struct cw_error err;
 	struct cw_table *t, *h;
-	struct cw_pamms_state ps;
+	struct cw_pamms_state ps = {0};
 	bool with, reasons;
 	PGresult *r;
 

@@ -361,8 +361,7 @@ unknown_factor_key(struct parser *p, enum cw_factor f, const char *k, size_t n)
 		"a restriction kind (all, partial) or cap",
 		"a notice kind (improvement, performance, default) or cap",
 		"a loss kind (closure, nursing_deregistration, beds_lost), half_life_days, window_days or cap",
-		"a PAMMS rating (excellent, good, requires_improvement, poor), follow_up_months, "
-		"action_plan_days, half_life_days, window_days or cap",
+		"a PAMMS rating (excellent, good, requires_improvement, poor), follow_up_months, action_plan_days, half_life_days, window_days or cap",
 	};
 	char b[80];
 
