@@ -112,24 +112,16 @@ emit_pamms_overdue(struct cw_ctx *ctx, const char *who)
 	snprintf(title, sizeof(title), "PAMMS follow-up overdue after the audits %.64s recorded (! overdue)",
 		 who);
 	t = cw_table_new(title, cols, 6);
-	for (int i = 0; t && i < PQntuples(r); i++) {
+	for (int i = 0; i < PQntuples(r); i++) {
 		const char *cells[CW_PAMMS__DUE_COLS];
 		for (int c = 0; c < CW_PAMMS__DUE_COLS; c++)
 			cells[c] = PQgetvalue(r, i, c);
 		cells[CW_PAMMS_DUE_RATING] = cw_vocab_label(&cw_vocab_pamms_rating,
 							     cw_vocab_parse(&cw_vocab_pamms_rating, cells[CW_PAMMS_DUE_RATING]));
-		if (!cw_table_add(t, cells)) {
-			cw_table_free(t);
-			t = NULL;
-		} else {
+		if (cw_table_add(t, cells))
 			cw_table_mark_last(t, "!");
-		}
 	}
 	PQclear(r);
-	if (t == NULL) {
-		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
-		return cw_fail(&err);
-	}
 	return cw_emit(ctx, t);
 }
 

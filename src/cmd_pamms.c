@@ -140,7 +140,7 @@ run_add(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	/* Every field as `add` checks it, before any SQL; the audit followed
 	 * may be named by its first characters, so it is checked below. */
-	if ((buf = malloc(20000 * 4 + 8)) == NULL) {
+	if ((buf = malloc(CW_TEXT_BYTES)) == NULL) {
 		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
 		return cw_fail(&err);
 	}
@@ -149,7 +149,7 @@ run_add(struct cw_ctx *ctx, const struct cw_args *a)
 
 		if (i == follows)
 			continue;
-		if (!cw_field_check(&kind->fields[i], values[i], buf, 20000 * 4 + 8, &is_null, &err)) {
+		if (!cw_field_check(&kind->fields[i], values[i], buf, CW_TEXT_BYTES, &is_null, &err)) {
 			free(buf);
 			return cw_fail(&err);
 		}
@@ -320,23 +320,16 @@ run_action_list(struct cw_ctx *ctx, const struct cw_args *a)
 			 p[4]);
 	snprintf(title + strlen(title), sizeof(title) - strlen(title), "%s, soonest due first",
 		 cw_flag(a, "overdue") ? ", overdue" : cw_flag(a, "open") ? ", open" : "");
+	/* Rows one by one (not cw_db_table): an overdue one is marked. */
 	t = cw_table_new(title, action_cols[with], with ? 9 : 7);
-	for (int i = 0; t && i < PQntuples(r); i++) {
+	for (int i = 0; i < PQntuples(r); i++) {
 		const char *cells[9];
 		for (int c = 0; c < (with ? 9 : 7); c++)
 			cells[c] = PQgetvalue(r, i, c);
-		if (!cw_table_add(t, cells)) {
-			cw_table_free(t);
-			t = NULL;
-		} else if (strcmp(cells[with ? 5 : 4], "overdue") == 0) {
+		if (cw_table_add(t, cells) && strcmp(cells[with ? 5 : 4], "overdue") == 0)
 			cw_table_mark_last(t, "!");
-		}
 	}
 	PQclear(r);
-	if (t == NULL) {
-		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
-		return cw_fail(&err);
-	}
 	return cw_emit(ctx, t);
 }
 
@@ -358,20 +351,8 @@ run_standards(struct cw_ctx *ctx, const struct cw_args *a)
 			0, NULL, &err);
 	if (r == NULL)
 		return cw_fail(&err);
-	t = cw_table_new("PAMMS standards by domain (reference data: api.pamms_standard_set)", cols, 4);
-	for (int i = 0; t && i < PQntuples(r); i++) {
-		const char *cells[4] = {PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-					PQgetvalue(r, i, 3)};
-		if (!cw_table_add(t, cells)) {
-			cw_table_free(t);
-			t = NULL;
-		}
-	}
+	t = cw_db_table(r, "PAMMS standards by domain (reference data: api.pamms_standard_set)", cols, 4);
 	PQclear(r);
-	if (t == NULL) {
-		cw_error_set(&err, CW_EXIT_FAIL, "out of memory");
-		return cw_fail(&err);
-	}
 	return cw_emit(ctx, t);
 }
 
