@@ -133,18 +133,58 @@ deliver_until(struct stream *s, const unsigned char *upto, struct cw_error *err)
 	return true;
 }
 
-/* The COPY statement, kept for the connection's life: db.c's statement
- * cache holds on to the text it was given. */
+/* The whole stream's COPY statement, kept for the process's life: db.c's
+ * statement cache holds on to the text it was given.  Only the
+ * single-threaded callers (backtest, backfill) come here. */
 static const char *
 copy_sql(void)
 {
 	static char *sql;
 
-	if (sql == NULL) {
-		size_t len = strlen(cw_intel_rows_sql) + sizeof("COPY () TO STDOUT (FORMAT binary)");
-		if ((sql = malloc(len)) != NULL)
-			snprintf(sql, len, "COPY (%s) TO STDOUT (FORMAT binary)", cw_intel_rows_sql);
-	}
+	if (sql == NULL)
+		sql = cw_intel_stream_sql(NULL, NULL);
+	return sql;
+}
+
+/* bound as libuuid spells it, into out; false when it is not a uuid. */
+static bool
+canonical_uuid(const char *bound, char out[CW_UUID_LEN])
+{
+	uuid_t u;
+
+	if (uuid_parse(bound, u) != 0)
+		return false;
+	uuid_unparse_lower(u, out);
+	return true;
+}
+
+char *
+cw_intel_stream_sql(const char *from, const char *to)
+{
+	char lo[CW_UUID_LEN] = "", hi[CW_UUID_LEN] = "", where[160] = "";
+	size_t len;
+	char *sql;
+
+	if ((from && !canonical_uuid(from, lo)) || (to && !canonical_uuid(to, hi)))
+		return NULL;
+	/* A range of provider_id, not a hash of it: the condition goes down
+	 * into every branch of the union and each branch reads only its range
+	 * (by the provider_id indexes when the planner likes them), so two
+	 * readers together read the records once, and each sorts only its
+	 * half.  A hash would have every reader scan every record and throw
+	 * away the others'. */
+	if (from && to)
+		snprintf(where, sizeof(where), " WHERE provider_id >= '%s'::uuid AND provider_id < '%s'::uuid", lo,
+			 hi);
+	else if (from)
+		snprintf(where, sizeof(where), " WHERE provider_id >= '%s'::uuid", lo);
+	else if (to)
+		snprintf(where, sizeof(where), " WHERE provider_id < '%s'::uuid", hi);
+	len = strlen(cw_intel_rows_unordered_sql) + strlen(where) +
+	      sizeof("COPY ( ORDER BY 1) TO STDOUT (FORMAT binary)");
+	if ((sql = malloc(len)) != NULL)
+		snprintf(sql, len, "COPY (%s%s ORDER BY 1) TO STDOUT (FORMAT binary)", cw_intel_rows_unordered_sql,
+			 where);
 	return sql;
 }
 
@@ -240,14 +280,23 @@ bool
 cw_intel_stream(struct cw_db *db, const char (*ids)[CW_UUID_LEN], size_t n, cw_intel_stream_fn fn,
 		void *ctx, long *records, struct cw_error *err)
 {
-	struct stream s;
 	const char *sql = copy_sql();
-	PGresult *res;
-	bool ok;
 
 	*records = 0;
 	if (sql == NULL)
 		return cw_error_set(err, CW_EXIT_FAIL, "out of memory");
+	return cw_intel_stream_sql_run(db, sql, ids, n, fn, ctx, records, err);
+}
+
+bool
+cw_intel_stream_sql_run(struct cw_db *db, const char *sql, const char (*ids)[CW_UUID_LEN], size_t n,
+			cw_intel_stream_fn fn, void *ctx, long *records, struct cw_error *err)
+{
+	struct stream s;
+	PGresult *res;
+	bool ok;
+
+	*records = 0;
 	memset(&s, 0, sizeof(s));
 	s.ids = ids;
 	s.n = n;
