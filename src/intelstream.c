@@ -258,7 +258,10 @@ read_all(struct stream *s, PGconn *conn, long *records, struct cw_error *err)
 		while ((res = PQgetResult(conn)) != NULL) {
 			if (ok && PQresultStatus(res) != PGRES_COMMAND_OK) {
 				const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-				ok = cw_error_set(err, st && strncmp(st, "08", 2) == 0 ? CW_EXIT_UNAVAILABLE : CW_EXIT_FAIL,
+				/* A connection failure, or the backend ended under us
+				 * (57P0x: terminated, shut down, dropped, timed out). */
+				bool gone = st && (strncmp(st, "08", 2) == 0 || strncmp(st, "57P0", 4) == 0);
+				ok = cw_error_set(err, gone ? CW_EXIT_UNAVAILABLE : CW_EXIT_FAIL,
 						  "reading intelligence failed: %s",
 						  PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
 							  ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
