@@ -218,16 +218,20 @@ snapshot_id_ok(const char *id)
 	return n > 0 && n < 64 && strspn(id, "0123456789ABCDEFabcdef-") == n;
 }
 
-/* A reader's session: room to sort its range; and, when there are several
- * readers, no parallel workers: the readers are the parallelism, and each
- * one's two workers would only fight the others for the same cores (on 2
- * cores, two half streams took 13.2 s each with them, 9.6 s without). */
+/* A reader's transaction: in the first reader's snapshot (snap_sql, for
+ * the others: before anything else, as PostgreSQL requires); room to sort
+ * its range; and, when there are several readers, no parallel workers: the
+ * readers are the parallelism, and each one's two workers would only fight
+ * the others for the same cores (on 2 cores, two half streams took 13.2 s
+ * each with them, 9.6 s without).  SET LOCAL, so that nothing outlives the
+ * transaction (a pooler's next client never sees it). */
 static bool
-reader_session(struct cw_db *rd, bool several, struct cw_error *err)
+reader_begin(struct cw_db *rd, const char *snap_sql, bool several, struct cw_error *err)
 {
-	return cw_db_exec(rd, "SET work_mem = '256MB'", 0, NULL, err) &&
-	       (!several || cw_db_exec(rd, "SET max_parallel_workers_per_gather = 0", 0, NULL, err)) &&
-	       cw_db_exec(rd, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, err);
+	return cw_db_exec(rd, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, err) &&
+	       (snap_sql == NULL || cw_db_exec(rd, snap_sql, 0, NULL, err)) &&
+	       cw_db_exec(rd, "SET LOCAL work_mem = '256MB'", 0, NULL, err) &&
+	       (!several || cw_db_exec(rd, "SET LOCAL max_parallel_workers_per_gather = 0", 0, NULL, err));
 }
 
 /* Begin the readers' transaction on rd and read the provider list in it;
@@ -241,7 +245,7 @@ open_readers(struct run *r, struct cw_error *err)
 
 	if (want > CW_NIGHTLY_READERS_MAX)
 		want = CW_NIGHTLY_READERS_MAX;
-	if (!reader_session(r->rd, want > 1, err) ||
+	if (!reader_begin(r->rd, NULL, want > 1, err) ||
 	    (want > 1 && !cw_db_value(r->rd, "SELECT pg_export_snapshot()", 0, NULL, snap, sizeof(snap), NULL,
 				      err)) ||
 	    !load_providers(r, err))
@@ -268,8 +272,8 @@ open_readers(struct run *r, struct cw_error *err)
 			pt->rd = r->rd;
 		} else {
 			snprintf(pt->snap_sql, sizeof(pt->snap_sql), "SET TRANSACTION SNAPSHOT '%s'", snap);
-			if ((pt->rd = cw_db_open(r->opts->conninfo, err)) == NULL || !reader_session(pt->rd, true, err) ||
-			    !cw_db_exec(pt->rd, pt->snap_sql, 0, NULL, err))
+			if ((pt->rd = cw_db_open(r->opts->conninfo, err)) == NULL ||
+			    !reader_begin(pt->rd, pt->snap_sql, true, err))
 				return false;
 		}
 		if ((pt->cancel = PQgetCancel(cw_db_conn(pt->rd))) == NULL)
