@@ -33,6 +33,15 @@ run_nightly(struct cw_ctx *ctx, const struct cw_args *a)
 	}
 	opts.conninfo = ctx->conninfo;
 	opts.dry_run = cw_flag(a, "dry-run");
+	{
+		static const struct cw_field readers_f = {"readers", CW_F_INT, NULL, false, 1,
+							  CW_NIGHTLY_READERS_MAX, "N", "", NULL};
+		char n[16];
+		bool is_null;
+		if (!cw_field_check(&readers_f, cw_arg(a, "readers"), n, sizeof(n), &is_null, &err))
+			return cw_fail(&err);
+		opts.readers = is_null ? CW_NIGHTLY_READERS_DEFAULT : atoi(n);
+	}
 	opts.as_of = (cw_time)time(NULL);
 	if (cw_arg(a, "as-of")) {
 		struct cw_date d;
@@ -221,6 +230,8 @@ static const struct cw_opt nightly_opts[] = {
 	{"as-of", "DATE", "score as known at the end of DATE (default now)", NULL},
 	{"dry-run", NULL, "compute and report what would change, write nothing", NULL},
 	{"quiet", NULL, "print nothing unless something fails (for cron)", NULL},
+	{"readers", "N", "read over N connections, scored by N threads (1 to 8, default 2)",
+	 NULL},
 	{"show-query", NULL, "print the query that streams the intelligence, and exit", NULL},
 	{NULL, NULL, NULL, NULL},
 };

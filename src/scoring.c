@@ -65,6 +65,7 @@
 
 const char cw_intel_rows_one_sql[] = INTEL_ROWS(FROM_TABLE, WHERE_ONE);
 const char cw_intel_rows_some_sql[] = "SELECT * FROM (" INTEL_ROWS(FROM_TABLE, WHERE_SOME) ") i ORDER BY 1";
+const char cw_intel_rows_unordered_sql[] = "SELECT * FROM (" INTEL_ROWS(FROM_VIEW, WHERE_ALL) ") i";
 const char cw_intel_rows_sql[] = "SELECT * FROM (" INTEL_ROWS(FROM_VIEW, WHERE_ALL) ") i ORDER BY 1";
 
 static struct {

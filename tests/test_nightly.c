@@ -6,7 +6,9 @@
  * mid-way leaves the previous scores and flags as they were, and the rerun
  * gives the scores of an uninterrupted run; a run for an earlier as-of than
  * the latest published one writes history only; run history is append-only
- * for the batch role too.
+ * for the batch role too; one reader, two and three publish the same to
+ * the byte on twin databases, and a reader killed mid-stream publishes
+ * nothing and its rerun gives what an uninterrupted run gives.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -497,6 +499,206 @@ test_nightly_failed_run_is_logged_without_free_text(void **state)
 	assert_int_equal(tl_count(owner, "SELECT count(*) FROM provider_score WHERE as_of = '2024-09-30 22:59:59+00'"), 0);
 }
 
+/* The twin databases' data: providers of every care type with ids spread
+ * over the uuid space (so every reader's range has some), a few closed
+ * ones (their records stream past and are skipped), concerns, a
+ * correction, safeguardings, visits and CQC ratings, enough for some
+ * providers to be flagged and others not. */
+static const char twin_data[] =
+	"INSERT INTO provider (id, name, care_type, locality, beds)"
+	" SELECT md5('twin' || i)::uuid, 'Twin ' || i,"
+	"  (ARRAY['home_care','residential','nursing','supported_living','housing_with_care','day_care'])[1 + i % 6],"
+	"  'south', CASE WHEN i % 6 IN (1, 2) THEN 10 + i % 40 END FROM generate_series(1, 120) i;"
+	"UPDATE provider SET status = 'closed', closed_on = '2024-01-31' WHERE name IN ('Twin 7', 'Twin 50', 'Twin 93');"
+	"INSERT INTO concern (id, provider_id, received_at, risk, category, source, safeguarding, summary)"
+	" SELECT md5('c' || i || '-' || j)::uuid, md5('twin' || i)::uuid,"
+	"  timestamptz '2024-06-30 12:00+00' - ((i * 7 + j * 13) % 400) * interval '1 day' - j * interval '1 hour',"
+	"  (ARRAY['low','medium','high','very_high'])[1 + (i * j) % 4], 'staffing', 'family', (i + j) % 5 = 0, 'x'"
+	" FROM generate_series(1, 120) i, generate_series(1, 8) j WHERE j <= i % 9;"
+	/* Flagged on the first night (and lapsed after), or on the second. */
+	"INSERT INTO concern (id, provider_id, received_at, risk, category, source, safeguarding, summary)"
+	" SELECT md5('f' || i)::uuid, md5('twin' || i)::uuid,"
+	"  CASE WHEN i % 10 = 0 THEN timestamptz '2024-05-25 10:00+00' ELSE timestamptz '2024-06-25 10:00+00' END,"
+	"  'very_high', 'care_practice', 'professional', true, 'x' FROM generate_series(5, 120, 5) i;"
+	"INSERT INTO concern (id, provider_id, supersedes, received_at, risk, category, source, safeguarding, summary)"
+	" SELECT md5('correction')::uuid, provider_id, id, received_at, 'low', category, source, false, 'x'"
+	" FROM concern WHERE id = md5('c3-3')::uuid;"
+	"INSERT INTO safeguarding (id, provider_id, referred_on, category, outcome)"
+	" SELECT md5('s' || i)::uuid, md5('twin' || i)::uuid, date '2024-06-30' - (i * 3) % 200, 'neglect',"
+	"  (ARRAY['open','substantiated','partially_substantiated','not_substantiated'])[1 + i % 4]"
+	" FROM generate_series(4, 120, 4) i;"
+	"INSERT INTO visit (id, provider_id, visited_at, kind, outcome)"
+	" SELECT md5('v' || i)::uuid, md5('twin' || i)::uuid, timestamptz '2024-05-01 10:00+00' - i * interval '1 day',"
+	"  'routine', (ARRAY['no_concerns','minor_concerns','significant_concerns','serious_concerns'])[1 + i % 4]"
+	" FROM generate_series(5, 120, 5) i;"
+	"INSERT INTO cqc_rating (id, provider_id, domain, rating, published_on, inspected_on)"
+	" SELECT md5('q' || i || d)::uuid, md5('twin' || i)::uuid, d,"
+	"  (ARRAY['outstanding','good','requires_improvement','inadequate'])[1 + (i / 3) % 4],"
+	"  date '2024-01-10' - i, date '2023-12-01' - i"
+	" FROM generate_series(3, 120, 3) i, unnest(ARRAY['safe','well_led','overall']) d";
+
+/* What the nightly runs of the current database published, ids and
+ * clock times left out (the twins differ only in those): every score in
+ * the order written, every flag in number order, the current scores,
+ * the overdue marks and the succeeded runs' counts.  Caller frees. */
+static char *
+published(void)
+{
+	PGconn *c = tl_connect(NULL);
+	PGresult *r = PQexec(c,
+			     "SELECT (SELECT string_agg(concat_ws(':', provider_id, as_of, ruleset_name, ruleset_hash,"
+			     "   score, band, flag, detail, cause), E'\\n' ORDER BY id) FROM provider_score) || '|' ||"
+			     " (SELECT coalesce(string_agg(concat_ws(':', provider_id, as_of, score, band, reasons, state),"
+			     "   E'\\n' ORDER BY number), '') FROM restriction_flag) || '|' ||"
+			     " (SELECT string_agg(concat_ws(':', provider_id, score, band, flag, previous_score,"
+			     "   previous_band, as_of), E'\\n' ORDER BY provider_id) FROM provider_current_score) || '|' ||"
+			     " (SELECT coalesce(string_agg(c.received_at || ':' || f.overdue_at, E'\\n'"
+			     "   ORDER BY c.received_at), '') FROM case_file f JOIN concern c ON c.id = f.concern_id"
+			     "   WHERE f.overdue_at IS NOT NULL) || '|' ||"
+			     " (SELECT string_agg(concat_ws(':', as_of, ruleset_hash, providers, records, scores_written,"
+			     "   flags_raised, flags_lapsed, cases_overdue), E'\\n' ORDER BY as_of) FROM nightly_run"
+			     "   WHERE outcome = 'succeeded')");
+	char *s;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s", PQerrorMessage(c));
+	s = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	PQfinish(c);
+	return s;
+}
+
+/* Run the nightly on database db with n readers and return its stdout. */
+static char *
+nightly_on(const char *db, const char *as_of, const char *readers)
+{
+	setenv("PGDATABASE", db, 1);
+	return tl_run_out(TL_ARGV("nightly", "--as-of", as_of, "--readers", readers), BATCH, 0);
+}
+
+static void
+test_nightly_two_readers_publish_what_one_publishes(void **state)
+{
+	char a[64], b[72], sql[400];
+	char *pa, *pb, *out;
+	PGconn *c, *super, *blocker;
+	PGresult *r;
+	pid_t pid;
+	int status, waited = 0;
+
+	(void)state;
+	if (!tl_db_available())
+		skip();
+	/* Twin A gets the data; twin B is made from it as a template, so the
+	 * two are the same to the byte before either runs. */
+	snprintf(a, sizeof(a), "%s", tl_db_create("cwt_twin_a", true));
+	c = tl_connect(NULL);
+	r = PQexec(c, twin_data);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("%s", PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	free(tl_run_out(TL_ARGV("rules", "activate", tl_path("../rules/default.rules")), NULL, 0));
+	free(tl_run_out(TL_ARGV("officer", "add", "cwt_ollie", "--name", "Ollie", "--fte", "1", "--locality",
+			     "south"), NULL, 0));
+	free(tl_run_out(TL_ARGV("concern", "add", "Twin 11", "--risk", "high", "--category", "staffing",
+			     "--source", "family", "--received", "2024-05-20 09:00", "--note", "Late calls"),
+			"PGUSER=cwt_ollie", 0));
+	free(tl_run_out(TL_ARGV("concern", "add", "Twin 88", "--risk", "medium", "--category", "medication",
+			     "--source", "health", "--received", "2024-06-25 09:00", "--note", "Missed doses"),
+			"PGUSER=cwt_ollie", 0));
+	snprintf(b, sizeof(b), "%s_b", a);
+	setenv("PGDATABASE", "postgres", 1);
+	super = tl_connect("postgres");
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY", b, a);
+	r = PQexec(super, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("%s", PQerrorMessage(super));
+	PQclear(r);
+
+	/* Night one: one reader against two. */
+	out = nightly_on(a, "2024-05-31", "1");
+	assert_non_null(strstr(out, ": 117 providers, "));
+	assert_non_null(strstr(out, "wrote 117 scores, 117 band changes, 12 flags raised, 0 lapsed, 1 case newly overdue\n"));
+	free(out);
+	free(nightly_on(b, "2024-05-31", "2"));
+	setenv("PGDATABASE", a, 1);
+	pa = published();
+	setenv("PGDATABASE", b, 1);
+	pb = published();
+	assert_string_equal(pa, pb);
+	free(pb);
+
+	/* Night two on B: a reader killed mid-stream.  Both readers wait on a
+	 * table they read; one is terminated; the run fails, publishes
+	 * nothing and says so in its run row. */
+	blocker = tl_connect(NULL);
+	r = PQexec(blocker, "BEGIN; LOCK TABLE provider_loss IN ACCESS EXCLUSIVE MODE");
+	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	pid = spawn(TL_ARGV("nightly", "--as-of", "2024-06-30", "--readers", "2"), BATCH);
+	assert_true(pid > 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_activity WHERE usename = 'cwt_batch'"
+				   " AND datname = '%s' AND wait_event_type = 'Lock' AND query LIKE 'COPY (%%'", b);
+	while (tl_count(super, sql) < 2) {
+		usleep(50 * 1000);
+		assert_true(++waited < 400);
+	}
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'cwt_batch'"
+				   " AND datname = '%s' AND query LIKE 'COPY (%%' ORDER BY backend_start DESC LIMIT 1", b);
+	assert_string_equal(tl_query1(super, sql), "t");
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 3);
+	r = PQexec(blocker, "ROLLBACK");
+	PQclear(r);
+	PQfinish(blocker);
+	pb = published();
+	assert_string_equal(pa, pb);
+	free(pb);
+	free(pa);
+	c = tl_connect(NULL);
+	/* 57P01 or 08006, as the terminated backend's last words arrive or not. */
+	assert_non_null(strstr(tl_query1(c, "SELECT outcome || ': ' || message FROM nightly_run"
+					    " WHERE as_of = '2024-06-30 22:59:59+00'"),
+			       "failed: the connection to the database was lost (SQLSTATE "));
+	PQfinish(c);
+	/* The rerun on B and an uninterrupted run on A publish the same. */
+	free(nightly_on(b, "2024-06-30", "2"));
+	out = nightly_on(a, "2024-06-30", "1");
+	assert_non_null(strstr(out, "flags raised, "));
+	assert_null(strstr(out, " 0 flags raised, 0 lapsed"));
+	free(out);
+	setenv("PGDATABASE", a, 1);
+	pa = published();
+	setenv("PGDATABASE", b, 1);
+	pb = published();
+	assert_string_equal(pa, pb);
+	free(pa);
+	free(pb);
+
+	/* Night three: three readers on A, one on B; then a rerun with two
+	 * writes nothing. */
+	free(nightly_on(a, "2024-07-31", "3"));
+	free(nightly_on(b, "2024-07-31", "1"));
+	setenv("PGDATABASE", a, 1);
+	pa = published();
+	setenv("PGDATABASE", b, 1);
+	pb = published();
+	assert_string_equal(pa, pb);
+	assert_non_null(strstr(pa, ":lapsed"));
+	free(pa);
+	free(pb);
+	out = nightly_on(b, "2024-07-31", "2");
+	assert_non_null(strstr(out, "wrote 0 scores, 0 band changes, 0 flags raised, 0 lapsed, 0 cases newly overdue\n"));
+	free(out);
+
+	PQfinish(super);
+	tl_db_drop(b);
+	tl_db_drop(a);
+	setenv("PGDATABASE", dbname, 1);
+}
+
 int
 main(void)
 {
@@ -509,6 +711,7 @@ main(void)
 		cmocka_unit_test(test_nightly_earlier_as_of_writes_history_only),
 		cmocka_unit_test(test_nightly_run_history_is_append_only),
 		cmocka_unit_test(test_nightly_failed_run_is_logged_without_free_text),
+		cmocka_unit_test(test_nightly_two_readers_publish_what_one_publishes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

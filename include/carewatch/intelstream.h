@@ -36,6 +36,25 @@ bool cw_intel_stream(struct cw_db *db, const char (*ids)[CW_UUID_LEN], size_t n,
 		     cw_intel_stream_fn fn, void *ctx, long *records, struct cw_error *err)
 	__attribute__((warn_unused_result));
 
+/* The stream's COPY statement for the records of providers from <= id < to
+ * only (either NULL: unbounded), so that several connections can each read
+ * a range of the providers (the nightly's readers, nightly.c).  from and to
+ * must be uuid text; they are written into the statement as literals (COPY
+ * takes no parameters), after a round trip through libuuid, so only its own
+ * canonical spelling ever reaches the SQL.  Returns a string the caller frees
+ * with free() only after closing every connection that ran it (db.c's
+ * statement cache keeps the text), or NULL when out of memory or a bound is
+ * not a uuid. */
+char *cw_intel_stream_sql(const char *from, const char *to) __attribute__((warn_unused_result));
+
+/* cw_intel_stream with the statement sql from cw_intel_stream_sql: only the
+ * records of its range arrive, and ids[] should list that range's
+ * providers (any outside it are called with no records).  Safe to run on
+ * several connections at once, one thread each, as long as fn is. */
+bool cw_intel_stream_sql_run(struct cw_db *db, const char *sql, const char (*ids)[CW_UUID_LEN],
+			     size_t n, cw_intel_stream_fn fn, void *ctx, long *records,
+			     struct cw_error *err) __attribute__((warn_unused_result));
+
 /* What scoring a provider's past needs besides its records: the evaluator's
  * care type and beds, and when it was registered and closed. */
 struct cw_stream_provider {

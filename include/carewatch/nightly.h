@@ -3,10 +3,14 @@
  * raise placement-restriction flags, mark overdue cases, record month-end
  * figures; atomically, idempotently, never two at once.
  *
- * The intelligence is streamed with one COPY (ordered by provider) on a
- * reading connection while results stream with COPY into a staging table on
- * a second, writing connection; memory holds one provider's records at a
- * time plus the provider list, so it is bounded by providers, not records.
+ * The intelligence is streamed with COPY (ordered by provider) on reading
+ * connections, each reading one range of provider ids in one shared
+ * snapshot (REPEATABLE READ, exported by the first and imported by the
+ * others, so N readers read exactly what one would) and each scored by a
+ * thread of its own, while results stream with COPY into a staging table
+ * on the writing connection; memory holds one provider's records per
+ * reader at a time plus the provider list, so it is bounded by providers,
+ * not records.
  * Everything the run publishes is written by set-based statements from the
  * staging table and becomes visible at one COMMIT.  The run is one
  * transaction holding the nightly lock (api.lock_take, a row lock no reader
@@ -31,11 +35,17 @@
 #include "carewatch/intel.h"
 #include "carewatch/rules.h"
 
+/* Readers (connections streaming the intelligence, each with a thread
+ * scoring its range of providers) when the caller does not say. */
+#define CW_NIGHTLY_READERS_DEFAULT 2
+#define CW_NIGHTLY_READERS_MAX 8
+
 struct cw_nightly_opts {
-	const char *conninfo;          /* for the second connection (NULL: libpq defaults) */
+	const char *conninfo;          /* for the other connections (NULL: libpq defaults) */
 	cw_time as_of;                 /* score as known at this instant */
 	bool dry_run;                  /* compute and count, write nothing */
 	FILE *progress;                /* NULL: quiet (cron); else a terminal */
+	int readers;                   /* 1 .. CW_NIGHTLY_READERS_MAX; 0: the default */
 };
 
 struct cw_nightly_report {

@@ -46,6 +46,9 @@ const struct cw_ruleset *cw_scoring_active_take(const struct cw_db_batch *b, int
  * one query behind both the ongoing score and the nightly batch.  Columns:
  * provider_id, kind, id, at (epoch), a, b, c. */
 extern const char cw_intel_rows_sql[];
+/* cw_intel_rows_sql without its ORDER BY, for a stream to add its own
+ * condition on provider_id first (cw_intel_stream_sql, intelstream.h). */
+extern const char cw_intel_rows_unordered_sql[];
 extern const char cw_intel_rows_one_sql[];
 /* The same rows for the providers in the uuid array $1, ordered by provider
  * (the scorer's batches). */
