@@ -48,11 +48,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (owner)
-		PQfinish(owner);
-	if (dbname)
-		tl_db_drop(dbname);
-	return 0;
+	return tl_group_teardown(owner, dbname);
 }
 
 /* A number member of a JSON object that may be written as a string. */

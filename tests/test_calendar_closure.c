@@ -46,11 +46,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (owner)
-		PQfinish(owner);
-	if (dbname)
-		tl_db_drop(dbname);
-	return 0;
+	return tl_group_teardown(owner, dbname);
 }
 
 /* Run the binary; assert its exit code, stderr and an empty stdout. */

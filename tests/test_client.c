@@ -195,11 +195,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (owner)
-		PQfinish(owner);
-	if (dbname)
-		tl_db_drop(dbname);
-	return 0;
+	return tl_group_teardown(owner, dbname);
 }
 
 /* ---- help and usage: no database needed -------------------------------- */

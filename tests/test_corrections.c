@@ -74,11 +74,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (owner)
-		PQfinish(owner);
-	if (dbname)
-		tl_db_drop(dbname);
-	return 0;
+	return tl_group_teardown(owner, dbname);
 }
 
 /* Run SQL as login with params; return the SQLSTATE ("" when it worked)

@@ -72,11 +72,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (owner)
-		PQfinish(owner);
-	if (dbname)
-		tl_db_drop(dbname);
-	return 0;
+	return tl_group_teardown(owner, dbname);
 }
 
 /* Run the binary as login (env) and check exit code and stdout exactly. */

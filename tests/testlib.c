@@ -79,6 +79,16 @@ tl_db_create(const char *prefix, bool migrated)
 	return name;
 }
 
+int
+tl_group_teardown(PGconn *owner, const char *dbname)
+{
+	if (owner)
+		PQfinish(owner);
+	if (dbname)
+		tl_db_drop(dbname);
+	return 0;
+}
+
 void
 tl_db_drop(const char *name)
 {

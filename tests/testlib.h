@@ -21,6 +21,10 @@ bool tl_db_available(void);
  * so that the binary and tl_connect() use it.  Fails the test on error. */
 const char *tl_db_create(const char *prefix, bool migrated);
 void tl_db_drop(const char *name);
+/* The usual end of a test group: close owner and drop dbname (either may
+ * be NULL, as when the group skipped for want of a server).  Returns 0, for
+ * cmocka's group teardown. */
+int tl_group_teardown(PGconn *owner, const char *dbname);
 
 /* Connect to the current test database as role (NULL: the owner).
  * Fails the test on error; caller closes with PQfinish. */
